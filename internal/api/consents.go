@@ -1,0 +1,175 @@
+package api
+
+import (
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/assent/assent/internal/consent"
+	"github.com/assent/assent/internal/receipt"
+	"github.com/assent/assent/internal/store"
+	"github.com/google/uuid"
+	"github.com/labstack/echo/v4"
+)
+
+type recorded struct {
+	ID        string `json:"id"`
+	Receipt   string `json:"receipt"`
+	Token     string `json:"token"`
+	IssuedAt  string `json:"issued_at"`
+	ExpiresAt string `json:"expires_at"`
+}
+
+const timeMillis = "2006-01-02T15:04:05.000Z07:00"
+
+// recordConsent turns a visitor's decision into a signed receipt and answers
+// 201 only once the receipt is fsynced.
+func (s *Server) recordConsent(c echo.Context) error {
+	body, err := io.ReadAll(c.Request().Body)
+	if err != nil {
+		return err // the body limit's 413, or a broken connection
+	}
+	d, err := consent.DecodeDecision(body)
+	if err != nil {
+		return err
+	}
+	site, err := s.Store.Site(d.Site)
+	if err != nil {
+		return consent.Errorf(consent.ECodeNotFound, "unknown site %q", d.Site)
+	}
+	if !s.allowOrigin(c, site) {
+		return consent.Errorf(consent.ECodeForbidden, "origin not allowed for site %q", d.Site)
+	}
+	pub, err := s.Store.Config(d.Site, d.Config)
+	if err != nil {
+		return consent.Errorf(consent.ECodeUnknownConfig, "config %s is not a published version of site %q", d.Config, d.Site)
+	}
+	choices, err := d.Check(pub.Config)
+	if err != nil {
+		return err
+	}
+	now := s.Now().UTC().Truncate(time.Millisecond)
+	in := issue{d: d, cfg: pub.Config, choices: choices, now: now,
+		gpc: c.Request().Header.Get("Sec-GPC") == "1", ip: consent.TruncateIP(c.RealIP())}
+	rec, err := s.Store.AppendReceipt(d.Site, d.Visitor, in.build(s.Signer, s.PublicURL))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, recorded{ID: rec.ID.String(), Receipt: rec.JWS, Token: rec.Token,
+		IssuedAt: rec.IssuedAt.Format(timeMillis), ExpiresAt: rec.ExpiresAt.Format(timeMillis)})
+}
+
+type issue struct {
+	d       *consent.Decision
+	cfg     *consent.Config
+	choices map[string]bool
+	now     time.Time
+	gpc     bool
+	ip      string
+}
+
+// build returns the store callback that signs the receipt once its log index
+// and the visitor's previous receipt are known.
+func (in *issue) build(signer *receipt.Signer, issuer string) store.Build {
+	return func(logIndex uint64, prev uuid.UUID) *store.Receipt {
+		id := newID(in.now)
+		exp := in.now.AddDate(0, 0, in.cfg.LifetimeDays)
+		claims := consent.ReceiptClaims{JTI: id.String(), Iss: issuer, Sub: in.d.Visitor,
+			Iat: in.now.Unix(), Exp: exp.Unix(), Site: in.d.Site, Action: in.d.Action, Choices: in.choices,
+			Config: in.d.Config, Lang: in.d.Lang, URL: in.d.URL, GPC: in.gpc, Log: logIndex}
+		if prev != uuid.Nil {
+			claims.Prev = prev.String()
+		}
+		choices, _ := json.Marshal(in.choices) // map[string]bool cannot fail
+		return &store.Receipt{ID: id, Site: in.d.Site, Visitor: in.d.Visitor, Log: logIndex,
+			IssuedAt: in.now, ExpiresAt: exp, Action: in.d.Action, Choices: choices,
+			JWS: signer.SignReceipt(&claims), Token: signer.SignToken(claims.Token(in.cfg)), IPPrefix: in.ip}
+	}
+}
+
+// newID returns a UUIDv7 whose timestamp is now (the injected clock), so
+// receipt keys sort by issue time even under a test clock.
+func newID(now time.Time) uuid.UUID {
+	id := uuid.Must(uuid.NewV7())
+	var ms [8]byte
+	binary.BigEndian.PutUint64(ms[:], uint64(now.UnixMilli()))
+	copy(id[:6], ms[2:])
+	return id
+}
+
+type consentView struct {
+	ID      string          `json:"id"`
+	Receipt string          `json:"receipt"`
+	Claims  json.RawMessage `json:"claims"`
+}
+
+func (s *Server) getConsent(c echo.Context) error {
+	id, err := uuid.Parse(c.Param("id"))
+	if err != nil || len(c.Param("id")) != 36 {
+		return consent.Errorf(consent.ECodeInvalid, "receipt id must be a UUID")
+	}
+	rec, err := s.Store.Receipt(id)
+	if errors.Is(err, store.ErrNotFound) {
+		return consent.Errorf(consent.ECodeNotFound, "no receipt %s", id)
+	} else if err != nil {
+		return err
+	}
+	payload, _, err := s.Signer.Keys().Verify(rec.JWS, receipt.TypReceipt)
+	if err != nil {
+		return err // our own stored receipt failed to verify: a 500 worth logging
+	}
+	c.Response().Header().Set("Cache-Control", "private, max-age=3600")
+	return c.JSON(http.StatusOK, consentView{ID: id.String(), Receipt: rec.JWS, Claims: payload})
+}
+
+// allowOrigin reflects the request's Origin in CORS headers when the site
+// allows it. Requests without Origin (servers, curl) are allowed: only
+// browsers send it, and it is what stops other sites posting for this one.
+func (s *Server) allowOrigin(c echo.Context, site *consent.Site) bool {
+	origin := c.Request().Header.Get("Origin")
+	h := c.Response().Header()
+	h.Add("Vary", "Origin")
+	if origin == "" {
+		return true
+	}
+	if !consent.OriginAllowed(site.Origins, origin) {
+		return false
+	}
+	h.Set("Access-Control-Allow-Origin", origin)
+	return true
+}
+
+// preflight answers CORS preflights for decision POSTs from an origin that
+// some site allows; the POST itself is checked against its own site. The
+// snippet posts text/plain to avoid the preflight round trip altogether.
+func (s *Server) preflight(c echo.Context) error {
+	origin := c.Request().Header.Get("Origin")
+	for _, site := range s.Store.Sites() {
+		if origin != "" && consent.OriginAllowed(site.Origins, origin) {
+			h := c.Response().Header()
+			h.Set("Access-Control-Allow-Origin", origin)
+			h.Set("Access-Control-Allow-Methods", "POST")
+			h.Set("Access-Control-Allow-Headers", "Content-Type")
+			h.Set("Access-Control-Max-Age", "86400")
+			h.Add("Vary", "Origin")
+			return c.NoContent(http.StatusNoContent)
+		}
+	}
+	return consent.Errorf(consent.ECodeForbidden, "origin not allowed")
+}
+
+func requirePurpose(cfg *consent.Config, p string) error {
+	if !consent.ValidPurposeID(p) {
+		return consent.Errorf(consent.ECodeInvalid, "purpose must match [a-z][a-z0-9_-]{0,31}")
+	}
+	for _, q := range cfg.Purposes {
+		if q.ID == p {
+			return nil
+		}
+	}
+	return consent.Errorf(consent.ECodeUnknownPurp, "site has no purpose %q", strings.ToLower(p))
+}

@@ -1,0 +1,91 @@
+package api
+
+import (
+	"errors"
+	"net/http"
+
+	"github.com/assent/assent/internal/consent"
+	"github.com/assent/assent/internal/store"
+	"github.com/labstack/echo/v4"
+)
+
+var statusOf = map[string]int{
+	consent.ECodeInvalid:       http.StatusBadRequest,
+	consent.ECodeUnknownField:  http.StatusBadRequest,
+	consent.ECodeUnknownPurp:   http.StatusBadRequest,
+	consent.ECodeMissingPurp:   http.StatusBadRequest,
+	consent.ECodeUnknownConfig: http.StatusBadRequest,
+	consent.ECodeConflict:      http.StatusBadRequest,
+	consent.ECodeUnauthorized:  http.StatusUnauthorized,
+	consent.ECodeForbidden:     http.StatusForbidden,
+	consent.ECodeDenied:        http.StatusForbidden,
+	consent.ECodeNotFound:      http.StatusNotFound,
+	consent.ECodeTooLarge:      http.StatusRequestEntityTooLarge,
+	consent.ECodeRateLimited:   http.StatusTooManyRequests,
+	consent.ECodeUnavailable:   http.StatusServiceUnavailable,
+	consent.ECodeInternal:      http.StatusInternalServerError,
+}
+
+// Echo's own errors (routing, bind, body limit) by status.
+var echoCodes = map[int]*consent.Error{
+	http.StatusNotFound:              {Code: consent.ECodeNotFound, Message: "no such resource"},
+	http.StatusMethodNotAllowed:      {Code: "method_not_allowed", Message: "method not allowed on this resource"},
+	http.StatusRequestEntityTooLarge: {Code: consent.ECodeTooLarge, Message: "request body is over 8 KiB"},
+	http.StatusBadRequest:            {Code: consent.ECodeInvalid, Message: "malformed request"},
+	http.StatusTooManyRequests:       {Code: consent.ECodeRateLimited, Message: "too many requests; retry later"},
+	http.StatusUnsupportedMediaType:  {Code: "unsupported_media_type", Message: "unsupported content type"},
+}
+
+type errorBody struct {
+	Error struct {
+		Code    string `json:"code"`
+		Message string `json:"message"`
+	} `json:"error"`
+}
+
+// handleError is the one place errors become responses. Internal causes are
+// logged, never sent.
+func (s *Server) handleError(err error, c echo.Context) {
+	if c.Response().Committed {
+		return
+	}
+	status, ce := s.classify(err, c)
+	var body errorBody
+	body.Error.Code, body.Error.Message = ce.Code, ce.Message
+	if c.Request().Method == http.MethodHead {
+		c.NoContent(status)
+		return
+	}
+	c.JSON(status, body)
+}
+
+func (s *Server) classify(err error, c echo.Context) (int, *consent.Error) {
+	var ce *consent.Error
+	var he *echo.HTTPError
+	switch {
+	case errors.As(err, &ce):
+		if st, ok := statusOf[ce.Code]; ok {
+			return st, ce
+		}
+		return http.StatusBadRequest, ce
+	case errors.As(err, &he):
+		if known := echoCodes[he.Code]; known != nil {
+			return he.Code, known
+		}
+		if he.Code < 500 {
+			return he.Code, &consent.Error{Code: "http_error", Message: http.StatusText(he.Code)}
+		}
+	case errors.Is(err, store.ErrNotFound):
+		return http.StatusNotFound, &consent.Error{Code: consent.ECodeNotFound, Message: "not found"}
+	case errors.Is(err, store.ErrUnavailable):
+		s.Log.Warn("write refused", "path", c.Path(), "err", err)
+		c.Response().Header().Set("Retry-After", "1")
+		return http.StatusServiceUnavailable, &consent.Error{Code: consent.ECodeUnavailable, Message: "the decision could not be stored; retry"}
+	}
+	s.Log.Error("internal error", "method", c.Request().Method, "path", c.Path(), "err", err)
+	return http.StatusInternalServerError, &consent.Error{Code: consent.ECodeInternal, Message: "internal error"}
+}
+
+func notFound(c echo.Context) error {
+	return consent.Errorf(consent.ECodeNotFound, "no such API route")
+}

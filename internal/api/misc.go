@@ -1,0 +1,55 @@
+package api
+
+import (
+	"net/http"
+	"strconv"
+
+	"github.com/assent/assent/internal/consent"
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+	"golang.org/x/time/rate"
+)
+
+func (s *Server) jwks(c echo.Context) error {
+	h := c.Response().Header()
+	h.Set("Access-Control-Allow-Origin", "*")
+	h.Set("Cache-Control", "public, max-age=300")
+	return c.Blob(http.StatusOK, "application/jwk-set+json", s.Signer.Keys().JWKS())
+}
+
+func (s *Server) healthz(c echo.Context) error {
+	return c.JSON(http.StatusOK, map[string]any{"status": "ok", "log_size": s.Store.LogSize()})
+}
+
+// securityHeaders applies to every response; pages that render HTML set
+// their own stricter CSP.
+func securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		h := c.Response().Header()
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Referrer-Policy", "strict-origin-when-cross-origin")
+		return next(c)
+	}
+}
+
+// rateLimiter limits decision POSTs per client IP (a token bucket with a
+// burst of twice the rate). Client IPs come from the connection unless the
+// server trusts a proxy's X-Forwarded-For.
+func (s *Server) rateLimiter() echo.MiddlewareFunc {
+	if s.RateLimit <= 0 {
+		return func(next echo.HandlerFunc) echo.HandlerFunc { return next }
+	}
+	retry := strconv.Itoa(max(1, int(1/s.RateLimit)))
+	return middleware.RateLimiterWithConfig(middleware.RateLimiterConfig{
+		Store: middleware.NewRateLimiterMemoryStoreWithConfig(middleware.RateLimiterMemoryStoreConfig{
+			Rate: rate.Limit(s.RateLimit), Burst: int(2 * s.RateLimit),
+		}),
+		DenyHandler: func(c echo.Context, _ string, _ error) error {
+			c.Response().Header().Set("Retry-After", retry)
+			return consent.Errorf(consent.ECodeRateLimited, "too many decisions from this address; retry later")
+		},
+		ErrorHandler: func(c echo.Context, _ error) error {
+			return consent.Errorf(consent.ECodeForbidden, "client address unknown")
+		},
+	})
+}

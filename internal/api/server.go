@@ -1,0 +1,43 @@
+// Package api is Assent's HTTP interface: the public API used by the snippet
+// and site tags, the well-known keys, and the demo page. It is the only
+// package that imports Echo.
+package api
+
+import (
+	"log/slog"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/assent/assent/internal/receipt"
+	"github.com/assent/assent/internal/store"
+	"github.com/labstack/echo/v4"
+)
+
+// Server holds the API's dependencies. Fill the exported fields, then call
+// Handler once.
+type Server struct {
+	Store     *store.Store
+	Signer    *receipt.Signer
+	Now       func() time.Time
+	Log       *slog.Logger
+	PublicURL string  // issuer of receipts, e.g. https://consent.example.com
+	RateLimit float64 // decision POSTs per second per client IP; 0 = off
+	TrustXFF  bool    // take the client IP from X-Forwarded-For (behind a proxy)
+	Bundle    []byte  // the minified snippet bundle
+
+	snippets sync.Map // site id → *snippetEntry
+}
+
+// Handler builds the Echo instance serving every route.
+func (s *Server) Handler() http.Handler {
+	e := echo.New()
+	e.HideBanner, e.HidePort = true, true
+	e.HTTPErrorHandler = s.handleError
+	e.IPExtractor = echo.ExtractIPDirect()
+	if s.TrustXFF {
+		e.IPExtractor = echo.ExtractIPFromXFFHeader()
+	}
+	s.routes(e)
+	return e
+}

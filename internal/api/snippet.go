@@ -1,0 +1,126 @@
+package api
+
+import (
+	"bytes"
+	"compress/gzip"
+	"crypto/sha256"
+	"encoding/hex"
+	"net/http"
+	"strings"
+
+	"github.com/andybalholm/brotli"
+	"github.com/assent/assent/internal/consent"
+	"github.com/assent/assent/internal/store"
+	"github.com/labstack/echo/v4"
+)
+
+// snippetEntry is one site's script for one config version, compressed once.
+type snippetEntry struct {
+	version     string
+	etag        string
+	raw, gz, br []byte
+}
+
+// served is the config as served: the canonical bytes with the version
+// (their hash) added as the first member.
+func served(p *store.Published) []byte {
+	b := make([]byte, 0, len(p.Raw)+90)
+	b = append(b, `{"version":"`...)
+	b = append(b, p.Version...)
+	b = append(b, `",`...)
+	return append(b, p.Raw[1:]...)
+}
+
+func (s *Server) siteConfig(c echo.Context) error {
+	site, pub, err := s.Store.Current(c.Param("site"))
+	if err != nil {
+		return consent.Errorf(consent.ECodeNotFound, "unknown site %q", c.Param("site"))
+	}
+	s.allowOrigin(c, site)
+	c.Response().Header().Set("Cache-Control", "public, max-age=60")
+	return c.JSONBlob(http.StatusOK, served(pub))
+}
+
+// snippet serves /s/{site}.js: the site's config inlined before the shared
+// bundle, so one request shows the banner.
+func (s *Server) snippet(c echo.Context) error {
+	h := c.Response().Header()
+	h.Set("Cross-Origin-Resource-Policy", "cross-origin")
+	id, ok := strings.CutSuffix(c.Param("file"), ".js")
+	_, pub, err := s.Store.Current(id)
+	if !ok || err != nil {
+		h.Set("Cache-Control", "no-store")
+		return c.Blob(http.StatusNotFound, "text/javascript; charset=utf-8", []byte("/* assent: unknown site */\n"))
+	}
+	e := s.snippetFor(id, pub)
+	h.Set("ETag", e.etag)
+	h.Set("Cache-Control", "public, max-age=300, stale-while-revalidate=86400")
+	h.Add("Vary", "Accept-Encoding")
+	if etagMatch(c.Request().Header.Get("If-None-Match"), e.etag) {
+		return c.NoContent(http.StatusNotModified)
+	}
+	body := e.raw
+	switch encoding(c.Request().Header.Get("Accept-Encoding")) {
+	case "br":
+		body = e.br
+		h.Set("Content-Encoding", "br")
+	case "gzip":
+		body = e.gz
+		h.Set("Content-Encoding", "gzip")
+	}
+	return c.Blob(http.StatusOK, "text/javascript; charset=utf-8", body)
+}
+
+func (s *Server) snippetFor(site string, pub *store.Published) *snippetEntry {
+	if v, ok := s.snippets.Load(site); ok && v.(*snippetEntry).version == pub.Version {
+		return v.(*snippetEntry)
+	}
+	var raw bytes.Buffer
+	raw.WriteString("self.__assentBoot={\"config\":")
+	raw.Write(served(pub))
+	raw.WriteString("};\n")
+	raw.Write(s.Bundle)
+	sum := sha256.Sum256(raw.Bytes())
+	e := &snippetEntry{version: pub.Version, etag: `"` + hex.EncodeToString(sum[:12]) + `"`, raw: raw.Bytes()}
+	e.gz, e.br = compress(e.raw)
+	s.snippets.Store(site, e)
+	return e
+}
+
+func compress(b []byte) (gz, br []byte) {
+	var g, r bytes.Buffer
+	gw, _ := gzip.NewWriterLevel(&g, gzip.BestCompression)
+	gw.Write(b)
+	gw.Close()
+	bw := brotli.NewWriterLevel(&r, brotli.BestCompression)
+	bw.Write(b)
+	bw.Close()
+	return g.Bytes(), r.Bytes()
+}
+
+// encoding picks br, gzip or "" from an Accept-Encoding header, honouring q=0.
+func encoding(accept string) string {
+	ok := map[string]bool{}
+	for _, part := range strings.Split(accept, ",") {
+		name, params, _ := strings.Cut(strings.TrimSpace(part), ";")
+		q := strings.ReplaceAll(params, " ", "")
+		ok[strings.ToLower(name)] = !(q == "q=0" || q == "q=0.0" || q == "q=0.00" || q == "q=0.000")
+	}
+	switch {
+	case ok["br"]:
+		return "br"
+	case ok["gzip"]:
+		return "gzip"
+	}
+	return ""
+}
+
+func etagMatch(header, etag string) bool {
+	for _, t := range strings.Split(header, ",") {
+		t = strings.TrimPrefix(strings.TrimSpace(t), "W/")
+		if t == etag || t == "*" {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,78 @@
+package api
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+
+	"github.com/assent/assent/internal/consent"
+	"github.com/assent/assent/internal/store"
+	"github.com/labstack/echo/v4"
+)
+
+// visitorConsent answers "what did this visitor decide?" and, with
+// ?purpose=, "is this purpose granted?". It is the hot read path, so the
+// answer is assembled from the stored state without decoding the JWS.
+func (s *Server) visitorConsent(c echo.Context) error {
+	siteID, visitor := c.Param("site"), c.Param("visitor")
+	site, pub, err := s.Store.Current(siteID)
+	if err != nil {
+		return consent.Errorf(consent.ECodeNotFound, "unknown site %q", siteID)
+	}
+	if !consent.ValidUUID(visitor) {
+		return consent.Errorf(consent.ECodeInvalid, "visitor must be a UUID")
+	}
+	purpose, hasPurpose := c.QueryParams()["purpose"]
+	if hasPurpose {
+		if len(purpose) != 1 {
+			return consent.Errorf(consent.ECodeInvalid, "give purpose once")
+		}
+		if err := requirePurpose(pub.Config, purpose[0]); err != nil {
+			return err
+		}
+	}
+	s.allowOrigin(c, site)
+	st, err := s.Store.Visitor(siteID, visitor)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return err
+	}
+	decided := st != nil && st.Action != consent.ActionWithdraw && s.Now().Before(st.ExpiresAt)
+	b := make([]byte, 0, 512)
+	if hasPurpose {
+		b = append(b, `{"purpose":"`...)
+		b = append(b, purpose[0]...)
+		b = append(b, `","granted":`...)
+		b = strconv.AppendBool(b, decided && store.Granted(st.Choices, purpose[0]))
+		b = append(b, `,"decided":`...)
+		b = strconv.AppendBool(b, decided)
+		if decided {
+			b = append(b, `,"receipt_id":"`...)
+			b = append(b, st.ReceiptID.String()...)
+			b = append(b, '"')
+		}
+		b = append(b, '}')
+	} else {
+		b = append(b, `{"site":"`...)
+		b = append(b, siteID...)
+		b = append(b, `","visitor":"`...)
+		b = append(b, visitor...)
+		b = append(b, `","decided":`...)
+		b = strconv.AppendBool(b, decided)
+		if decided {
+			b = append(b, `,"choices":`...)
+			b = append(b, st.Choices...)
+			b = append(b, `,"receipt_id":"`...)
+			b = append(b, st.ReceiptID.String()...)
+			b = append(b, `","token":"`...)
+			b = append(b, st.Token...)
+			b = append(b, `","issued_at":"`...)
+			b = st.IssuedAt.AppendFormat(b, timeMillis)
+			b = append(b, `","expires_at":"`...)
+			b = st.ExpiresAt.AppendFormat(b, timeMillis)
+			b = append(b, '"')
+		}
+		b = append(b, '}')
+	}
+	c.Response().Header().Set("Cache-Control", "no-store")
+	return c.JSONBlob(http.StatusOK, b)
+}

@@ -1,0 +1,178 @@
+package consent
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"net/url"
+	"regexp"
+	"slices"
+)
+
+// Config is the public banner configuration of a site: exactly what the
+// snippet shows a visitor. A published Config is immutable and addressed by
+// its Version, so a receipt can always show what the visitor saw.
+type Config struct {
+	Site             string           `json:"site"`
+	Purposes         []Purpose        `json:"purposes"`
+	DefaultLang      string           `json:"default_lang"`
+	Texts            map[string]Texts `json:"texts"`
+	Look             Look             `json:"look"`
+	LifetimeDays     int              `json:"lifetime_days"`
+	PrivacyPolicyURL string           `json:"privacy_policy_url,omitempty"`
+}
+
+// Purpose is one consent category of a site.
+type Purpose struct {
+	ID       string   `json:"id"`
+	Required bool     `json:"required,omitempty"` // only necessary; cannot be refused
+	Cookies  []string `json:"cookies,omitempty"`  // first-party cookies cleared on withdrawal
+}
+
+// Texts are the banner's words in one language.
+type Texts struct {
+	Title         string                 `json:"title"`
+	Description   string                 `json:"description"`
+	AcceptAll     string                 `json:"accept_all"`
+	RejectAll     string                 `json:"reject_all"`
+	Customize     string                 `json:"customize"`
+	Save          string                 `json:"save"`
+	Close         string                 `json:"close"`
+	PrivacyPolicy string                 `json:"privacy_policy"`
+	GPCNotice     string                 `json:"gpc_notice"`
+	Purposes      map[string]PurposeText `json:"purposes"`
+}
+
+// PurposeText names and explains a purpose in one language.
+type PurposeText struct {
+	Title       string `json:"title"`
+	Description string `json:"description"`
+}
+
+// Look is the banner's appearance.
+type Look struct {
+	Layout     string `json:"layout"`   // box or bar
+	Position   string `json:"position"` // bottom, top, bottom-left, bottom-right
+	Background string `json:"background"`
+	Text       string `json:"text"`
+	Accent     string `json:"accent"`
+}
+
+// Lifetime limits in days: 6 months by default, never beyond 13 months.
+const (
+	DefaultLifetimeDays = 182
+	MaxLifetimeDays     = 395
+)
+
+var (
+	langTag   = regexp.MustCompile(`^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$`)
+	hexColor  = regexp.MustCompile(`^#[0-9a-fA-F]{6}$`)
+	layouts   = []string{"box", "bar"}
+	positions = []string{"bottom", "top", "bottom-left", "bottom-right"}
+)
+
+// Validate checks c for structural errors. It returns *Error with code
+// invalid_request naming the first problem found.
+func (c *Config) Validate() error {
+	if len(c.Purposes) == 0 || c.Purposes[0].ID != Necessary || !c.Purposes[0].Required {
+		return Errorf(ECodeInvalid, "the first purpose must be %q, required", Necessary)
+	}
+	seen := map[string]bool{}
+	for _, p := range c.Purposes {
+		if !ValidPurposeID(p.ID) {
+			return Errorf(ECodeInvalid, "purpose id %q must match [a-z][a-z0-9_-]{0,31}", p.ID)
+		}
+		if seen[p.ID] {
+			return Errorf(ECodeInvalid, "purpose %q appears twice", p.ID)
+		}
+		seen[p.ID] = true
+		if p.Required && p.ID != Necessary {
+			return Errorf(ECodeInvalid, "only %q can be required; %q must be refusable", Necessary, p.ID)
+		}
+	}
+	if c.LifetimeDays < 1 || c.LifetimeDays > MaxLifetimeDays {
+		return Errorf(ECodeInvalid, "lifetime_days must be between 1 and %d (13 months)", MaxLifetimeDays)
+	}
+	if _, ok := c.Texts[c.DefaultLang]; !ok {
+		return Errorf(ECodeInvalid, "default_lang %q has no texts", c.DefaultLang)
+	}
+	for lang, t := range c.Texts {
+		if err := c.validateTexts(lang, &t); err != nil {
+			return err
+		}
+	}
+	if err := c.Look.validate(); err != nil {
+		return err
+	}
+	if c.PrivacyPolicyURL != "" {
+		u, err := url.Parse(c.PrivacyPolicyURL)
+		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			return Errorf(ECodeInvalid, "privacy_policy_url must be an http(s) URL")
+		}
+	}
+	return nil
+}
+
+func (c *Config) validateTexts(lang string, t *Texts) error {
+	if !langTag.MatchString(lang) {
+		return Errorf(ECodeInvalid, "language %q is not a BCP 47 tag like en or pt-BR", lang)
+	}
+	for name, s := range map[string]string{"title": t.Title, "description": t.Description,
+		"accept_all": t.AcceptAll, "reject_all": t.RejectAll, "customize": t.Customize, "save": t.Save} {
+		if s == "" {
+			return Errorf(ECodeInvalid, "texts.%s.%s is missing", lang, name)
+		}
+	}
+	for _, p := range c.Purposes {
+		if t.Purposes[p.ID].Title == "" {
+			return Errorf(ECodeInvalid, "texts.%s.purposes.%s.title is missing", lang, p.ID)
+		}
+	}
+	for id := range t.Purposes {
+		if !slices.ContainsFunc(c.Purposes, func(p Purpose) bool { return p.ID == id }) {
+			return Errorf(ECodeInvalid, "texts.%s.purposes names unknown purpose %q", lang, id)
+		}
+	}
+	return nil
+}
+
+func (l *Look) validate() error {
+	if !slices.Contains(layouts, l.Layout) {
+		return Errorf(ECodeInvalid, "look.layout must be box or bar")
+	}
+	if !slices.Contains(positions, l.Position) {
+		return Errorf(ECodeInvalid, "look.position must be one of bottom, top, bottom-left, bottom-right")
+	}
+	for _, c := range []string{l.Background, l.Text, l.Accent} {
+		if !hexColor.MatchString(c) {
+			return Errorf(ECodeInvalid, "look colours must be #rrggbb, got %q", c)
+		}
+	}
+	return nil
+}
+
+// Canonical returns the bytes that are hashed and stored when c is published.
+// encoding/json emits struct fields in declaration order and map keys sorted,
+// so equal configs always give equal bytes.
+func (c *Config) Canonical() []byte {
+	b, err := json.Marshal(c)
+	if err != nil {
+		panic("consent: config cannot be marshalled: " + err.Error()) // only plain types inside
+	}
+	return b
+}
+
+// VersionOf returns the version identifier of canonical config bytes.
+func VersionOf(canonical []byte) string {
+	sum := sha256.Sum256(canonical)
+	return "sha256:" + hex.EncodeToString(sum[:])
+}
+
+// PurposeIDs lists the site's purpose identifiers in order.
+func (c *Config) PurposeIDs() []string {
+	ids := make([]string, len(c.Purposes))
+	for i, p := range c.Purposes {
+		ids[i] = p.ID
+	}
+	return ids
+}

@@ -1,0 +1,160 @@
+package consent
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/url"
+	"regexp"
+	"strings"
+)
+
+// Actions a visitor can take.
+const (
+	ActionAcceptAll = "accept_all"
+	ActionRejectAll = "reject_all"
+	ActionCustom    = "custom"
+	ActionWithdraw  = "withdraw"
+	ActionGPC       = "gpc"
+)
+
+// Decision is a visitor's choice as posted by the snippet.
+type Decision struct {
+	Site    string          `json:"site"`
+	Visitor string          `json:"visitor"`
+	Action  string          `json:"action"`
+	Choices map[string]bool `json:"choices"`
+	Config  string          `json:"config"`
+	Lang    string          `json:"lang"`
+	URL     string          `json:"url"`
+}
+
+var configVersion = regexp.MustCompile(`^sha256:[0-9a-f]{64}$`)
+
+// DecodeDecision parses and shape-checks a decision body. It returns *Error
+// with code invalid_request or unknown_field; it never panics on any input.
+func DecodeDecision(body []byte) (*Decision, error) {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	var d Decision
+	if err := dec.Decode(&d); err != nil {
+		if f, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
+			return nil, Errorf(ECodeUnknownField, "unknown field %s", f)
+		}
+		return nil, Errorf(ECodeInvalid, "body must be a JSON decision object")
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return nil, Errorf(ECodeInvalid, "body must hold exactly one JSON object")
+	}
+	return &d, d.checkShape()
+}
+
+func (d *Decision) checkShape() error {
+	switch {
+	case !ValidSiteID(d.Site):
+		return Errorf(ECodeInvalid, "site is missing or malformed")
+	case !ValidUUID(d.Visitor):
+		return Errorf(ECodeInvalid, "visitor must be a UUID")
+	case !validAction(d.Action):
+		return Errorf(ECodeInvalid, "action must be one of accept_all, reject_all, custom, withdraw, gpc")
+	case d.Choices == nil:
+		return Errorf(ECodeInvalid, "choices is missing")
+	case !configVersion.MatchString(d.Config):
+		return Errorf(ECodeInvalid, "config must be sha256:<64 hex digits>")
+	case !langTag.MatchString(d.Lang):
+		return Errorf(ECodeInvalid, "lang must be a BCP 47 tag like en or pt-BR")
+	}
+	d.Visitor = strings.ToLower(d.Visitor)
+	u, err := CleanURL(d.URL)
+	if err != nil {
+		return err
+	}
+	d.URL = u
+	return nil
+}
+
+func validAction(a string) bool {
+	switch a {
+	case ActionAcceptAll, ActionRejectAll, ActionCustom, ActionWithdraw, ActionGPC:
+		return true
+	}
+	return false
+}
+
+// Check validates the decision against the config version the visitor saw
+// and returns the complete choices, necessary set to true. Error codes:
+// unknown_purpose, missing_purpose, action_mismatch, invalid_request.
+func (d *Decision) Check(cfg *Config) (map[string]bool, error) {
+	if _, ok := cfg.Texts[d.Lang]; !ok {
+		return nil, Errorf(ECodeInvalid, "lang %q is not a language of this config", d.Lang)
+	}
+	out := make(map[string]bool, len(cfg.Purposes))
+	for _, p := range cfg.Purposes {
+		v, ok := d.Choices[p.ID]
+		switch {
+		case p.Required:
+			if ok && !v {
+				return nil, Errorf(ECodeInvalid, "%s cannot be refused", p.ID)
+			}
+			v = true
+		case !ok:
+			return nil, Errorf(ECodeMissingPurp, "choices must include %q", p.ID)
+		}
+		out[p.ID] = v
+	}
+	for id := range d.Choices {
+		if _, ok := out[id]; !ok {
+			return nil, Errorf(ECodeUnknownPurp, "site %s has no purpose %q", d.Site, id)
+		}
+	}
+	return out, d.checkAction(cfg, out)
+}
+
+func (d *Decision) checkAction(cfg *Config, choices map[string]bool) error {
+	for _, p := range cfg.Purposes {
+		if p.Required {
+			continue
+		}
+		v := choices[p.ID]
+		switch {
+		case d.Action == ActionAcceptAll && !v:
+			return Errorf(ECodeConflict, "accept_all must grant every purpose; %q is false", p.ID)
+		case (d.Action == ActionRejectAll || d.Action == ActionWithdraw) && v:
+			return Errorf(ECodeConflict, "%s must refuse every optional purpose; %q is true", d.Action, p.ID)
+		case d.Action == ActionGPC && p.ID == Advertising && v:
+			return Errorf(ECodeConflict, "gpc must refuse advertising")
+		}
+	}
+	return nil
+}
+
+// CleanURL keeps origin and path of an http(s) URL, dropping user info,
+// query and fragment, which may carry personal data.
+func CleanURL(raw string) (string, error) {
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || len(raw) > 2048 {
+		return "", Errorf(ECodeInvalid, "url must be the page's http(s) URL")
+	}
+	clean := url.URL{Scheme: u.Scheme, Host: strings.ToLower(u.Host), Path: u.Path, RawPath: u.RawPath}
+	return clean.String(), nil
+}
+
+// ValidUUID reports whether s is a UUID in canonical 8-4-4-4-12 hex form.
+func ValidUUID(s string) bool {
+	if len(s) != 36 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case i == 8 || i == 13 || i == 18 || i == 23:
+			if c != '-' {
+				return false
+			}
+		case !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'):
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,234 @@
+package store
+
+import (
+	"bytes"
+	"encoding/binary"
+	"hash/maphash"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	bolt "go.etcd.io/bbolt"
+)
+
+// Receipt is a signed consent receipt as stored.
+type Receipt struct {
+	ID        uuid.UUID
+	Site      string
+	Visitor   string
+	Log       uint64
+	IssuedAt  time.Time
+	ExpiresAt time.Time
+	Action    string
+	Choices   []byte // JSON object, purpose → bool, as signed
+	JWS       string
+	Token     string
+	IPPrefix  string // truncated client address, never the whole one
+}
+
+// VisitorState is the latest receipt of a visitor for a site, in the shape
+// the consent-check API answers from without decoding the JWS.
+type VisitorState struct {
+	ReceiptID uuid.UUID
+	IssuedAt  time.Time
+	ExpiresAt time.Time
+	Action    string
+	Choices   []byte
+	Token     string
+}
+
+// Build makes the receipt for a reserved log index, given the visitor's
+// previous receipt (uuid.Nil if none). It runs between reserve and commit
+// and must not fail.
+type Build func(logIndex uint64, prev uuid.UUID) *Receipt
+
+var stripeSeed = maphash.MakeSeed()
+
+// AppendReceipt records a receipt durably and returns it once the commit
+// holding it is fsynced. Decisions of one visitor are serialised so each
+// receipt's prev names the one before it. Errors: ErrUnavailable.
+func (s *Store) AppendReceipt(site, visitor string, build Build) (*Receipt, error) {
+	vk := siteKey(site, visitor)
+	stripe := &s.w.stripes[maphash.Bytes(stripeSeed, vk)%uint64(len(s.w.stripes))]
+	stripe.Lock()
+	defer stripe.Unlock()
+	prev, err := s.latestID(vk)
+	if err != nil {
+		return nil, err
+	}
+	index, gen, ok := s.w.reserve()
+	if !ok {
+		return nil, ErrUnavailable
+	}
+	var rec *Receipt
+	func() {
+		defer func() {
+			if recover() != nil {
+				rec = nil // hand in an abandonment so the writer can rewind
+			}
+		}()
+		rec = build(index, prev)
+	}()
+	if err := s.w.submit(index, gen, rec); err != nil {
+		return nil, err
+	}
+	if rec == nil {
+		return nil, ErrUnavailable
+	}
+	return rec, nil
+}
+
+func (s *Store) latestID(vk []byte) (uuid.UUID, error) {
+	var id uuid.UUID
+	err := s.db.View(func(tx *bolt.Tx) error {
+		if v := tx.Bucket(bVisitors).Get(vk); len(v) >= 16 {
+			copy(id[:], v)
+		}
+		return nil
+	})
+	return id, err
+}
+
+func putReceipt(tx *bolt.Tx, index uint64, r *Receipt) error {
+	receipts, log := tx.Bucket(bReceipts), tx.Bucket(bLog)
+	receipts.FillPercent, log.FillPercent = 1, 1 // append-only, time-ordered keys
+	if err := receipts.Put(r.ID[:], encodeRecord(r)); err != nil {
+		return err
+	}
+	if err := log.Put(putU64(index), r.ID[:]); err != nil {
+		return err
+	}
+	if err := tx.Bucket(bBySite).Put(siteKey(r.Site, string(r.ID[:])), nil); err != nil {
+		return err
+	}
+	return tx.Bucket(bVisitors).Put(siteKey(r.Site, r.Visitor), encodeState(r))
+}
+
+// Record layout: site, visitor, action, choices, JWS, token, IP prefix as
+// length-prefixed strings, then log index, issued and expiry times (ms).
+func encodeRecord(r *Receipt) []byte {
+	b := make([]byte, 0, 64+len(r.Choices)+len(r.JWS)+len(r.Token))
+	for _, f := range []string{r.Site, r.Visitor, r.Action, string(r.Choices), r.JWS, r.Token, r.IPPrefix} {
+		b = binary.AppendUvarint(b, uint64(len(f)))
+		b = append(b, f...)
+	}
+	b = binary.BigEndian.AppendUint64(b, r.Log)
+	b = binary.BigEndian.AppendUint64(b, uint64(r.IssuedAt.UnixMilli()))
+	return binary.BigEndian.AppendUint64(b, uint64(r.ExpiresAt.UnixMilli()))
+}
+
+func decodeRecord(id []byte, b []byte) (*Receipt, bool) {
+	r := &Receipt{}
+	copy(r.ID[:], id)
+	var f [7]string
+	for i := range f {
+		n, k := binary.Uvarint(b)
+		if k <= 0 || uint64(len(b)-k) < n {
+			return nil, false
+		}
+		f[i] = string(b[k : k+int(n)])
+		b = b[k+int(n):]
+	}
+	if len(b) != 24 {
+		return nil, false
+	}
+	r.Site, r.Visitor, r.Action, r.Choices, r.JWS, r.Token, r.IPPrefix = f[0], f[1], f[2], []byte(f[3]), f[4], f[5], f[6]
+	r.Log = binary.BigEndian.Uint64(b)
+	r.IssuedAt = time.UnixMilli(int64(binary.BigEndian.Uint64(b[8:]))).UTC()
+	r.ExpiresAt = time.UnixMilli(int64(binary.BigEndian.Uint64(b[16:]))).UTC()
+	return r, true
+}
+
+// Visitor state layout: receipt id, issued, expires (ms), then action,
+// choices and token as length-prefixed strings.
+func encodeState(r *Receipt) []byte {
+	b := make([]byte, 0, 40+len(r.Choices)+len(r.Token))
+	b = append(b, r.ID[:]...)
+	b = binary.BigEndian.AppendUint64(b, uint64(r.IssuedAt.UnixMilli()))
+	b = binary.BigEndian.AppendUint64(b, uint64(r.ExpiresAt.UnixMilli()))
+	for _, f := range []string{r.Action, string(r.Choices), r.Token} {
+		b = binary.AppendUvarint(b, uint64(len(f)))
+		b = append(b, f...)
+	}
+	return b
+}
+
+func decodeState(b []byte) (*VisitorState, bool) {
+	if len(b) < 32 {
+		return nil, false
+	}
+	v := &VisitorState{}
+	copy(v.ReceiptID[:], b)
+	v.IssuedAt = time.UnixMilli(int64(binary.BigEndian.Uint64(b[16:]))).UTC()
+	v.ExpiresAt = time.UnixMilli(int64(binary.BigEndian.Uint64(b[24:]))).UTC()
+	b = b[32:]
+	var f [3]string
+	for i := range f {
+		n, k := binary.Uvarint(b)
+		if k <= 0 || uint64(len(b)-k) < n {
+			return nil, false
+		}
+		f[i] = string(b[k : k+int(n)])
+		b = b[k+int(n):]
+	}
+	v.Action, v.Choices, v.Token = f[0], []byte(f[1]), f[2]
+	return v, true
+}
+
+// Receipt returns a receipt by id, or ErrNotFound.
+func (s *Store) Receipt(id uuid.UUID) (*Receipt, error) {
+	var r *Receipt
+	err := s.db.View(func(tx *bolt.Tx) error {
+		v := tx.Bucket(bReceipts).Get(id[:])
+		if v == nil {
+			return ErrNotFound
+		}
+		var ok bool
+		if r, ok = decodeRecord(id[:], v); !ok {
+			return ErrCorrupt
+		}
+		return nil
+	})
+	return r, err
+}
+
+// ReceiptAt returns the receipt at a log index, or ErrNotFound.
+func (s *Store) ReceiptAt(index uint64) (*Receipt, error) {
+	var id uuid.UUID
+	err := s.db.View(func(tx *bolt.Tx) error {
+		v := tx.Bucket(bLog).Get(putU64(index))
+		if len(v) != 16 {
+			return ErrNotFound
+		}
+		copy(id[:], v)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.Receipt(id)
+}
+
+// Visitor returns the latest state of a visitor on a site, or ErrNotFound.
+func (s *Store) Visitor(site, visitor string) (*VisitorState, error) {
+	var st *VisitorState
+	err := s.db.View(func(tx *bolt.Tx) error {
+		v := tx.Bucket(bVisitors).Get(siteKey(site, strings.ToLower(visitor)))
+		if v == nil {
+			return ErrNotFound
+		}
+		var ok bool
+		if st, ok = decodeState(v); !ok {
+			return ErrCorrupt
+		}
+		return nil
+	})
+	return st, err
+}
+
+// Granted reports whether a choices object (as stored) grants purpose.
+// Purpose ids are [a-z0-9_-] and choices are our own JSON, so a byte search
+// is exact.
+func Granted(choices []byte, purpose string) bool {
+	return bytes.Contains(choices, []byte(`"`+purpose+`":true`))
+}

@@ -1,0 +1,47 @@
+package store
+
+import (
+	"encoding/json"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// User is a dashboard account. PasswordHash is a bcrypt hash; the password
+// itself is never stored.
+type User struct {
+	Name         string    `json:"name"`
+	Role         string    `json:"role"` // owner or auditor
+	PasswordHash []byte    `json:"password_hash"`
+	CreatedAt    time.Time `json:"created_at"`
+}
+
+// User returns an account by name, or ErrNotFound.
+func (s *Store) User(name string) (*User, error) {
+	var u *User
+	err := s.db.View(func(tx *bolt.Tx) error {
+		v := tx.Bucket(bUsers).Get([]byte(name))
+		if v == nil {
+			return ErrNotFound
+		}
+		u = &User{}
+		return json.Unmarshal(v, u)
+	})
+	return u, err
+}
+
+// PutUser creates or replaces an account.
+func (s *Store) PutUser(u *User) error {
+	b, err := json.Marshal(u)
+	if err != nil {
+		return err
+	}
+	return s.db.Update(func(tx *bolt.Tx) error { return tx.Bucket(bUsers).Put([]byte(u.Name), b) })
+}
+
+// UserCount is the number of accounts.
+func (s *Store) UserCount() int {
+	n := 0
+	s.db.View(func(tx *bolt.Tx) error { n = tx.Bucket(bUsers).Stats().KeyN; return nil })
+	return n
+}

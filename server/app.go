@@ -1,0 +1,127 @@
+package main
+
+import (
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"slices"
+	"time"
+
+	"github.com/assent/assent/internal/api"
+	"github.com/assent/assent/internal/consent"
+	"github.com/assent/assent/internal/jsbuild"
+	"github.com/assent/assent/internal/receipt"
+	"github.com/assent/assent/internal/store"
+	"github.com/assent/assent/snippet"
+	"golang.org/x/crypto/bcrypt"
+)
+
+// app is the wired server: its parts and the handler over them.
+type app struct {
+	store   *store.Store
+	handler http.Handler
+}
+
+// open prepares the data directory on first start (key, admin, demo site)
+// and wires the API.
+func open(cfg *Config, log *slog.Logger, now func() time.Time) (*app, error) {
+	if err := os.MkdirAll(cfg.Data, 0o700); err != nil {
+		return nil, err
+	}
+	signer, created, err := receipt.Open(filepath.Join(cfg.Data, "keys"), now())
+	if err != nil {
+		return nil, err
+	}
+	if created {
+		log.Info("created receipt signing key", "kid", signer.KID())
+	}
+	bundle, err := jsbuild.Bundle(snippet.Files, snippet.Entry, jsbuild.Options{Minify: true})
+	if err != nil {
+		return nil, err
+	}
+	st, err := store.Open(filepath.Join(cfg.Data, "assent.db"))
+	if err != nil {
+		return nil, err
+	}
+	if err := bootstrap(cfg, st, log, now()); err != nil {
+		st.Close()
+		return nil, err
+	}
+	srv := &api.Server{Store: st, Signer: signer, Now: now, Log: log, PublicURL: cfg.PublicURL,
+		RateLimit: cfg.RateLimit, TrustXFF: cfg.TrustProxy, Bundle: bundle}
+	return &app{store: st, handler: srv.Handler()}, nil
+}
+
+func (a *app) close() error { return a.store.Close() }
+
+// bootstrap creates the first admin account and the demo site.
+func bootstrap(cfg *Config, st *store.Store, log *slog.Logger, now time.Time) error {
+	if st.UserCount() == 0 {
+		if err := createAdmin(cfg, st, log, now); err != nil {
+			return err
+		}
+	}
+	return ensureDemo(cfg, st, now)
+}
+
+func createAdmin(cfg *Config, st *store.Store, log *slog.Logger, now time.Time) error {
+	pw := cfg.AdminPassword
+	if pw == "" {
+		b := make([]byte, 18)
+		rand.Read(b)
+		pw = base64.RawURLEncoding.EncodeToString(b)
+		path := filepath.Join(cfg.Data, "initial-admin-password")
+		if err := os.WriteFile(path, []byte(pw+"\n"), 0o600); err != nil {
+			return err
+		}
+		log.Info("created admin account; its password is in a file readable only by you", "user", "admin", "password_file", path)
+	}
+	hash, err := bcrypt.GenerateFromPassword([]byte(pw), bcrypt.DefaultCost)
+	if err != nil {
+		return err
+	}
+	return st.PutUser(&store.User{Name: "admin", Role: "owner", PasswordHash: hash, CreatedAt: now.UTC()})
+}
+
+// ensureDemo creates the demo site once, and makes sure it allows the
+// server's current origin, so the demo page works on any port.
+func ensureDemo(cfg *Config, st *store.Store, now time.Time) error {
+	site, err := st.Site("demo")
+	if errors.Is(err, store.ErrNotFound) {
+		site = consent.NewSite("demo", "Demo site", nil, now)
+		site.Draft.PrivacyPolicyURL = cfg.PublicURL + "/#privacy"
+	} else if err != nil {
+		return err
+	}
+	changed := site.Current == ""
+	for _, o := range demoOrigins(cfg.PublicURL) {
+		if !slices.Contains(site.Origins, o) {
+			site.Origins, changed = append(site.Origins, o), true
+		}
+	}
+	if !changed {
+		return nil
+	}
+	if err := st.PutSite(site); err != nil {
+		return fmt.Errorf("demo site: %w", err)
+	}
+	if site.Current == "" {
+		_, err = st.Publish("demo", now)
+	}
+	return err
+}
+
+func demoOrigins(public string) []string {
+	u, _ := url.Parse(public)
+	out := []string{public}
+	if u.Hostname() == "localhost" {
+		out = append(out, u.Scheme+"://127.0.0.1:"+u.Port())
+	}
+	return out
+}

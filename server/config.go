@@ -1,0 +1,84 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net/url"
+	"strconv"
+	"strings"
+)
+
+// Config is everything the server reads from its flags and environment.
+// Flags win over ASSENT_* variables, which win over defaults.
+type Config struct {
+	Addr          string
+	Data          string
+	PublicURL     string
+	RateLimit     float64
+	TrustProxy    bool
+	AdminPassword string // secret: never printed
+	AdminToken    string // secret: never printed
+}
+
+// Load parses args (without the program name) and the environment.
+func Load(args []string, getenv func(string) string) (*Config, error) {
+	c := &Config{}
+	fs := flag.NewFlagSet("assent", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.StringVar(&c.Addr, "addr", envOr(getenv, "ASSENT_ADDR", ":8080"), "listen address (ASSENT_ADDR)")
+	fs.StringVar(&c.Data, "data", envOr(getenv, "ASSENT_DATA", "./data"), "data directory (ASSENT_DATA)")
+	fs.StringVar(&c.PublicURL, "public-url", getenv("ASSENT_PUBLIC_URL"), "public base URL (ASSENT_PUBLIC_URL)")
+	rl := fs.String("rate-limit", envOr(getenv, "ASSENT_RATE_LIMIT", "20"), "decision POSTs per second per client IP, 0 = off (ASSENT_RATE_LIMIT)")
+	fs.BoolVar(&c.TrustProxy, "trust-proxy", getenv("ASSENT_TRUST_PROXY") == "true", "take client IPs from X-Forwarded-For (ASSENT_TRUST_PROXY)")
+	if err := fs.Parse(args); err != nil {
+		return nil, fmt.Errorf("%w\nusage: assent [flags] | assent verify PACK\n%s", err, usage(fs))
+	}
+	if fs.NArg() > 0 {
+		return nil, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	var err error
+	if c.RateLimit, err = strconv.ParseFloat(*rl, 64); err != nil {
+		return nil, errors.New("--rate-limit / ASSENT_RATE_LIMIT must be a number of requests per second")
+	}
+	c.AdminPassword, c.AdminToken = getenv("ASSENT_ADMIN_PASSWORD"), getenv("ASSENT_ADMIN_TOKEN")
+	return c, c.Validate()
+}
+
+// Validate reports the first invalid setting, naming its flag and variable.
+func (c *Config) Validate() error {
+	switch {
+	case c.Addr == "":
+		return errors.New("--addr / ASSENT_ADDR must not be empty")
+	case c.Data == "":
+		return errors.New("--data / ASSENT_DATA must not be empty")
+	case c.RateLimit < 0:
+		return errors.New("--rate-limit / ASSENT_RATE_LIMIT must be 0 (off) or more")
+	case c.AdminToken != "" && len(c.AdminToken) < 32:
+		return errors.New("ASSENT_ADMIN_TOKEN must be at least 32 characters")
+	case c.AdminPassword != "" && len(c.AdminPassword) < 12:
+		return errors.New("ASSENT_ADMIN_PASSWORD must be at least 12 characters")
+	}
+	if c.PublicURL != "" {
+		u, err := url.Parse(c.PublicURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || (u.Path != "" && u.Path != "/") {
+			return errors.New("--public-url / ASSENT_PUBLIC_URL must be an origin like https://consent.example.com")
+		}
+		c.PublicURL = strings.TrimSuffix(c.PublicURL, "/")
+	}
+	return nil
+}
+
+func envOr(getenv func(string) string, key, def string) string {
+	if v := getenv(key); v != "" {
+		return v
+	}
+	return def
+}
+
+func usage(fs *flag.FlagSet) string {
+	var b strings.Builder
+	fs.VisitAll(func(f *flag.Flag) { fmt.Fprintf(&b, "  --%s\t%s (default %q)\n", f.Name, f.Usage, f.DefValue) })
+	return b.String()
+}

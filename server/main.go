@@ -1,0 +1,99 @@
+// Command assent runs the Assent consent server: the banner snippet, the
+// consent API, signed receipts in an embedded bbolt database, and the demo.
+//
+//	go run ./server              serve on :8080 with data in ./data
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, nil); err != nil {
+		fmt.Fprintln(os.Stderr, "assent:", err)
+		os.Exit(1)
+	}
+}
+
+// run serves until ctx ends, then drains in-flight requests (so every
+// acknowledged write is committed) and closes the store. ready, if set, gets
+// the bound address once the listener is up.
+func run(ctx context.Context, args []string, getenv func(string) string, out io.Writer, ready func(addr string)) error {
+	cfg, err := Load(args, getenv)
+	if err != nil {
+		return err
+	}
+	log := newLogger(out)
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return err
+	}
+	if cfg.PublicURL == "" {
+		cfg.PublicURL = "http://" + displayHost(ln.Addr().(*net.TCPAddr))
+	}
+	app, err := open(cfg, log, time.Now)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	srv := &http.Server{
+		Handler:           app.handler,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       15 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    16 << 10,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	log.Info("assent is running", "demo", cfg.PublicURL+"/", "snippet", cfg.PublicURL+"/s/demo.js",
+		"jwks", cfg.PublicURL+"/.well-known/jwks.json", "data", cfg.Data)
+	if ready != nil {
+		ready(ln.Addr().String())
+	}
+	select {
+	case err = <-errc:
+	case <-ctx.Done():
+		log.Info("shutting down: finishing in-flight requests")
+		sctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		err = srv.Shutdown(sctx)
+		cancel()
+	}
+	if cerr := app.close(); cerr != nil {
+		err = errors.Join(err, cerr)
+	}
+	if errors.Is(err, http.ErrServerClosed) {
+		err = nil
+	}
+	return err
+}
+
+func displayHost(a *net.TCPAddr) string {
+	if a.IP.IsUnspecified() {
+		return fmt.Sprintf("localhost:%d", a.Port)
+	}
+	return a.String()
+}
+
+// newLogger logs text to a terminal and JSON otherwise.
+func newLogger(out io.Writer) *slog.Logger {
+	if f, ok := out.(*os.File); ok {
+		if fi, err := f.Stat(); err == nil && fi.Mode()&os.ModeCharDevice != 0 {
+			return slog.New(slog.NewTextHandler(out, nil))
+		}
+	}
+	return slog.New(slog.NewJSONHandler(out, nil))
+}
