@@ -42,7 +42,7 @@ func (s *Server) rateLimiter() echo.MiddlewareFunc {
 	retry := strconv.Itoa(max(1, int(1/s.RateLimit)))
 	return middleware.RateLimiterWithConfig(middleware.RateLimiterConfig{
 		Store: middleware.NewRateLimiterMemoryStoreWithConfig(middleware.RateLimiterMemoryStoreConfig{
-			Rate: rate.Limit(s.RateLimit), Burst: int(2 * s.RateLimit),
+			Rate: rate.Limit(s.RateLimit), Burst: max(1, int(2*s.RateLimit)),
 		}),
 		DenyHandler: func(c echo.Context, _ string, _ error) error {
 			c.Response().Header().Set("Retry-After", retry)

@@ -3,6 +3,7 @@ package store
 import (
 	"bytes"
 	"encoding/binary"
+	"errors"
 	"hash/maphash"
 	"strings"
 	"time"
@@ -53,7 +54,9 @@ func (s *Store) AppendReceipt(site, visitor string, build Build) (*Receipt, erro
 	stripe.Lock()
 	defer stripe.Unlock()
 	prev, err := s.latestID(vk)
-	if err != nil {
+	if errors.Is(err, bolt.ErrDatabaseNotOpen) {
+		return nil, ErrUnavailable
+	} else if err != nil {
 		return nil, err
 	}
 	index, gen, ok := s.w.reserve()

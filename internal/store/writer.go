@@ -69,8 +69,12 @@ func (w *writer) submit(index, gen uint64, rec *Receipt) error {
 
 func (w *writer) stop() {
 	w.mu.Lock()
+	already := w.closed
 	w.closed = true
 	w.mu.Unlock()
+	if already {
+		return
+	}
 	w.active.Wait()
 	close(w.queue)
 	<-w.done

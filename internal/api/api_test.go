@@ -1,0 +1,236 @@
+package api_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/andybalholm/brotli"
+	"github.com/assent/assent/internal/api"
+	"github.com/assent/assent/internal/consent"
+	"github.com/assent/assent/internal/receipt"
+	"github.com/assent/assent/internal/store/storetest"
+	"github.com/google/uuid"
+)
+
+const origin = "https://shop.example"
+
+// env is a real API over a real bbolt file, with a clock the test moves.
+type env struct {
+	t       testing.TB
+	db      *storetest.DB
+	signer  *receipt.Signer
+	h       http.Handler
+	version string
+	rate    float64
+	mu      sync.Mutex
+	now     time.Time
+}
+
+func newEnv(t testing.TB, rateLimit float64) *env {
+	t.Helper()
+	e := &env{t: t, db: storetest.Open(t), now: time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)}
+	var err error
+	if e.signer, _, err = receipt.Open(filepath.Join(t.TempDir(), "keys"), e.now); err != nil {
+		t.Fatal(err)
+	}
+	site := consent.NewSite("demo", "Demo", []string{origin}, e.now)
+	if err := e.db.PutSite(site); err != nil {
+		t.Fatal(err)
+	}
+	p, err := e.db.Publish("demo", e.now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.version = p.Version
+	e.rate = rateLimit
+	e.serve()
+	return e
+}
+
+func (e *env) serve() {
+	srv := &api.Server{Store: e.db.Store, Signer: e.signer, Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		PublicURL: "https://consent.example", RateLimit: e.rate, Bundle: []byte("/*bundle*/"),
+		Now: func() time.Time { e.mu.Lock(); defer e.mu.Unlock(); return e.now }}
+	e.h = srv.Handler()
+}
+
+// restart closes and reopens the database and serves from it anew, as a
+// server restart would.
+func (e *env) restart() {
+	e.db.Reopen()
+	e.serve()
+}
+
+func (e *env) advance(d time.Duration) { e.mu.Lock(); e.now = e.now.Add(d); e.mu.Unlock() }
+
+type resp struct {
+	status int
+	header http.Header
+	body   []byte
+}
+
+func (r resp) json(t testing.TB) map[string]any {
+	t.Helper()
+	var m map[string]any
+	if err := json.Unmarshal(r.body, &m); err != nil {
+		t.Fatalf("body %q is not JSON: %v", r.body, err)
+	}
+	return m
+}
+
+func (e *env) do(method, path, body string, headers ...string) resp {
+	req := httptest.NewRequest(method, path, strings.NewReader(body))
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
+	}
+	rec := httptest.NewRecorder()
+	e.h.ServeHTTP(rec, req)
+	return resp{rec.Code, rec.Header(), rec.Body.Bytes()}
+}
+
+func (e *env) decision(visitor, action, choices string) string {
+	return `{"site":"demo","visitor":"` + visitor + `","action":"` + action + `","choices":` + choices +
+		`,"config":"` + e.version + `","lang":"en","url":"https://shop.example/pricing?utm=x#top"}`
+}
+
+const (
+	allOn  = `{"analytics":true,"advertising":true,"preferences":true}`
+	allOff = `{"analytics":false,"advertising":false,"preferences":false}`
+	mixed  = `{"analytics":true,"advertising":false,"preferences":true}`
+)
+
+func TestErrorsTable(t *testing.T) {
+	e := newEnv(t, 0)
+	v := uuid.NewString()
+	good := e.decision(v, "custom", mixed)
+	cases := []struct {
+		name, method, path, body string
+		headers                  []string
+		status                   int
+		code                     string
+	}{
+		{"malformed json", "POST", "/api/v1/consents", "{", nil, 400, "invalid_request"},
+		{"unknown purpose", "POST", "/api/v1/consents", e.decision(v, "custom", `{"analytics":true,"advertising":false,"preferences":true,"x":true}`), nil, 400, "unknown_purpose"},
+		{"missing purpose", "POST", "/api/v1/consents", e.decision(v, "custom", `{"analytics":true}`), nil, 400, "missing_purpose"},
+		{"bad uuid", "POST", "/api/v1/consents", strings.Replace(good, v, "123", 1), nil, 400, "invalid_request"},
+		{"unknown config", "POST", "/api/v1/consents", strings.Replace(good, e.version, "sha256:"+strings.Repeat("0", 64), 1), nil, 400, "unknown_config"},
+		{"action mismatch", "POST", "/api/v1/consents", e.decision(v, "accept_all", mixed), nil, 400, "action_mismatch"},
+		{"unknown field", "POST", "/api/v1/consents", strings.Replace(good, `"lang"`, `"ip":"1.2.3.4","lang"`, 1), nil, 400, "unknown_field"},
+		{"origin forbidden", "POST", "/api/v1/consents", good, []string{"Origin", "https://evil.example"}, 403, "origin_forbidden"},
+		{"unknown site", "POST", "/api/v1/consents", strings.Replace(good, `"demo"`, `"nosite"`, 1), nil, 404, "not_found"},
+		{"too large", "POST", "/api/v1/consents", strings.Replace(good, `"lang"`, `"pad":"`+strings.Repeat("x", 9000)+`","lang"`, 1), nil, 413, "body_too_large"},
+		{"unknown api route", "GET", "/api/v1/nothing", "", nil, 404, "not_found"},
+		{"wrong method", "DELETE", "/api/v1/consents", "", nil, 404, "not_found"},
+		{"receipt id not uuid", "GET", "/api/v1/consents/abc", "", nil, 400, "invalid_request"},
+		{"receipt unknown", "GET", "/api/v1/consents/" + uuid.NewString(), "", nil, 404, "not_found"},
+		{"visitor not uuid", "GET", "/api/v1/sites/demo/visitors/x/consent", "", nil, 400, "invalid_request"},
+		{"visitor unknown site", "GET", "/api/v1/sites/zzz/visitors/" + v + "/consent", "", nil, 404, "not_found"},
+		{"unknown purpose query", "GET", "/api/v1/sites/demo/visitors/" + v + "/consent?purpose=marketing", "", nil, 400, "unknown_purpose"},
+		{"bad purpose query", "GET", "/api/v1/sites/demo/visitors/" + v + "/consent?purpose=%3Cb%3E", "", nil, 400, "invalid_request"},
+		{"config unknown site", "GET", "/api/v1/sites/zzz/config", "", nil, 404, "not_found"},
+		{"preflight foreign origin", "OPTIONS", "/api/v1/consents", "", []string{"Origin", "https://evil.example"}, 403, "origin_forbidden"},
+	}
+	for _, c := range cases {
+		r := e.do(c.method, c.path, c.body, c.headers...)
+		if r.status != c.status {
+			t.Errorf("%s: status %d, want %d (body %s)", c.name, r.status, c.status, r.body)
+			continue
+		}
+		m := r.json(t)
+		errObj, _ := m["error"].(map[string]any)
+		if errObj == nil || errObj["code"] != c.code || errObj["message"] == "" {
+			t.Errorf("%s: body %s, want error code %q with a message", c.name, r.body, c.code)
+		}
+	}
+	if r := e.do("GET", "/api/v1/sites/demo/visitors/"+v+"/consent", ""); r.status != 200 || bytes.Contains(r.body, []byte(`"decided":true`)) {
+		t.Errorf("bad requests recorded a decision: %s", r.body)
+	}
+}
+
+func TestRateLimitPerClientIP(t *testing.T) {
+	e := newEnv(t, 0.1) // one request per 10 s, burst 1
+	ok := e.do("POST", "/api/v1/consents", e.decision(uuid.NewString(), "custom", mixed))
+	limited := e.do("POST", "/api/v1/consents", e.decision(uuid.NewString(), "custom", mixed))
+	if ok.status != 201 || limited.status != 429 || limited.header.Get("Retry-After") == "" {
+		t.Fatalf("statuses %d, %d (Retry-After %q); want 201 then 429 with Retry-After", ok.status, limited.status, limited.header.Get("Retry-After"))
+	}
+	if code := limited.json(t)["error"].(map[string]any)["code"]; code != "rate_limited" {
+		t.Errorf("code %v, want rate_limited", code)
+	}
+	other := httptest.NewRequest("POST", "/api/v1/consents", strings.NewReader(e.decision(uuid.NewString(), "custom", mixed)))
+	other.RemoteAddr = "198.51.100.9:4000"
+	rec := httptest.NewRecorder()
+	e.h.ServeHTTP(rec, other)
+	if rec.Code != 201 {
+		t.Errorf("another client IP got %d, want 201", rec.Code)
+	}
+}
+
+func TestSnippetServing(t *testing.T) {
+	e := newEnv(t, 0)
+	r := e.do("GET", "/s/demo.js", "")
+	if r.status != 200 || !strings.HasPrefix(r.header.Get("Content-Type"), "text/javascript") || r.header.Get("ETag") == "" ||
+		r.header.Get("Cache-Control") == "" || r.header.Get("Cross-Origin-Resource-Policy") != "cross-origin" {
+		t.Fatalf("GET /s/demo.js: %d %v", r.status, r.header)
+	}
+	if !bytes.Contains(r.body, []byte(e.version)) || !bytes.HasSuffix(r.body, []byte("/*bundle*/")) {
+		t.Errorf("body lacks the inlined config version or the bundle: %.200s", r.body)
+	}
+	if nm := e.do("GET", "/s/demo.js", "", "If-None-Match", r.header.Get("ETag")); nm.status != 304 || len(nm.body) != 0 {
+		t.Errorf("If-None-Match: %d with %d bytes, want 304 empty", nm.status, len(nm.body))
+	}
+	br := e.do("GET", "/s/demo.js", "", "Accept-Encoding", "gzip, br")
+	plain, err := io.ReadAll(brotli.NewReader(bytes.NewReader(br.body)))
+	if br.header.Get("Content-Encoding") != "br" || err != nil || !bytes.Equal(plain, r.body) {
+		t.Errorf("brotli: encoding %q, decodes to the plain body: %v", br.header.Get("Content-Encoding"), err)
+	}
+	if gz := e.do("GET", "/s/demo.js", "", "Accept-Encoding", "br;q=0, gzip"); gz.header.Get("Content-Encoding") != "gzip" {
+		t.Errorf("br;q=0 should pick gzip, got %q", gz.header.Get("Content-Encoding"))
+	}
+	if nf := e.do("GET", "/s/nosite.js", ""); nf.status != 404 || !bytes.HasPrefix(nf.body, []byte("/*")) {
+		t.Errorf("unknown site: %d %q, want 404 with a JS comment", nf.status, nf.body)
+	}
+}
+
+func TestCORSReflectsOnlyAllowedOrigins(t *testing.T) {
+	e := newEnv(t, 0)
+	r := e.do("POST", "/api/v1/consents", e.decision(uuid.NewString(), "custom", mixed), "Origin", origin, "Content-Type", "text/plain")
+	if r.status != 201 || r.header.Get("Access-Control-Allow-Origin") != origin {
+		t.Errorf("allowed origin: %d, ACAO %q", r.status, r.header.Get("Access-Control-Allow-Origin"))
+	}
+	p := e.do("OPTIONS", "/api/v1/consents", "", "Origin", origin, "Access-Control-Request-Method", "POST")
+	if p.status != 204 || p.header.Get("Access-Control-Allow-Origin") != origin {
+		t.Errorf("preflight: %d, ACAO %q", p.status, p.header.Get("Access-Control-Allow-Origin"))
+	}
+	c := e.do("GET", "/api/v1/sites/demo/config", "", "Origin", "https://evil.example")
+	if c.status != 200 || c.header.Get("Access-Control-Allow-Origin") != "" {
+		t.Errorf("foreign origin got ACAO %q", c.header.Get("Access-Control-Allow-Origin"))
+	}
+}
+
+func TestConfigEndpointHashIsTheServedConfig(t *testing.T) {
+	e := newEnv(t, 0)
+	r := e.do("GET", "/api/v1/sites/demo/config", "")
+	var cfg map[string]json.RawMessage
+	if err := json.Unmarshal(r.body, &cfg); err != nil {
+		t.Fatal(err)
+	}
+	var version string
+	json.Unmarshal(cfg["version"], &version)
+	delete(cfg, "version")
+	var c consent.Config
+	rest, _ := json.Marshal(cfg)
+	json.Unmarshal(rest, &c)
+	if version != e.version || consent.VersionOf(c.Canonical()) != version {
+		t.Errorf("served version %s does not hash the served config", version)
+	}
+}

@@ -1,0 +1,150 @@
+package api_test
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	jose "github.com/go-jose/go-jose/v4"
+	"github.com/google/uuid"
+)
+
+// verifyJOSE checks a compact JWS with go-jose against the served JWKS and
+// returns its typ header and claims.
+func verifyJOSE(t *testing.T, e *env, compact string) (string, map[string]any) {
+	t.Helper()
+	var set jose.JSONWebKeySet
+	if err := json.Unmarshal(e.do("GET", "/.well-known/jwks.json", "").body, &set); err != nil {
+		t.Fatal(err)
+	}
+	obj, err := jose.ParseSignedCompact(compact, []jose.SignatureAlgorithm{jose.EdDSA})
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys := set.Key(obj.Signatures[0].Protected.KeyID)
+	if len(keys) != 1 {
+		t.Fatalf("kid %q not in JWKS", obj.Signatures[0].Protected.KeyID)
+	}
+	payload, err := obj.Verify(keys[0])
+	if err != nil {
+		t.Fatalf("go-jose: %v", err)
+	}
+	var claims map[string]any
+	json.Unmarshal(payload, &claims)
+	typ, _ := obj.Signatures[0].Protected.ExtraHeaders["typ"].(string)
+	return typ, claims
+}
+
+func TestReceiptClaimsAndTokenVerifyIndependently(t *testing.T) {
+	e := newEnv(t, 0)
+	v := uuid.NewString()
+	first := e.do("POST", "/api/v1/consents", e.decision(v, "accept_all", allOn), "Origin", origin)
+	e.advance(time.Minute)
+	r := e.do("POST", "/api/v1/consents", e.decision(v, "custom", mixed), "Origin", origin, "Sec-GPC", "1")
+	if first.status != 201 || r.status != 201 {
+		t.Fatalf("POST: %d %d %s", first.status, r.status, r.body)
+	}
+	var out struct{ ID, Receipt, Token, IssuedAt, ExpiresAt string }
+	json.Unmarshal(r.body, &out)
+	var firstOut struct{ ID string }
+	json.Unmarshal(first.body, &firstOut)
+	body := r.json(t)
+	out.IssuedAt, out.ExpiresAt = body["issued_at"].(string), body["expires_at"].(string)
+
+	typ, c := verifyJOSE(t, e, out.Receipt)
+	want := map[string]any{
+		"jti": out.ID, "iss": "https://consent.example", "sub": v, "site": "demo", "action": "custom",
+		"config": e.version, "lang": "en", "url": "https://shop.example/pricing", "gpc": true,
+		"prev": firstOut.ID, "log": float64(1),
+		"choices": map[string]any{"necessary": true, "analytics": true, "advertising": false, "preferences": true},
+	}
+	if typ != "consent-receipt+jwt" {
+		t.Errorf("typ %q", typ)
+	}
+	for k, w := range want {
+		if g, _ := json.Marshal(c[k]); string(g) != mustJSON(w) {
+			t.Errorf("claim %s = %s, want %s", k, g, mustJSON(w))
+		}
+	}
+	iat, exp := int64(c["iat"].(float64)), int64(c["exp"].(float64))
+	if iat != e.now.Unix() || time.Unix(exp, 0).Sub(time.Unix(iat, 0)) != 182*24*time.Hour {
+		t.Errorf("iat %d exp %d, want now and now+182 days", iat, exp)
+	}
+	if len(c) != 14 {
+		t.Errorf("receipt has %d claims, want exactly the 14 of the contract: %v", len(c), c)
+	}
+	if out.IssuedAt != "2026-11-22T10:01:00.000Z" || !strings.HasPrefix(out.ExpiresAt, "2027-05-23T10:01:00") {
+		t.Errorf("issued_at %s expires_at %s", out.IssuedAt, out.ExpiresAt)
+	}
+
+	ttyp, tc := verifyJOSE(t, e, out.Token)
+	if ttyp != "consent-token+jwt" || tc["jti"] != out.ID || tc["sub"] != v || tc["site"] != "demo" ||
+		mustJSON(tc["granted"]) != `["necessary","analytics","preferences"]` || tc["config"] != e.version[7:23] {
+		t.Errorf("token %v (typ %s)", tc, ttyp)
+	}
+	if len(out.Token) > 512 {
+		t.Errorf("token is %d bytes; a cookie should stay small", len(out.Token))
+	}
+
+	// The receipt survives a restart of the store.
+	e.restart()
+	got := e.do("GET", "/api/v1/consents/"+out.ID, "")
+	if got.status != 200 {
+		t.Fatalf("after reopen: %d", got.status)
+	}
+	m := got.json(t)
+	if m["receipt"] != out.Receipt || m["claims"].(map[string]any)["jti"] != out.ID {
+		t.Errorf("GET after reopen: %s", got.body)
+	}
+}
+
+func TestVisitorStateLifecycle(t *testing.T) {
+	e := newEnv(t, 0)
+	v := uuid.NewString()
+	path := "/api/v1/sites/demo/visitors/" + v + "/consent"
+	state := func(q string) map[string]any { return e.do("GET", path+q, "").json(t) }
+
+	if s := state(""); s["decided"] != false || s["choices"] != nil {
+		t.Fatalf("before any decision: %v", s)
+	}
+	if s := state("?purpose=analytics"); s["granted"] != false || s["decided"] != false {
+		t.Fatalf("undecided purpose: %v", s)
+	}
+	r := e.do("POST", "/api/v1/consents", e.decision(v, "custom", mixed)).json(t)
+	s := state("")
+	if s["decided"] != true || s["receipt_id"] != r["id"] || s["token"] != r["token"] ||
+		mustJSON(s["choices"]) != `{"advertising":false,"analytics":true,"necessary":true,"preferences":true}` {
+		t.Fatalf("after decision: %v", s)
+	}
+	for p, want := range map[string]bool{"analytics": true, "advertising": false, "necessary": true} {
+		if g := state("?purpose=" + p); g["granted"] != want || g["decided"] != true || g["receipt_id"] != r["id"] {
+			t.Errorf("purpose %s: %v, want granted %v", p, g, want)
+		}
+	}
+	e.advance(183 * 24 * time.Hour)
+	if s := state("?purpose=analytics"); s["granted"] != false || s["decided"] != false {
+		t.Errorf("expired decision still counts: %v", s)
+	}
+	e.do("POST", "/api/v1/consents", e.decision(v, "accept_all", allOn))
+	w := e.do("POST", "/api/v1/consents", e.decision(v, "withdraw", allOff))
+	if w.status != 201 {
+		t.Fatalf("withdraw: %d %s", w.status, w.body)
+	}
+	if s := state(""); s["decided"] != false {
+		t.Errorf("withdrawn decision still counts: %v", s)
+	}
+	_, wc := verifyJOSE(t, e, w.json(t)["receipt"].(string))
+	if wc["action"] != "withdraw" || wc["prev"] == nil {
+		t.Errorf("withdrawal receipt %v should chain to the previous one", wc)
+	}
+	if n := e.db.LogSize(); n != 3 {
+		t.Errorf("log size %d, want 3: a withdrawal appends, never deletes", n)
+	}
+}
+
+// mustJSON renders v as JSON; maps come out with sorted keys.
+func mustJSON(v any) string {
+	b, _ := json.Marshal(v)
+	return string(b)
+}

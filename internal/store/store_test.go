@@ -1,0 +1,186 @@
+package store_test
+
+import (
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/assent/assent/internal/consent"
+	"github.com/assent/assent/internal/store"
+	"github.com/assent/assent/internal/store/storetest"
+	"github.com/google/uuid"
+)
+
+var t0 = time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)
+
+func build(site, visitor string) store.Build {
+	return func(i uint64, prev uuid.UUID) *store.Receipt {
+		id := uuid.Must(uuid.NewV7())
+		return &store.Receipt{ID: id, Site: site, Visitor: visitor, Log: i, IssuedAt: t0, ExpiresAt: t0.Add(time.Hour),
+			Action: "custom", Choices: []byte(`{"analytics":true,"necessary":true}`),
+			JWS: fmt.Sprintf("jws-%d-prev-%s", i, prev), Token: "tok", IPPrefix: "203.0.113.0/24"}
+	}
+}
+
+func TestAppendConcurrentIsGapFreeAndDurable(t *testing.T) {
+	db := storetest.Open(t)
+	const n = 300
+	var wg sync.WaitGroup
+	ids := make([]uuid.UUID, n)
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r, err := db.AppendReceipt("demo", uuid.NewString(), build("demo", ""))
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			ids[i] = r.ID
+		}()
+	}
+	wg.Wait()
+	if got := db.LogSize(); got != n {
+		t.Fatalf("log size %d, want %d", got, n)
+	}
+	db.Reopen()
+	if got := db.LogSize(); got != n {
+		t.Fatalf("after reopen log size %d, want %d", got, n)
+	}
+	seen := map[uuid.UUID]bool{}
+	for i := range uint64(n) {
+		r, err := db.ReceiptAt(i)
+		if err != nil || r.Log != i {
+			t.Fatalf("log[%d]: %v (log claim %v)", i, err, r)
+		}
+		seen[r.ID] = true
+	}
+	for _, id := range ids {
+		if !seen[id] {
+			t.Errorf("acknowledged receipt %s missing from the log", id)
+		}
+	}
+}
+
+func TestPrevChainsOneVisitorsReceipts(t *testing.T) {
+	db := storetest.Open(t)
+	v := uuid.NewString()
+	var wg sync.WaitGroup
+	for range 20 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			b := build("demo", v)
+			if _, err := db.AppendReceipt("demo", v, func(i uint64, prev uuid.UUID) *store.Receipt {
+				r := b(i, prev)
+				r.Token = prev.String() // remember prev to check the chain
+				return r
+			}); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	st, err := db.Visitor("demo", v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Walk back from the latest: each prev must be the receipt before it, 20 in all.
+	n, id := 0, st.ReceiptID
+	for id != uuid.Nil {
+		r, err := db.Receipt(id)
+		if err != nil {
+			t.Fatalf("chain broken at %s: %v", id, err)
+		}
+		n++
+		id = uuid.MustParse(r.Token)
+	}
+	if n != 20 {
+		t.Errorf("chain has %d receipts, want 20 (concurrent decisions forked it)", n)
+	}
+}
+
+func TestPanicInBuildRewindsWithoutGap(t *testing.T) {
+	db := storetest.Open(t)
+	if _, err := db.AppendReceipt("demo", "a", build("demo", "a")); err != nil {
+		t.Fatal(err)
+	}
+	_, err := db.AppendReceipt("demo", "b", func(uint64, uuid.UUID) *store.Receipt { panic("boom") })
+	if !errors.Is(err, store.ErrUnavailable) {
+		t.Fatalf("got %v, want ErrUnavailable", err)
+	}
+	r, err := db.AppendReceipt("demo", "c", build("demo", "c"))
+	if err != nil || r.Log != 1 {
+		t.Fatalf("next receipt log %v err %v, want index 1 reused", r, err)
+	}
+}
+
+func TestRecordRoundTrip(t *testing.T) {
+	db := storetest.Open(t)
+	w, err := db.AppendReceipt("demo", "v1", build("demo", "v1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.Reopen()
+	r, err := db.Receipt(w.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.JWS != w.JWS || r.Site != "demo" || r.Visitor != "v1" || !r.IssuedAt.Equal(t0) || r.IPPrefix != w.IPPrefix || string(r.Choices) != string(w.Choices) {
+		t.Errorf("got %+v, want %+v", r, w)
+	}
+	st, err := db.Visitor("demo", "V1")
+	if err != nil || st.ReceiptID != w.ID || st.Token != "tok" || !st.ExpiresAt.Equal(t0.Add(time.Hour)) {
+		t.Errorf("visitor state %+v, %v", st, err)
+	}
+	if !store.Granted(st.Choices, "analytics") || store.Granted(st.Choices, "advertising") {
+		t.Errorf("Granted disagrees with %s", st.Choices)
+	}
+	if _, err := db.Receipt(uuid.New()); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("unknown receipt: %v, want ErrNotFound", err)
+	}
+}
+
+func TestPublishKeepsEveryVersion(t *testing.T) {
+	db := storetest.Open(t)
+	site := consent.NewSite("shop", "Shop", []string{"https://shop.example"}, t0)
+	if err := db.PutSite(site); err != nil {
+		t.Fatal(err)
+	}
+	p1, err := db.Publish("shop", t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	site.Draft.Texts["en"] = func() consent.Texts { x := site.Draft.Texts["en"]; x.Title = "Cookies?"; return x }()
+	if err := db.PutSite(site); err != nil {
+		t.Fatal(err)
+	}
+	p2, _ := db.Publish("shop", t0.Add(time.Hour))
+	again, _ := db.Publish("shop", t0.Add(2*time.Hour))
+	db.Reopen()
+	s, _ := db.Site("shop")
+	if p1.Version == p2.Version || again.Version != p2.Version || len(s.Versions) != 2 || s.Current != p2.Version {
+		t.Fatalf("versions %v current %s; want two distinct, current the second", s.Versions, s.Current)
+	}
+	old, err := db.Config("shop", p1.Version)
+	if err != nil || consent.VersionOf(old.Raw) != p1.Version || old.Config.Texts["en"].Title == "Cookies?" {
+		t.Errorf("old version not kept intact: %v", err)
+	}
+	bad := *site
+	bad.Origins = []string{"not an origin"}
+	if err := db.PutSite(&bad); err == nil {
+		t.Error("PutSite accepted an invalid origin")
+	}
+}
+
+func TestClosedStoreRefusesWrites(t *testing.T) {
+	db := storetest.Open(t)
+	db.Store.Close()
+	_, err := db.AppendReceipt("demo", "v", build("demo", "v"))
+	if !errors.Is(err, store.ErrUnavailable) {
+		t.Errorf("got %v, want ErrUnavailable", err)
+	}
+	db.Reopen()
+}
