@@ -1,9 +1,147 @@
-// Placeholder kept minimal until the banner issue: reads the inlined config
-// and exposes window.assent.
-interface Boot { config: { site: string; version: string } }
+// Assent's banner. The server serves /s/{site}.js as
+// `self.__assentBoot={"config":…};` followed by this bundle, so one request
+// shows the banner. It decides what may run before anything else does:
+// Consent Mode defaults first, then the stored decision, then the banner.
+import { consentDefault, consentUpdate } from "./gcm";
+import { load, save, savePending, type Stored } from "./state";
+import { activate, dropCookies, watch } from "./tags";
+import type { Action, Choices, Config, Decision } from "./types";
+import { hide, show, type View } from "./ui";
+
+type Listener = (choices: Choices) => void;
+
 const w = window as any;
-const boot: Boot | undefined = w.__assentBoot;
+const boot = w.__assentBoot;
 delete w.__assentBoot;
-if (boot) {
-  w.assent = { config: () => boot.config, granted: (p: string) => p === "necessary" };
+// currentScript is only set while this classic script first runs.
+const me = document.currentScript as HTMLScriptElement | null;
+if (boot && !w.assent) start(boot.config, me);
+
+function uuid(): string {
+  // randomUUID needs a secure context; plain-http pages fall back to getRandomValues.
+  return crypto.randomUUID
+    ? crypto.randomUUID()
+    : "10000000-1000-4000-8000-100000000000".replace(/[018]/g, (c) =>
+        (+c ^ (crypto.getRandomValues(new Uint8Array(1))[0] & (15 >> (+c / 4)))).toString(16),
+      );
+}
+
+// pickLang prefers <html lang>, then the browser's languages, exactly and
+// then by primary subtag, then the site's default.
+function pickLang(cfg: Config): string {
+  const keys = Object.keys(cfg.texts);
+  for (const l of [document.documentElement.lang, ...navigator.languages].map((x) => x.toLowerCase())) {
+    const k = keys.find((k) => k.toLowerCase() == l) || keys.find((k) => k.split("-")[0] == l.split("-")[0]);
+    if (l && k) return k;
+  }
+  return cfg.default_lang;
+}
+
+function start(cfg: Config, me: HTMLScriptElement | null): void {
+  consentDefault();
+  const endpoint = new URL(me ? me.src : "/", location.href).origin + "/api/v1/consents";
+  const gpc = (navigator as any).globalPrivacyControl === true;
+  const lang = pickLang(cfg);
+  const stored: Partial<Stored> = load(cfg, Date.now()) || {};
+  const visitor = stored.visitor || uuid();
+  const listeners: Record<string, Listener[]> = { consent: [], change: [] };
+  let { choices, id: receipt, pending } = stored;
+
+  const granted = (p: string): boolean => p == "necessary" || !!(choices && choices[p]);
+  const copy = () => (choices ? { ...choices } : null);
+
+  function emit(name: string): void {
+    for (const fn of listeners[name]) {
+      try {
+        fn(copy()!);
+      } catch (e) {
+        setTimeout(() => { throw e; }); // report it without breaking the rest
+      }
+    }
+    document.dispatchEvent(new CustomEvent("assent:" + name, { detail: copy() }));
+  }
+
+  // apply makes the page follow the choices: Consent Mode, blocked tags,
+  // and the listed cookies of every purpose not granted (also those a tag
+  // outside Assent's control may have set before the decision).
+  function apply(prev?: Choices): void {
+    consentUpdate(granted);
+    activate(granted);
+    for (const p of cfg.purposes) if (!granted(p.id)) dropCookies(p.cookies || []);
+    emit("consent");
+    if (prev && cfg.purposes.some((p) => !!prev[p.id] != granted(p.id))) emit("change");
+  }
+
+  // send posts a decision; the unsigned copy stays in the cookie until the
+  // receipt's token replaces it, so a failed post is retried on a later load.
+  function send(d: Decision): void {
+    fetch(endpoint, { method: "POST", body: JSON.stringify(d), keepalive: true, credentials: "omit" })
+      .then((r) => (r.ok ? r.json() : Promise.reject(new Error("HTTP " + r.status))))
+      .then((r) => {
+        if (pending != d) return; // a newer decision was made meanwhile
+        pending = undefined;
+        receipt = r.id;
+        save(r.token, (Date.parse(r.expires_at) - Date.now()) / 1000);
+      })
+      .catch((e) => console.warn("assent: will retry", e));
+  }
+
+  function decide(action: Action, pick?: Choices): void {
+    hide();
+    const c: Choices = pick || {};
+    if (!pick) for (const p of cfg.purposes) c[p.id] = !!p.required || action == "accept_all";
+    // Global Privacy Control keeps advertising off unless switched on
+    // explicitly, so "accept all" grants the rest and records the signal.
+    if (gpc && action == "accept_all" && "advertising" in c) {
+      c.advertising = false;
+      action = "gpc";
+    }
+    const d: Decision = { site: cfg.site, visitor, action, choices: c, config: cfg.version, lang, url: location.origin + location.pathname };
+    const prev = choices;
+    choices = c;
+    receipt = undefined;
+    pending = d;
+    savePending(d, cfg.lifetime_days);
+    apply(prev);
+    send(d);
+  }
+
+  const view: View = { cfg, texts: cfg.texts[lang], lang, gpc, nonce: (me && me.nonce) || "", current: () => choices, decide };
+
+  w.assent = {
+    /** Whether purpose is granted now; false while undecided. */
+    granted,
+    /** Every purpose → granted, or null while undecided. */
+    choices: copy,
+    /** The id of the receipt recording the current decision, null while it is not recorded yet. */
+    receipt: () => receipt || null,
+    /** Opens the preferences showing the current choices. */
+    open: () => show(view, true),
+    acceptAll: () => decide("accept_all"),
+    rejectAll: () => decide("reject_all"),
+    /** Withdraws every optional purpose and deletes their cookies. */
+    withdraw: () => decide("withdraw"),
+    /** "consent" fires whenever the choices are known (on load for a returning
+     * visitor, and on each decision; a late listener is called at once);
+     * "change" when a decision changes what was granted. Returns an unsubscribe. */
+    on(name: string, fn: Listener) {
+      const l = listeners[name];
+      if (!l) return () => {};
+      l.push(fn);
+      if (name == "consent" && choices) fn(copy()!);
+      return () => l.splice(l.indexOf(fn) >>> 0, 1);
+    },
+  };
+
+  watch(() => activate(granted));
+  document.addEventListener("click", (e) => {
+    const t = e.target as Element;
+    if (t.closest && t.closest("[data-assent-open]")) {
+      e.preventDefault();
+      show(view, true);
+    }
+  });
+  if (choices) apply();
+  else show(view, false);
+  if (pending) send(pending);
 }

@@ -1,0 +1,148 @@
+package main
+
+import (
+	"maps"
+	"strings"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+)
+
+// The banner's behaviour against the real server and headless Chromium, on
+// the demo page (two blocked tags: analytics and advertising).
+
+func TestSnippetFirstVisitShowsBanner(t *testing.T) {
+	ts := startServer(t)
+	ctx := newBrowser(t)
+	visit(t, ctx, ts.URL+"/")
+	waitFor(t, ctx, jsShown)
+
+	got := eval[map[string]any](t, ctx, `(() => { const r = `+jsRoot+`, d = r.querySelector("[role=dialog]");
+		return {label: r.getElementById(d.getAttribute("aria-labelledby")).textContent,
+			buttons: [...r.querySelectorAll(".a button")].map(b => b.textContent),
+			focused: document.activeElement.tagName + ">" + (r.activeElement && r.activeElement.getAttribute("role")),
+			checked: r.querySelectorAll("input:checked").length,
+			ran: window.demoTagsRan || null, cookie: `+jsCookie+`, granted: window.assent.granted("analytics"),
+			choices: window.assent.choices(), privacy: r.querySelector("a").href}; })()`)
+	want := map[string]any{"label": "We value your privacy", "buttons": []any{"Accept all", "Reject all", "Customize"},
+		"focused": "ASSENT-BANNER>dialog", "checked": 0.0, "ran": nil, "cookie": "", "granted": false, "choices": nil,
+		"privacy": ts.URL + "/#privacy"}
+	for k, v := range want {
+		if g := got[k]; !equalJSON(g, v) {
+			t.Errorf("%s: got %v, want %v", k, g, v)
+		}
+	}
+	cmds := consentCommands(t, ctx)
+	if len(cmds) != 1 || cmds[0]["command"] != "default" || cmds[0]["analytics_storage"] != "denied" ||
+		cmds[0]["ad_user_data"] != "denied" || cmds[0]["security_storage"] != "granted" ||
+		cmds[0]["wait_for_update"] != 500.0 || cmds[0]["arguments"] != "[object Arguments]" {
+		t.Errorf("consent mode commands: got %v, want one default with everything but security denied", cmds)
+	}
+}
+
+func TestSnippetRejectAll(t *testing.T) {
+	ts := startServer(t)
+	ctx := newBrowser(t)
+	visit(t, ctx, ts.URL+"/")
+	click(t, ctx, "Reject all")
+	waitFor(t, ctx, jsGone)
+
+	c := receiptClaims(t, ctx, ts)
+	if want := map[string]bool{"necessary": true, "analytics": false, "advertising": false, "preferences": false}; c.Action != "reject_all" || !maps.Equal(c.Choices, want) {
+		t.Errorf("receipt: got %s %v, want reject_all %v", c.Action, c.Choices, want)
+	}
+	if tok := tokenClaims(t, ctx); tok.JTI != c.JTI || strings.Join(tok.Granted, ",") != "necessary" {
+		t.Errorf("cookie token: got %+v, want receipt %s granting necessary only", tok, c.JTI)
+	}
+	if ran := eval[bool](t, ctx, `"demoTagsRan" in window || document.querySelectorAll('script[type="text/plain"]').length !== 2`); ran {
+		t.Error("a blocked script ran after reject all")
+	}
+	if cmds := consentCommands(t, ctx); len(cmds) != 2 || cmds[1]["command"] != "update" || cmds[1]["ad_storage"] != "denied" {
+		t.Errorf("consent mode: got %v, want default then an update denying", cmds)
+	}
+}
+
+func TestSnippetAcceptAll(t *testing.T) {
+	ts := startServer(t)
+	ctx := newBrowser(t)
+	visit(t, ctx, ts.URL+"/")
+	click(t, ctx, "Accept all")
+	waitFor(t, ctx, `(window.demoTagsRan || []).length === 2`)
+
+	c := receiptClaims(t, ctx, ts)
+	if want := map[string]bool{"necessary": true, "analytics": true, "advertising": true, "preferences": true}; c.Action != "accept_all" || !maps.Equal(c.Choices, want) {
+		t.Errorf("receipt: got %s %v, want accept_all %v", c.Action, c.Choices, want)
+	}
+	if got := eval[string](t, ctx, `window.demoTagsRan.join()`); got != "analytics,advertising" {
+		t.Errorf("tags ran: got %s, want analytics then advertising, in document order", got)
+	}
+	if cmds := consentCommands(t, ctx); len(cmds) != 2 || cmds[1]["ad_personalization"] != "granted" || cmds[1]["personalization_storage"] != "granted" {
+		t.Errorf("consent mode: got %v, want an update granting everything", cmds)
+	}
+	if got := eval[string](t, ctx, `document.getElementById("state").textContent`); !strings.Contains(got, `"advertising":true`) {
+		t.Errorf("the page's assent:consent listener shows %q", got)
+	}
+}
+
+func TestSnippetCustomChoices(t *testing.T) {
+	ts := startServer(t)
+	ctx := newBrowser(t)
+	visit(t, ctx, ts.URL+"/")
+	click(t, ctx, "Customize")
+	waitFor(t, ctx, jsRoot+`.querySelectorAll("[role=switch]").length === 4`)
+	sw := eval[[]string](t, ctx, `[...`+jsRoot+`.querySelectorAll("[role=switch]")].map(s =>
+		s.id + ":" + s.checked + ":" + s.disabled + ":" + s.getRootNode().getElementById(s.getAttribute("aria-labelledby")).textContent)`)
+	if want := []string{"s-necessary:true:true:Necessary", "s-analytics:false:false:Analytics", "s-advertising:false:false:Advertising",
+		"s-preferences:false:false:Preferences"}; !equalJSON(sw, want) {
+		t.Errorf("switches: got %v, want %v (nothing optional pre-ticked)", sw, want)
+	}
+	if m := eval[string](t, ctx, jsRoot+`.querySelector("[role=dialog]").getAttribute("aria-modal")`); m != "true" {
+		t.Errorf("preferences aria-modal = %q, want true", m)
+	}
+	click(t, ctx, "Analytics")
+	click(t, ctx, "Preferences")
+	click(t, ctx, "Save choices")
+	waitFor(t, ctx, `(window.demoTagsRan || []).join() === "analytics"`)
+
+	c := receiptClaims(t, ctx, ts)
+	if want := map[string]bool{"necessary": true, "analytics": true, "advertising": false, "preferences": true}; c.Action != "custom" || !maps.Equal(c.Choices, want) {
+		t.Errorf("receipt: got %s %v, want custom %v", c.Action, c.Choices, want)
+	}
+
+	// Re-opened from the page, the preferences show the current choices.
+	do(t, ctx, chromedp.Click(chromedp.CSS("[data-assent-open]")))
+	waitFor(t, ctx, jsShown)
+	if got := eval[string](t, ctx, `[...`+jsRoot+`.querySelectorAll("[role=switch]")].map(s => s.checked).join()`); got != "true,true,false,true" {
+		t.Errorf("re-opened switches: got %s, want the saved choices", got)
+	}
+}
+
+func TestSnippetReturningVisitor(t *testing.T) {
+	ts := startServer(t)
+	ctx := newBrowser(t)
+	visit(t, ctx, ts.URL+"/")
+	click(t, ctx, "Accept all")
+	first := receiptClaims(t, ctx, ts)
+	tokenClaims(t, ctx)
+
+	visit(t, ctx, ts.URL+"/")
+	waitFor(t, ctx, `(window.demoTagsRan || []).length === 2`)
+	if !eval[bool](t, ctx, jsGone) {
+		t.Error("banner shown to a returning visitor")
+	}
+	cmds := consentCommands(t, ctx)
+	if len(cmds) != 2 || cmds[0]["command"] != "default" || cmds[1]["command"] != "update" || cmds[1]["analytics_storage"] != "granted" {
+		t.Errorf("consent mode on return: got %v, want one default and one update granting", cmds)
+	}
+	if got := eval[string](t, ctx, `window.assent.receipt()`); got != first.JTI {
+		t.Errorf("receipt() on return = %s, want %s", got, first.JTI)
+	}
+
+	// A later decision is the same visitor, chained to the first receipt.
+	do(t, ctx, chromedp.Evaluate[chromedp.Void](`window.assent.rejectAll()`))
+	waitFor(t, ctx, `window.assent.receipt() !== null && window.assent.receipt() !== "`+first.JTI+`"`)
+	second := receiptClaims(t, ctx, ts)
+	if second.Sub != first.Sub || second.Prev != first.JTI {
+		t.Errorf("second receipt: visitor %s prev %s, want %s and %s", second.Sub, second.Prev, first.Sub, first.JTI)
+	}
+}

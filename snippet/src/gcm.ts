@@ -1,0 +1,33 @@
+// Google Consent Mode v2. Google tags read consent commands from dataLayer,
+// and gtag.js only accepts entries that are Arguments objects, hence a plain
+// function pushing `arguments` rather than an array.
+
+const MAP: Record<string, string[]> = {
+  analytics: ["analytics_storage"],
+  advertising: ["ad_storage", "ad_user_data", "ad_personalization"],
+  preferences: ["functionality_storage", "personalization_storage"],
+};
+
+// eslint-disable-next-line @typescript-eslint/no-unused-vars
+function gtag(_command: string, _kind: string, _params: unknown) {
+  const w = window as any;
+  (w.dataLayer = w.dataLayer || []).push(arguments);
+}
+
+function signals(granted: (purpose: string) => boolean): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const p in MAP) for (const s of MAP[p]) out[s] = granted(p) ? "granted" : "denied";
+  return out;
+}
+
+/** Pushes the default (everything denied but security) before any tag runs;
+ * wait_for_update gives a returning visitor's update time to follow. */
+export function consentDefault(): void {
+  gtag("consent", "default", { ...signals(() => false), security_storage: "granted", wait_for_update: 500 });
+  gtag("set", "ads_data_redaction", true);
+}
+
+/** Pushes an update: on a decision and on every load of a returning visitor. */
+export function consentUpdate(granted: (purpose: string) => boolean): void {
+  gtag("consent", "update", signals(granted));
+}

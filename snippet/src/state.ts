@@ -1,0 +1,46 @@
+// The first-party cookie "assent". Once recorded it holds the consent token
+// (a JWS: three base64url parts) that the site's servers can verify. Until
+// the server has answered it holds "p." + base64(the decision body), unsigned,
+// so the choice applies on every page and is posted again on the next load.
+import type { Choices, Config, Decision } from "./types";
+
+const NAME = "assent";
+
+/** What the cookie says about this visitor. choices is unset when they have
+ * to be asked (no decision, expired, or made under another config). */
+export interface Stored {
+  visitor: string;
+  choices?: Choices;
+  id?: string; // receipt id; unset while pending
+  pending?: Decision;
+}
+
+export function save(value: string, seconds: number): void {
+  document.cookie = `${NAME}=${value};path=/;max-age=${Math.max(0, Math.floor(seconds))};samesite=lax${
+    location.protocol == "https:" ? ";secure" : ""
+  }`;
+}
+
+export function savePending(d: Decision, days: number): void {
+  save("p." + btoa(JSON.stringify(d)), days * 86400);
+}
+
+export function load(cfg: Config, now: number): Stored | undefined {
+  const v = (document.cookie.match(/(?:^|; )assent=([^;]*)/) || [])[1];
+  if (!v) return;
+  try {
+    if (v.startsWith("p.")) {
+      const d: Decision = JSON.parse(atob(v.slice(2)));
+      return { visitor: d.visitor, pending: d, choices: d.config == cfg.version ? d.choices : undefined };
+    }
+    // Decoded, not verified: the browser only needs to know what it stored.
+    const c = JSON.parse(atob(v.split(".")[1].replace(/-/g, "+").replace(/_/g, "/")));
+    if (c.site != cfg.site) return;
+    const fresh = c.exp * 1000 > now && c.config == cfg.version.slice(7, 23);
+    const choices: Choices = {};
+    for (const p of cfg.purposes) choices[p.id] = !!p.required || c.granted.includes(p.id);
+    return { visitor: c.sub, id: c.jti, choices: fresh ? choices : undefined };
+  } catch {
+    return; // a damaged cookie means asking again, never granting
+  }
+}
