@@ -32,7 +32,7 @@ func (s *Server) visitorConsent(c echo.Context) error {
 		}
 	}
 	s.allowOrigin(c, site)
-	st, err := s.Store.Visitor(siteID, visitor)
+	st, err := s.Store.Visitor(siteID, visitor, !hasPurpose)
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return err
 	}

@@ -5,7 +5,6 @@ import (
 	"encoding/binary"
 	"errors"
 	"hash/maphash"
-	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -27,17 +26,6 @@ type Receipt struct {
 	IPPrefix  string // truncated client address, never the whole one
 }
 
-// VisitorState is the latest receipt of a visitor for a site, in the shape
-// the consent-check API answers from without decoding the JWS.
-type VisitorState struct {
-	ReceiptID uuid.UUID
-	IssuedAt  time.Time
-	ExpiresAt time.Time
-	Action    string
-	Choices   []byte
-	Token     string
-}
-
 // Build makes the receipt for a reserved log index, given the visitor's
 // previous receipt (uuid.Nil if none). It runs between reserve and commit
 // and must not fail.
@@ -49,23 +37,29 @@ var stripeSeed = maphash.MakeSeed()
 // holding it is fsynced. Decisions of one visitor are serialised so each
 // receipt's prev names the one before it. Errors: ErrUnavailable.
 func (s *Store) AppendReceipt(site, visitor string, build Build) (*Receipt, error) {
-	vk := siteKey(site, visitor)
-	stripe := &s.w.stripes[maphash.Bytes(stripeSeed, vk)%uint64(len(s.w.stripes))]
+	stripe := &s.w.stripes[maphash.String(stripeSeed, site+"|"+visitor)%uint64(len(s.w.stripes))]
 	stripe.Lock()
 	defer stripe.Unlock()
-	prev, err := s.latestID(vk)
+	prev, err := s.latestID(site, visitor)
 	if errors.Is(err, bolt.ErrDatabaseNotOpen) {
 		return nil, ErrUnavailable
 	} else if err != nil {
 		return nil, err
 	}
+	// Signing is CPU-bound: at most one signer per core, so the writer
+	// finds a free core the moment its fsync returns instead of queueing
+	// behind hundreds of runnable signers, and a reserved index is signed
+	// at once rather than holding up the log behind it.
+	s.w.cpu <- struct{}{}
 	index, gen, ok := s.w.reserve()
 	if !ok {
+		<-s.w.cpu
 		return nil, ErrUnavailable
 	}
 	var rec *Receipt
 	func() {
 		defer func() {
+			<-s.w.cpu
 			if recover() != nil {
 				rec = nil // hand in an abandonment so the writer can rewind
 			}
@@ -81,17 +75,6 @@ func (s *Store) AppendReceipt(site, visitor string, build Build) (*Receipt, erro
 	return rec, nil
 }
 
-func (s *Store) latestID(vk []byte) (uuid.UUID, error) {
-	var id uuid.UUID
-	err := s.db.View(func(tx *bolt.Tx) error {
-		if v := tx.Bucket(bVisitors).Get(vk); len(v) >= 16 {
-			copy(id[:], v)
-		}
-		return nil
-	})
-	return id, err
-}
-
 func putReceipt(tx *bolt.Tx, index uint64, r *Receipt) error {
 	receipts, log := tx.Bucket(bReceipts), tx.Bucket(bLog)
 	receipts.FillPercent, log.FillPercent = 1, 1 // append-only, time-ordered keys
@@ -101,10 +84,12 @@ func putReceipt(tx *bolt.Tx, index uint64, r *Receipt) error {
 	if err := log.Put(putU64(index), r.ID[:]); err != nil {
 		return err
 	}
-	if err := tx.Bucket(bBySite).Put(siteKey(r.Site, string(r.ID[:])), nil); err != nil {
+	bysite := tx.Bucket(bBySite)
+	bysite.FillPercent = 0.9 // time-ordered within each site
+	if err := bysite.Put(siteKey(r.Site, string(r.ID[:])), nil); err != nil {
 		return err
 	}
-	return tx.Bucket(bVisitors).Put(siteKey(r.Site, r.Visitor), encodeState(r))
+	return tx.Bucket(bVisitors).Put(siteKey(r.Site, r.Visitor), encodeState(stateOf(r)))
 }
 
 // Record layout: site, visitor, action, choices, JWS, token, IP prefix as
@@ -142,42 +127,6 @@ func decodeRecord(id []byte, b []byte) (*Receipt, bool) {
 	return r, true
 }
 
-// Visitor state layout: receipt id, issued, expires (ms), then action,
-// choices and token as length-prefixed strings.
-func encodeState(r *Receipt) []byte {
-	b := make([]byte, 0, 40+len(r.Choices)+len(r.Token))
-	b = append(b, r.ID[:]...)
-	b = binary.BigEndian.AppendUint64(b, uint64(r.IssuedAt.UnixMilli()))
-	b = binary.BigEndian.AppendUint64(b, uint64(r.ExpiresAt.UnixMilli()))
-	for _, f := range []string{r.Action, string(r.Choices), r.Token} {
-		b = binary.AppendUvarint(b, uint64(len(f)))
-		b = append(b, f...)
-	}
-	return b
-}
-
-func decodeState(b []byte) (*VisitorState, bool) {
-	if len(b) < 32 {
-		return nil, false
-	}
-	v := &VisitorState{}
-	copy(v.ReceiptID[:], b)
-	v.IssuedAt = time.UnixMilli(int64(binary.BigEndian.Uint64(b[16:]))).UTC()
-	v.ExpiresAt = time.UnixMilli(int64(binary.BigEndian.Uint64(b[24:]))).UTC()
-	b = b[32:]
-	var f [3]string
-	for i := range f {
-		n, k := binary.Uvarint(b)
-		if k <= 0 || uint64(len(b)-k) < n {
-			return nil, false
-		}
-		f[i] = string(b[k : k+int(n)])
-		b = b[k+int(n):]
-	}
-	v.Action, v.Choices, v.Token = f[0], []byte(f[1]), f[2]
-	return v, true
-}
-
 // Receipt returns a receipt by id, or ErrNotFound.
 func (s *Store) Receipt(id uuid.UUID) (*Receipt, error) {
 	var r *Receipt
@@ -210,23 +159,6 @@ func (s *Store) ReceiptAt(index uint64) (*Receipt, error) {
 		return nil, err
 	}
 	return s.Receipt(id)
-}
-
-// Visitor returns the latest state of a visitor on a site, or ErrNotFound.
-func (s *Store) Visitor(site, visitor string) (*VisitorState, error) {
-	var st *VisitorState
-	err := s.db.View(func(tx *bolt.Tx) error {
-		v := tx.Bucket(bVisitors).Get(siteKey(site, strings.ToLower(visitor)))
-		if v == nil {
-			return ErrNotFound
-		}
-		var ok bool
-		if st, ok = decodeState(v); !ok {
-			return ErrCorrupt
-		}
-		return nil
-	})
-	return st, err
 }
 
 // Granted reports whether a choices object (as stored) grants purpose.

@@ -83,7 +83,7 @@ func TestPrevChainsOneVisitorsReceipts(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	st, err := db.Visitor("demo", v)
+	st, err := db.Visitor("demo", v, true)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -131,7 +131,7 @@ func TestRecordRoundTrip(t *testing.T) {
 	if r.JWS != w.JWS || r.Site != "demo" || r.Visitor != "v1" || !r.IssuedAt.Equal(t0) || r.IPPrefix != w.IPPrefix || string(r.Choices) != string(w.Choices) {
 		t.Errorf("got %+v, want %+v", r, w)
 	}
-	st, err := db.Visitor("demo", "V1")
+	st, err := db.Visitor("demo", "V1", true)
 	if err != nil || st.ReceiptID != w.ID || st.Token != "tok" || !st.ExpiresAt.Equal(t0.Add(time.Hour)) {
 		t.Errorf("visitor state %+v, %v", st, err)
 	}

@@ -2,6 +2,7 @@ package store
 
 import (
 	"fmt"
+	"runtime"
 	"sync"
 
 	bolt "go.etcd.io/bbolt"
@@ -28,6 +29,7 @@ type writer struct {
 	done chan struct{}
 
 	stripes [1024]sync.Mutex // per site|visitor, so prev chains stay linear
+	cpu     chan struct{}    // one slot per core for building receipts
 }
 
 type pending struct {
@@ -42,6 +44,7 @@ const maxBatch = 2000
 func (w *writer) start(s *Store, size uint64) {
 	w.s, w.next, w.committed = s, size, size
 	w.queue = make(chan *pending, 4096)
+	w.cpu = make(chan struct{}, runtime.GOMAXPROCS(0))
 	w.done = make(chan struct{})
 	go w.loop()
 }
@@ -67,17 +70,20 @@ func (w *writer) submit(index, gen uint64, rec *Receipt) error {
 	return <-p.ack
 }
 
-func (w *writer) stop() {
+// stop waits for reserved writes, then ends the loop. It reports whether
+// this call did the stopping.
+func (w *writer) stop() bool {
 	w.mu.Lock()
 	already := w.closed
 	w.closed = true
 	w.mu.Unlock()
 	if already {
-		return
+		return false
 	}
 	w.active.Wait()
 	close(w.queue)
 	<-w.done
+	return true
 }
 
 func (w *writer) committedSize() uint64 {

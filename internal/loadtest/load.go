@@ -1,0 +1,300 @@
+package main
+
+import (
+	"context"
+	"crypto/ed25519"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/assent/assent/internal/api"
+	"github.com/assent/assent/internal/consent"
+	"github.com/assent/assent/internal/receipt"
+	"github.com/assent/assent/internal/store"
+	"github.com/labstack/echo/v4"
+)
+
+// Options set the load.
+type Options struct {
+	Phase       time.Duration // measured time per phase
+	Warmup      time.Duration
+	Concurrency []int // receipt phases
+	Checkers    int   // concurrent clients for the check phases
+	Dir         string
+	Load        func(Job) Phase // runs a job: Hammer in-process, or a client process
+}
+
+func defaultOptions() Options {
+	return Options{Phase: 5 * time.Second, Warmup: time.Second, Concurrency: []int{64, 256}, Checkers: 64, Load: Hammer}
+}
+
+// Phase is one measured run.
+type Phase struct {
+	Name     string
+	Clients  int
+	Requests int64
+	Errors   int64
+	PerSec   float64
+	P50, P99 time.Duration
+}
+
+// Result holds every phase of a run.
+type Result struct {
+	SignPerSec float64
+	Receipts   []Phase
+	Checks     Phase
+	Baseline   Phase
+	LogSize    uint64
+	CheckErr   error
+}
+
+// Run starts the server and measures. progress gets a line per phase.
+func Run(o Options, progress io.Writer) (*Result, error) {
+	dir := o.Dir
+	if dir == "" {
+		d, err := os.MkdirTemp("", "assent-load-")
+		if err != nil {
+			return nil, err
+		}
+		defer os.RemoveAll(d)
+		dir = d
+	}
+	st, srv, err := openServer(dir)
+	if err != nil {
+		return nil, err
+	}
+	defer st.Close()
+	addr, stop, err := listen(srv.Handler())
+	if err != nil {
+		return nil, err
+	}
+	defer stop()
+	pub, _ := st.Config("demo", mustCurrent(st))
+	res := &Result{}
+	res.SignPerSec = signRate(o.Phase)
+	fmt.Fprintf(progress, "raw ed25519 signatures: %.0f/s on %d cores\n", res.SignPerSec, runtime.GOMAXPROCS(0))
+	measure := func(name string, j Job) Phase {
+		warm := j
+		warm.Duration = o.Warmup
+		o.Load(warm)
+		p := o.Load(j)
+		p.Name = name
+		return p
+	}
+	for _, n := range o.Concurrency {
+		p := measure("receipts", Job{Addr: addr, Clients: n, Duration: o.Phase, Want: 201, Version: pub.Version})
+		res.Receipts = append(res.Receipts, p)
+		fmt.Fprintf(progress, "receipts, %d clients: %.0f/s p50 %v p99 %v errors %d\n", n, p.PerSec, p.P50, p.P99, p.Errors)
+	}
+	visitor, err := seedVisitor(addr, pub.Version)
+	if err != nil {
+		return nil, err
+	}
+	check := fmt.Sprintf("GET /api/v1/sites/demo/visitors/%s/consent?purpose=analytics HTTP/1.1\r\nHost: %s\r\n\r\n", visitor, addr)
+	res.Checks = measure("checks", Job{Addr: addr, Clients: o.Checkers, Duration: o.Phase, Want: 200, Fixed: check})
+	baddr, bstop, err := listen(constantEcho())
+	if err != nil {
+		return nil, err
+	}
+	defer bstop()
+	base := fmt.Sprintf("GET /constant HTTP/1.1\r\nHost: %s\r\n\r\n", baddr)
+	res.Baseline = measure("constant echo", Job{Addr: baddr, Clients: o.Checkers, Duration: o.Phase, Want: 200, Fixed: base})
+	res.LogSize = st.LogSize()
+	res.CheckErr = st.Check()
+	return res, nil
+}
+
+// Print writes the figures and the ratios the project's goals are set in.
+func (r *Result) Print(w io.Writer) {
+	fmt.Fprintf(w, "\n%-28s %10s %10s %10s %8s\n", "phase", "req/s", "p50", "p99", "errors")
+	for _, p := range append(append([]Phase{}, r.Receipts...), r.Checks, r.Baseline) {
+		fmt.Fprintf(w, "%-28s %10.0f %10v %10v %8d\n", fmt.Sprintf("%s (%d clients)", p.Name, p.Clients), p.PerSec, p.P50.Round(10*time.Microsecond), p.P99.Round(10*time.Microsecond), p.Errors)
+	}
+	fmt.Fprintf(w, "%-28s %10.0f\n", "raw ed25519 sign", r.SignPerSec)
+	for _, p := range r.Receipts {
+		fmt.Fprintf(w, "ratio receipts/s ÷ signatures/s at %d clients: %.3f  (goal ≥ 0.35)\n", p.Clients, p.PerSec/r.SignPerSec)
+	}
+	fmt.Fprintf(w, "ratio checks/s ÷ constant-JSON Echo: %.3f  (goal ≥ 0.7)\n", r.Checks.PerSec/r.Baseline.PerSec)
+	fmt.Fprintf(w, "log size %d, bbolt check: %v\n", r.LogSize, r.CheckErr)
+}
+
+func openServer(dir string) (*store.Store, *api.Server, error) {
+	now := time.Now()
+	signer, _, err := receipt.Open(filepath.Join(dir, "keys"), now)
+	if err != nil {
+		return nil, nil, err
+	}
+	st, err := store.Open(filepath.Join(dir, "assent.db"))
+	if err != nil {
+		return nil, nil, err
+	}
+	site := consent.NewSite("demo", "Demo", []string{"http://127.0.0.1"}, now)
+	if err := st.PutSite(site); err != nil {
+		return nil, nil, err
+	}
+	if _, err := st.Publish("demo", now); err != nil {
+		return nil, nil, err
+	}
+	srv := &api.Server{Store: st, Signer: signer, Now: time.Now, PublicURL: "http://127.0.0.1",
+		Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Bundle: []byte("/**/")}
+	return st, srv, nil
+}
+
+func mustCurrent(st *store.Store) string {
+	s, _ := st.Site("demo")
+	return s.Current
+}
+
+func listen(h http.Handler) (string, func(), error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", nil, err
+	}
+	hs := &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second}
+	go hs.Serve(ln)
+	return ln.Addr().String(), func() { hs.Shutdown(context.Background()) }, nil
+}
+
+// constantEcho is the baseline: an Echo handler returning 200 bytes of JSON.
+func constantEcho() http.Handler {
+	e := echo.New()
+	body := []byte(`{"purpose":"analytics","granted":true,"decided":true,"receipt_id":"0190f3c4-7e1a-7b2c-9d4e-5f6a7b8c9d0e","note":"constant baseline body padded to two hundred bytes...........","x":1}`)
+	e.GET("/constant", func(c echo.Context) error { return c.JSONBlob(http.StatusOK, body) })
+	return e
+}
+
+// reqGen returns request bytes; each worker calls it with its own counter.
+type reqGen func(worker int, n uint64) []byte
+
+// Job is one phase of load, in a form a client process can be handed.
+type Job struct {
+	Addr     string
+	Clients  int
+	Duration time.Duration
+	Want     int
+	Version  string // set: POST decisions for new visitors with this config
+	Fixed    string // else: send this request over and over
+}
+
+func (j Job) gen() reqGen {
+	if j.Version != "" {
+		return decisionRequests(j.Addr, j.Version)
+	}
+	b := []byte(j.Fixed)
+	return func(int, uint64) []byte { return b }
+}
+
+func visitorID(run uint64, worker int, n uint64) string {
+	return fmt.Sprintf("%08x-%04x-4%03x-8%03x-%012x", uint32(run), worker&0xffff, (n>>48)&0xfff, (n>>36)&0xfff, n&0xffffffffffff)
+}
+
+func decisionRequest(addr, version, visitor string) []byte {
+	body := `{"site":"demo","visitor":"` + visitor + `","action":"custom","choices":{"analytics":true,"advertising":false,"preferences":true},"config":"` +
+		version + `","lang":"en","url":"http://127.0.0.1/page"}`
+	return []byte("POST /api/v1/consents HTTP/1.1\r\nHost: " + addr + "\r\nContent-Type: text/plain\r\nContent-Length: " +
+		strconv.Itoa(len(body)) + "\r\n\r\n" + body)
+}
+
+// decisionRequests gives every request a new visitor, as real traffic does.
+func decisionRequests(addr, version string) reqGen {
+	run := uint64(time.Now().UnixNano())
+	return func(worker int, n uint64) []byte { return decisionRequest(addr, version, visitorID(run, worker, n)) }
+}
+
+// seedVisitor records one decision and returns its visitor, for the checks.
+func seedVisitor(addr, version string) (string, error) {
+	c, err := dial(addr)
+	if err != nil {
+		return "", err
+	}
+	defer c.close()
+	v := visitorID(1, 1, 1)
+	status, body, err := c.do(decisionRequest(addr, version, v))
+	if err == nil && status != http.StatusCreated {
+		err = fmt.Errorf("seed decision: %d %s", status, body)
+	}
+	return v, err
+}
+
+// Hammer runs the job's clients, each on its own keep-alive connection.
+func Hammer(j Job) Phase {
+	addr, n, d, gen, want := j.Addr, j.Clients, j.Duration, j.gen(), j.Want
+	var reqs, errs atomic.Int64
+	lats := make([][]time.Duration, n)
+	deadline := time.Now().Add(d)
+	var wg sync.WaitGroup
+	for w := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c, err := dial(addr)
+			if err != nil {
+				errs.Add(1)
+				return
+			}
+			defer c.close()
+			l := make([]time.Duration, 0, 4096)
+			for i := uint64(0); time.Now().Before(deadline); i++ {
+				req := gen(w, i)
+				t0 := time.Now()
+				status, _, err := c.do(req)
+				l = append(l, time.Since(t0))
+				if err != nil || status != want {
+					errs.Add(1)
+					if err != nil {
+						return
+					}
+				}
+				reqs.Add(1)
+			}
+			lats[w] = l
+		}()
+	}
+	start := time.Now()
+	wg.Wait()
+	el := time.Since(start)
+	all := slices.Concat(lats...)
+	slices.Sort(all)
+	p := Phase{Clients: n, Requests: reqs.Load(), Errors: errs.Load(), PerSec: float64(reqs.Load()) / el.Seconds()}
+	if len(all) > 0 {
+		p.P50, p.P99 = all[len(all)/2], all[len(all)*99/100]
+	}
+	return p
+}
+
+// signRate is raw Ed25519 signing of a receipt-sized message on every core.
+func signRate(d time.Duration) float64 {
+	_, priv, _ := ed25519.GenerateKey(nil)
+	msg := make([]byte, 560)
+	var n atomic.Int64
+	deadline := time.Now().Add(d)
+	var wg sync.WaitGroup
+	start := time.Now()
+	for range runtime.GOMAXPROCS(0) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; ; i++ {
+				ed25519.Sign(priv, msg)
+				if i%64 == 0 {
+					n.Add(64)
+					if time.Now().After(deadline) {
+						return
+					}
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	return float64(n.Load()) / time.Since(start).Seconds()
+}

@@ -1,0 +1,105 @@
+package store
+
+import (
+	"encoding/binary"
+	"errors"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	bolt "go.etcd.io/bbolt"
+)
+
+// The visitor index maps site|visitor to the latest receipt. Its keys are
+// random, so each receipt rewrites one of its pages in the fsynced commit:
+// the value is kept small (no token, which stays in the receipt record) so
+// the bucket has few pages and a batch's writes often share them.
+
+// VisitorState is a visitor's latest decision on a site.
+type VisitorState struct {
+	ReceiptID uuid.UUID
+	IssuedAt  time.Time
+	ExpiresAt time.Time
+	Action    string
+	Choices   []byte // JSON object as signed
+	Token     string // only from Visitor with withToken
+}
+
+func stateOf(r *Receipt) *VisitorState {
+	return &VisitorState{ReceiptID: r.ID, IssuedAt: r.IssuedAt, ExpiresAt: r.ExpiresAt, Action: r.Action, Choices: r.Choices, Token: r.Token}
+}
+
+// Visitor returns a visitor's latest state on a site, or ErrNotFound. The
+// token is loaded only when withToken is set: answering "is this purpose
+// granted?" does not need it.
+func (s *Store) Visitor(site, visitor string, withToken bool) (*VisitorState, error) {
+	key := siteKey(site, strings.ToLower(visitor))
+	var st *VisitorState
+	err := s.db.View(func(tx *bolt.Tx) error {
+		v := tx.Bucket(bVisitors).Get(key)
+		if v == nil {
+			return ErrNotFound
+		}
+		var ok bool
+		if st, ok = decodeState(v); !ok {
+			return ErrCorrupt
+		}
+		if withToken {
+			r, ok := decodeRecord(st.ReceiptID[:], tx.Bucket(bReceipts).Get(st.ReceiptID[:]))
+			if !ok {
+				return ErrCorrupt
+			}
+			st.Token = r.Token
+		}
+		return nil
+	})
+	return st, err
+}
+
+func (s *Store) latestID(site, visitor string) (uuid.UUID, error) {
+	st, err := s.Visitor(site, visitor, false)
+	if errors.Is(err, ErrNotFound) {
+		return uuid.Nil, nil
+	}
+	if err != nil {
+		return uuid.Nil, err
+	}
+	return st.ReceiptID, nil
+}
+
+// Index value: receipt id, issued, expires (ms), action and choices as
+// length-prefixed strings. Small on purpose: more entries per page means
+// fewer pages rewritten per batch. The token stays in the receipt record.
+func encodeState(st *VisitorState) []byte {
+	b := make([]byte, 0, 34+len(st.Action)+len(st.Choices))
+	b = append(b, st.ReceiptID[:]...)
+	b = binary.BigEndian.AppendUint64(b, uint64(st.IssuedAt.UnixMilli()))
+	b = binary.BigEndian.AppendUint64(b, uint64(st.ExpiresAt.UnixMilli()))
+	for _, f := range []string{st.Action, string(st.Choices)} {
+		b = binary.AppendUvarint(b, uint64(len(f)))
+		b = append(b, f...)
+	}
+	return b
+}
+
+func decodeState(b []byte) (*VisitorState, bool) {
+	if len(b) < 32 {
+		return nil, false
+	}
+	v := &VisitorState{}
+	copy(v.ReceiptID[:], b)
+	v.IssuedAt = time.UnixMilli(int64(binary.BigEndian.Uint64(b[16:]))).UTC()
+	v.ExpiresAt = time.UnixMilli(int64(binary.BigEndian.Uint64(b[24:]))).UTC()
+	b = b[32:]
+	var f [2]string
+	for i := range f {
+		n, k := binary.Uvarint(b)
+		if k <= 0 || uint64(len(b)-k) < n {
+			return nil, false
+		}
+		f[i] = string(b[k : k+int(n)])
+		b = b[k+int(n):]
+	}
+	v.Action, v.Choices = f[0], []byte(f[1])
+	return v, true
+}
