@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -207,4 +208,22 @@ func equalJSON(a, b any) bool {
 	x, _ := json.Marshal(a)
 	y, _ := json.Marshal(b)
 	return string(x) == string(y)
+}
+
+// contrast is the WCAG contrast ratio of two CSS rgb() colours.
+func contrast(a, b string) float64 {
+	lum := func(c string) float64 {
+		var r, g, bl float64
+		fmt.Sscanf(strings.TrimPrefix(c, "rgb("), "%f, %f, %f", &r, &g, &bl)
+		ch := func(v float64) float64 {
+			v /= 255
+			if v <= 0.03928 {
+				return v / 12.92
+			}
+			return math.Pow((v+0.055)/1.055, 2.4)
+		}
+		return 0.2126*ch(r) + 0.7152*ch(g) + 0.0722*ch(bl)
+	}
+	x, y := lum(a)+0.05, lum(b)+0.05
+	return max(x, y) / min(x, y)
 }

@@ -42,6 +42,7 @@ function start(cfg: Config, me: HTMLScriptElement | null): void {
   const endpoint = new URL(me ? me.src : "/", location.href).origin + "/api/v1/consents";
   const gpc = (navigator as any).globalPrivacyControl === true;
   const lang = pickLang(cfg);
+  const nonce = (me && me.nonce) || "";
   const stored: Partial<Stored> = load(cfg, Date.now()) || {};
   const visitor = stored.visitor || uuid();
   const listeners: Record<string, Listener[]> = { consent: [], change: [] };
@@ -66,7 +67,7 @@ function start(cfg: Config, me: HTMLScriptElement | null): void {
   // outside Assent's control may have set before the decision).
   function apply(prev?: Choices): void {
     consentUpdate(granted);
-    activate(granted);
+    activate(granted, nonce);
     for (const p of cfg.purposes) if (!granted(p.id)) dropCookies(p.cookies || []);
     emit("consent");
     if (prev && cfg.purposes.some((p) => !!prev[p.id] != granted(p.id))) emit("change");
@@ -106,7 +107,7 @@ function start(cfg: Config, me: HTMLScriptElement | null): void {
     send(d);
   }
 
-  const view: View = { cfg, texts: cfg.texts[lang], lang, gpc, nonce: (me && me.nonce) || "", current: () => choices, decide };
+  const view: View = { cfg, texts: cfg.texts[lang], lang, gpc, nonce, current: () => choices, decide };
 
   w.assent = {
     /** Whether purpose is granted now; false while undecided. */
@@ -133,7 +134,7 @@ function start(cfg: Config, me: HTMLScriptElement | null): void {
     },
   };
 
-  watch(() => activate(granted));
+  watch(() => activate(granted, nonce));
   document.addEventListener("click", (e) => {
     const t = e.target as Element;
     if (t.closest && t.closest("[data-assent-open]")) {

@@ -4,17 +4,34 @@
 
 const BLOCKED = 'script[type="text/plain"][data-assent],[data-assent][data-src]';
 
-/** Loads every blocked element whose purposes are all granted. */
-export function activate(granted: (purpose: string) => boolean): void {
+let policy: { createScript(s: string): string } | undefined;
+
+// trusted passes a blocked inline script's own text through a Trusted Types
+// policy named "assent", for pages that require Trusted Types (list the
+// name if the page restricts policy names). It adds no power: the copy
+// still needs the page's nonce or hash to run under its CSP.
+function trusted(text: string): string {
+  const tt = (window as any).trustedTypes;
+  if (!tt) return text;
+  policy = policy || tt.createPolicy("assent", { createScript: (s: string) => s });
+  return policy!.createScript(text);
+}
+
+/** Loads every blocked element whose purposes are all granted. When the
+ * snippet's own tag carries a nonce, only scripts with that nonce run:
+ * under 'strict-dynamic' the page trusts whatever the snippet inserts, so
+ * a blocked script injected into the page must not be laundered through it. */
+export function activate(granted: (purpose: string) => boolean, nonce: string): void {
   document.querySelectorAll<HTMLElement>(BLOCKED).forEach((el) => {
     if (!el.dataset.assent!.split(/\s+/).filter(Boolean).every(granted)) return;
     if (el instanceof HTMLScriptElement) {
-      // A script whose type changes does not run: only a new element does.
-      const s = document.createElement("script");
-      for (const a of Array.from(el.attributes)) if (a.name != "type") s.setAttribute(a.name, a.value);
-      s.nonce = el.nonce; // browsers hide the nonce attribute once parsed
+      if (nonce && el.nonce != nonce) return;
+      // Changing the type does not run a script; inserting a copy does. A
+      // clone keeps the nonce, which browsers hide from getAttribute.
+      const s = el.cloneNode() as HTMLScriptElement;
+      s.removeAttribute("type");
+      if (el.text) s.text = trusted(el.text);
       s.async = false; // run blocked scripts in document order
-      s.text = el.text;
       el.replaceWith(s);
     } else {
       el.setAttribute("src", el.dataset.src!);

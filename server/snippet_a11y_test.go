@@ -1,0 +1,222 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/assent/assent/internal/consent"
+	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
+)
+
+// Accessibility and look: the keyboard path, equal buttons, contrast,
+// right-to-left languages, and screenshots to look at.
+
+// jsFocus names the focused banner control: its text, label or role.
+const jsFocus = `(() => { const r = ` + jsRoot + `; const a = r && document.activeElement === r.host && r.activeElement;
+	return a ? (a.getAttribute("aria-label") || (a.id ? "#" + a.id : "") || a.textContent.trim()) : "page:" + document.activeElement.tagName; })()`
+
+func TestSnippetKeyboardOnly(t *testing.T) {
+	ts := startServer(t)
+	ctx := newBrowser(t)
+	visit(t, ctx, ts.URL+"/")
+	waitFor(t, ctx, jsShown)
+	tab := func(shift bool) {
+		var opts []chromedp.KeyOption
+		if shift {
+			opts = append(opts, chromedp.KeyModifiers(chromedp.ModifierShift))
+		}
+		do(t, ctx, chromedp.KeyEvent(kb.Tab, opts...))
+	}
+	focus := func() string { return eval[string](t, ctx, jsFocus) }
+
+	// Focus starts on the dialog; Tab walks the first layer in order.
+	if got := focus(); got != "We value your privacy" && !strings.HasPrefix(got, "We value") {
+		t.Logf("initial focus on %q", got)
+	}
+	var walk []string
+	for range 5 {
+		tab(false)
+		walk = append(walk, focus())
+	}
+	if want := "Privacy policy,Accept all,Reject all,Customize,Close"; strings.Join(walk, ",") != want {
+		t.Errorf("Tab order: got %v, want %s", walk, want)
+	}
+
+	// Esc closes without deciding and gives focus back to the page.
+	do(t, ctx, chromedp.KeyEvent(kb.Escape))
+	waitFor(t, ctx, jsGone)
+	if eval[bool](t, ctx, jsCookie+` !== "" || window.assent.choices() !== null || "demoTagsRan" in window`) {
+		t.Error("Esc recorded or granted something")
+	}
+
+	// The page's settings button opens the modal preferences; Tab is
+	// trapped in them, Space toggles a switch and Enter saves.
+	do(t, ctx, chromedp.Focus(chromedp.CSS("[data-assent-open]")), chromedp.KeyEvent(kb.Enter))
+	waitFor(t, ctx, jsShown)
+	var trapped []string
+	for range 9 {
+		tab(false)
+		trapped = append(trapped, focus())
+	}
+	if want := "Privacy policy,#s-analytics,#s-advertising,#s-preferences,Accept all,Reject all,Save choices,Close,Privacy policy"; strings.Join(trapped, ",") != want {
+		t.Errorf("Tab in preferences: got %v, want %s", trapped, want)
+	}
+	tab(true)
+	if got := focus(); got != "Close" {
+		t.Errorf("Shift+Tab from the first control went to %q, want Close (wrap around)", got)
+	}
+	for range 2 {
+		tab(false)
+	}
+	do(t, ctx, chromedp.KeyEvent(" ")) // analytics on
+	for range 5 {
+		tab(false)
+	}
+	if got := focus(); got != "Save choices" {
+		t.Fatalf("focus on %q, want Save choices", got)
+	}
+	do(t, ctx, chromedp.KeyEvent(kb.Enter))
+	waitFor(t, ctx, jsGone)
+	if got := focus(); got != "page:BUTTON" {
+		t.Errorf("focus after closing on %q, want back on the settings button", got)
+	}
+	if c := receiptClaims(t, ctx, ts); c.Action != "custom" || !c.Choices["analytics"] || c.Choices["advertising"] {
+		t.Errorf("keyboard decision: %s %v", c.Action, c.Choices)
+	}
+}
+
+// layouts are the looks to check; each test page has the same content.
+var layouts = []struct{ name, layout, position string }{
+	{"box", "box", "bottom-right"},
+	{"bar", "bar", "bottom"},
+}
+
+func setLook(layout, position string) func(*consent.Site) bool {
+	return func(s *consent.Site) bool {
+		s.Draft.Look.Layout, s.Draft.Look.Position = layout, position
+		return true
+	}
+}
+
+func TestSnippetButtonsEqualAndReadable(t *testing.T) {
+	ts := startServer(t)
+	ctx := newBrowser(t)
+	for _, l := range layouts {
+		ts = editSite(t, ts, setLook(l.layout, l.position))
+		for _, width := range []int64{1280, 360, 320} {
+			do(t, ctx, chromedp.EmulateViewport(width, 740))
+			visit(t, ctx, ts.URL+"/")
+			waitFor(t, ctx, jsShown)
+			sizes := eval[[]string](t, ctx, `[...`+jsRoot+`.querySelectorAll(".a button")].map(b => {
+				const r = b.getBoundingClientRect(), s = getComputedStyle(b);
+				return [r.width.toFixed(1), r.height.toFixed(1), s.fontSize, s.fontWeight, s.backgroundColor, s.color, s.borderColor].join(" "); })`)
+			if len(sizes) != 3 || sizes[0] != sizes[1] || sizes[1] != sizes[2] {
+				t.Errorf("%s at %dpx: buttons differ: %v", l.name, width, sizes)
+			}
+			if over := eval[bool](t, ctx, `(() => { const r = `+jsRoot+`.querySelector("[role=dialog]").getBoundingClientRect();
+				return r.left < 0 || r.right > innerWidth || document.documentElement.scrollWidth > innerWidth; })()`); over {
+				t.Errorf("%s at %dpx: banner overflows the viewport", l.name, width)
+			}
+		}
+	}
+	// Contrast of text on background and on the buttons (WCAG AA, 4.5:1).
+	for _, dark := range []string{"light", "dark"} {
+		if _, err := chromedp.Call(ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{
+			Features: []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: dark}}}); err != nil {
+			t.Fatal(err)
+		}
+		visit(t, ctx, ts.URL+"/")
+		waitFor(t, ctx, jsShown)
+		pairs := eval[[][]string](t, ctx, `(() => { const r = `+jsRoot+`, d = r.querySelector("[role=dialog]"), b = r.querySelector(".a button");
+			const c = e => getComputedStyle(e); return [[c(d).color, c(d).backgroundColor], [c(b).color, c(b).backgroundColor]]; })()`)
+		for _, p := range pairs {
+			if ratio := contrast(p[0], p[1]); ratio < 4.5 {
+				t.Errorf("%s mode: %s on %s has contrast %.2f, want ≥ 4.5", dark, p[0], p[1], ratio)
+			}
+		}
+	}
+}
+
+func TestSnippetRightToLeft(t *testing.T) {
+	site := newSiteServer(t, map[string]sitePage{"/ar": {html: `<!doctype html><html lang="ar" dir="rtl"><head><meta charset="utf-8">
+<script src="{{assent}}/s/demo.js" async></script></head><body><p>صفحة</p></body></html>`}})
+	ts := startForSite(t, site)
+	ts = editSite(t, ts, func(s *consent.Site) bool {
+		ar := s.Draft.Texts["en"]
+		ar.Title, ar.AcceptAll, ar.RejectAll, ar.Customize = "نحن نحترم خصوصيتك", "قبول الكل", "رفض الكل", "تخصيص"
+		s.Draft.Texts["ar"] = ar
+		return true
+	})
+	site.assent = ts.URL
+	ctx := newBrowser(t)
+	visit(t, ctx, site.URL+"/ar")
+	waitFor(t, ctx, jsShown)
+	got := eval[[]any](t, ctx, `(() => { const r = `+jsRoot+`, d = r.querySelector("[role=dialog]"), b = [...r.querySelectorAll(".a button")];
+		return [getComputedStyle(d).direction, d.lang, b[0].getBoundingClientRect().x > b[2].getBoundingClientRect().x, r.querySelector("h2").textContent]; })()`)
+	if want := []any{"rtl", "ar", true, "نحن نحترم خصوصيتك"}; !equalJSON(got, want) {
+		t.Errorf("Arabic banner: got %v, want %v (mirrored, Arabic texts)", got, want)
+	}
+	click(t, ctx, "رفض الكل")
+	if c := receiptClaims(t, ctx, ts); c.Lang != "ar" {
+		t.Errorf("receipt lang %q, want ar", c.Lang)
+	}
+}
+
+// TestSnippetScreenshots writes the box and bar layouts, first layer and
+// preferences, on desktop and a 360 px phone, to /tmp/shots for a person to
+// look at.
+func TestSnippetScreenshots(t *testing.T) {
+	dir := os.Getenv("ASSENT_SHOTS")
+	if dir == "" {
+		dir = t.TempDir()
+	}
+	ts := startServer(t)
+	ctx := newBrowser(t)
+	for _, l := range layouts {
+		ts = editSite(t, ts, setLook(l.layout, l.position))
+		for _, v := range []struct {
+			name          string
+			width, height int64
+			mobile        bool
+		}{{"desktop", 1280, 800, false}, {"mobile", 360, 740, true}} {
+			opts := []chromedp.EmulateViewportOption{}
+			if v.mobile {
+				opts = append(opts, chromedp.EmulateMobile)
+			}
+			do(t, ctx, chromedp.EmulateViewport(v.width, v.height, opts...))
+			visit(t, ctx, ts.URL+"/")
+			for _, layer := range []string{"first", "prefs"} {
+				if layer == "prefs" {
+					click(t, ctx, "Customize")
+				}
+				waitFor(t, ctx, jsShown+` && `+jsRoot+`.getAnimations().length === 0`)
+				png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
+				if err != nil {
+					t.Fatal(err)
+				}
+				name := fmt.Sprintf("%s/%s-%s-%s.png", dir, l.name, v.name, layer)
+				if err := os.WriteFile(name, png, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+	}
+	if _, err := chromedp.Call(ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{
+		Features: []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: "dark"}}}); err != nil {
+		t.Fatal(err)
+	}
+	visit(t, ctx, ts.URL+"/")
+	click(t, ctx, "Customize")
+	waitFor(t, ctx, jsShown+` && `+jsRoot+`.getAnimations().length === 0`)
+	png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
+	if err == nil {
+		err = os.WriteFile(dir+"/dark-mobile-prefs.png", png, 0o644)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+}

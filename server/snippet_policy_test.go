@@ -1,0 +1,199 @@
+package main
+
+import (
+	"maps"
+	"strings"
+	"testing"
+
+	"github.com/assent/assent/internal/consent"
+	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/chromedp"
+)
+
+// Policy: config changes, Global Privacy Control, late tags, withdrawal,
+// retries, and a page with a strict Content Security Policy.
+
+func TestSnippetConfigChangeAsksAgain(t *testing.T) {
+	ts := startServer(t)
+	ctx := newBrowser(t)
+	visit(t, ctx, ts.URL+"/")
+	click(t, ctx, "Accept all")
+	first := receiptClaims(t, ctx, ts)
+	tokenClaims(t, ctx)
+
+	ts = editSite(t, ts, func(s *consent.Site) bool {
+		en := s.Draft.Texts["en"]
+		en.Title = "Our cookie policy changed"
+		s.Draft.Texts["en"] = en
+		return true
+	})
+	visit(t, ctx, ts.URL+"/")
+	waitFor(t, ctx, jsShown)
+	if got := eval[string](t, ctx, jsRoot+`.querySelector("h2").textContent`); got != "Our cookie policy changed" {
+		t.Errorf("banner title after the change = %q", got)
+	}
+	if eval[bool](t, ctx, `"demoTagsRan" in window || window.assent.granted("analytics")`) {
+		t.Error("the consent given under the old config still applies")
+	}
+	click(t, ctx, "Reject all")
+	if c := receiptClaims(t, ctx, ts); c.Sub != first.Sub || c.Prev != first.JTI || c.Config == first.Config {
+		t.Errorf("new receipt: visitor %s prev %s config %s; want the same visitor chained, a new config", c.Sub, c.Prev, c.Config)
+	}
+}
+
+func TestSnippetGlobalPrivacyControl(t *testing.T) {
+	ts := startServer(t)
+	ctx := newBrowser(t)
+	onNewDocument(t, ctx, `Object.defineProperty(Navigator.prototype, "globalPrivacyControl", {get: () => true})`)
+	if _, err := chromedp.Call(ctx, network.SetExtraHTTPHeaders, network.SetExtraHTTPHeadersParams{Headers: network.Headers{"Sec-GPC": "1"}}); err != nil {
+		t.Fatal(err)
+	}
+	visit(t, ctx, ts.URL+"/")
+	waitFor(t, ctx, jsShown)
+	if got := eval[string](t, ctx, jsRoot+`.querySelector(".g").textContent`); !strings.Contains(got, "Global Privacy Control") {
+		t.Errorf("GPC notice = %q", got)
+	}
+	click(t, ctx, "Accept all")
+	waitFor(t, ctx, `(window.demoTagsRan || []).join() === "analytics"`)
+	c := receiptClaims(t, ctx, ts)
+	if want := map[string]bool{"necessary": true, "analytics": true, "advertising": false, "preferences": true}; c.Action != "gpc" || !c.GPC || !maps.Equal(c.Choices, want) {
+		t.Errorf("receipt: got %s gpc=%v %v, want gpc gpc=true %v", c.Action, c.GPC, c.Choices, want)
+	}
+	if cmds := consentCommands(t, ctx); cmds[len(cmds)-1]["ad_storage"] != "denied" {
+		t.Errorf("consent mode after accept under GPC: %v, want ad_storage denied", cmds)
+	}
+
+	// Switching advertising on explicitly is the visitor's right.
+	do(t, ctx, chromedp.Evaluate[chromedp.Void](`window.assent.open()`))
+	click(t, ctx, "Advertising")
+	click(t, ctx, "Save choices")
+	waitFor(t, ctx, `(window.demoTagsRan || []).join() === "analytics,advertising"`)
+	waitFor(t, ctx, `window.assent.receipt() !== null && window.assent.receipt() !== "`+c.JTI+`"`)
+	if c := receiptClaims(t, ctx, ts); c.Action != "custom" || !c.Choices["advertising"] {
+		t.Errorf("explicit opt-in under GPC: got %s %v", c.Action, c.Choices)
+	}
+}
+
+func TestSnippetLateTagsAndWithdrawal(t *testing.T) {
+	ts := startServer(t)
+	ctx := newBrowser(t)
+	visit(t, ctx, ts.URL+"/")
+	do(t, ctx, chromedp.Evaluate[chromedp.Void](`
+		document.cookie = "_ga=GA1.1.1; path=/"; document.cookie = "_ga_X1=GS1; path=/"; document.cookie = "keep=1; path=/";
+		window.assent.on("change", c => window.changed = c);
+		window.assent.acceptAll()`))
+	waitFor(t, ctx, `(window.demoTagsRan || []).length === 2`)
+
+	// Tags added after the decision load at once; those of a refused purpose
+	// added after withdrawal do not.
+	do(t, ctx, chromedp.Evaluate[chromedp.Void](`
+		const s = document.createElement("script"); s.type = "text/plain"; s.dataset.assent = "analytics";
+		s.src = "/demo/analytics.js"; document.body.append(s);
+		const i = document.createElement("img"); i.dataset.assent = "advertising"; i.dataset.src = "data:image/gif;base64,R0lGODlhAQABAAAAACw="; i.id = "pixel";
+		document.body.append(i)`))
+	waitFor(t, ctx, `window.demoTagsRan.length === 3 && document.getElementById("pixel").src.startsWith("data:")`)
+
+	first := receiptClaims(t, ctx, ts)
+	do(t, ctx, chromedp.Evaluate[chromedp.Void](`window.assent.withdraw()`))
+	waitFor(t, ctx, `window.assent.receipt() !== null && window.assent.receipt() !== "`+first.JTI+`"`)
+	if c := receiptClaims(t, ctx, ts); c.Action != "withdraw" || c.Choices["analytics"] || c.Choices["advertising"] {
+		t.Errorf("withdrawal receipt: got %s %v", c.Action, c.Choices)
+	}
+	if got := eval[string](t, ctx, `document.cookie.split("; ").filter(c => !c.startsWith("assent=")).join()`); got != "keep=1" {
+		t.Errorf("cookies after withdrawal: got %q, want only keep=1 (the listed _ga and _ga_* deleted)", got)
+	}
+	if !eval[bool](t, ctx, `window.changed && window.changed.analytics === false`) {
+		t.Error("no change event on withdrawal")
+	}
+	do(t, ctx, chromedp.Evaluate[chromedp.Void](`
+		const p = document.createElement("img"); p.dataset.assent = "advertising"; p.dataset.src = "/x.gif"; p.id = "late"; document.body.append(p)`))
+	waitFor(t, ctx, `document.getElementById("late") !== null`)
+	if eval[bool](t, ctx, `document.getElementById("late").hasAttribute("src")`) {
+		t.Error("a beacon of a withdrawn purpose loaded")
+	}
+}
+
+func TestSnippetRetriesUnrecordedDecision(t *testing.T) {
+	ts := startServer(t)
+	ctx := newBrowser(t)
+	block := func(on bool) {
+		if _, err := chromedp.Call(ctx, network.SetBlockedURLs, network.SetBlockedURLsParams{
+			URLPatterns: []*network.BlockPattern{{URLPattern: ts.URL + "/api/v1/consents", Block: on}}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := chromedp.Call(ctx, network.Enable, network.EnableParams{}); err != nil {
+		t.Fatal(err)
+	}
+	block(true)
+	visit(t, ctx, ts.URL+"/")
+	click(t, ctx, "Accept all")
+	waitFor(t, ctx, `(window.demoTagsRan || []).length === 2 && `+jsCookie+`.startsWith("p.")`)
+	if eval[bool](t, ctx, `window.assent.receipt() !== null`) {
+		t.Error("receipt() set although the post failed")
+	}
+
+	visit(t, ctx, ts.URL+"/") // still failing: the choice applies, no banner
+	waitFor(t, ctx, `(window.demoTagsRan || []).length === 2`)
+	if !eval[bool](t, ctx, jsGone) {
+		t.Error("banner shown although the decision is kept locally")
+	}
+
+	block(false)
+	visit(t, ctx, ts.URL+"/")
+	if tok := tokenClaims(t, ctx); len(tok.Granted) != 4 {
+		t.Errorf("token after retry grants %v, want every purpose", tok.Granted)
+	}
+	if c := receiptClaims(t, ctx, ts); c.Action != "accept_all" {
+		t.Errorf("retried receipt action %s", c.Action)
+	}
+}
+
+// strictPage is a site page on another origin: the snippet tag, blocked
+// tags, and one injected without the page's nonce, which must stay inert.
+const strictPage = `<!doctype html><html lang="en"><head><meta charset="utf-8">
+<script src="{{assent}}/s/demo.js" async nonce="n0nce"></script>
+<script type="text/plain" data-assent="analytics" src="/tag.js" nonce="n0nce"></script>
+<script type="text/plain" data-assent="advertising" nonce="n0nce">window.inlineRan = true</script>
+<script type="text/plain" data-assent="advertising">window.injected = true</script>
+</head><body><p>Strict page</p></body></html>`
+
+func TestSnippetStrictCSP(t *testing.T) {
+	site := newSiteServer(t, map[string]sitePage{
+		"/self": {html: strictPage, headers: map[string]string{"Content-Security-Policy": "default-src 'none'; " +
+			"script-src 'self' {{assent}} 'nonce-n0nce'; connect-src {{assent}}; style-src 'self'; require-trusted-types-for 'script'"}},
+		"/nonce": {html: strictPage, headers: map[string]string{"Content-Security-Policy": "default-src 'none'; " +
+			"script-src 'nonce-n0nce' 'strict-dynamic'; connect-src {{assent}}; style-src 'nonce-n0nce'"}},
+	})
+	ts := startForSite(t, site)
+	// 'strict-dynamic' would trust the injected script once the snippet
+	// inserts it, so the snippet refuses scripts without its own nonce.
+	for _, tc := range []struct{ path, setup string }{
+		{"/self", ""},
+		// Without constructable stylesheets the styles go in a <style nonce>.
+		{"/nonce", `delete CSSStyleSheet.prototype.replaceSync`},
+	} {
+		t.Run(tc.path, func(t *testing.T) {
+			ctx := newBrowser(t)
+			onNewDocument(t, ctx, `window.violations = []; document.addEventListener("securitypolicyviolation",
+				e => window.violations.push(e.violatedDirective + " " + e.blockedURI)); `+tc.setup)
+			visit(t, ctx, site.URL+tc.path)
+			waitFor(t, ctx, jsShown)
+			styled := eval[string](t, ctx, `getComputedStyle(`+jsRoot+`.querySelector(".a button")).backgroundColor`)
+			if styled != "rgb(29, 78, 216)" {
+				t.Errorf("button background %s, want the accent: styles did not apply", styled)
+			}
+			click(t, ctx, "Accept all")
+			waitFor(t, ctx, `window.inlineRan === true && (window.tagsRan || []).join() === "analytics"`)
+			if c := receiptClaims(t, ctx, ts); c.Action != "accept_all" || c.URL != site.URL+tc.path {
+				t.Errorf("receipt: %s %s", c.Action, c.URL)
+			}
+			if eval[bool](t, ctx, `window.injected === true`) {
+				t.Error("an inline script without the page's nonce ran")
+			}
+			if v := eval[[]string](t, ctx, `window.violations`); len(v) > 0 {
+				t.Errorf("CSP violations: %q", v)
+			}
+		})
+	}
+}
