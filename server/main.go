@@ -21,10 +21,44 @@ import (
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, nil); err != nil {
+	if err := dispatch(ctx, os.Args[1:]); err != nil {
 		fmt.Fprintln(os.Stderr, "assent:", err)
 		os.Exit(1)
 	}
+}
+
+// dispatch runs a subcommand, or the server when there is none.
+func dispatch(ctx context.Context, args []string) error {
+	if len(args) > 0 {
+		switch args[0] {
+		case "healthcheck":
+			return healthcheck(args[1:], os.Getenv)
+		}
+	}
+	return run(ctx, args, os.Getenv, os.Stdout, nil)
+}
+
+// healthcheck asks a local server's /healthz; for container HEALTHCHECKs,
+// where no curl is installed.
+func healthcheck(args []string, getenv func(string) string) error {
+	cfg, err := Load(args, getenv)
+	if err != nil {
+		return err
+	}
+	_, port, err := net.SplitHostPort(cfg.Addr)
+	if err != nil {
+		return err
+	}
+	c := &http.Client{Timeout: 3 * time.Second}
+	res, err := c.Get("http://127.0.0.1:" + port + "/healthz")
+	if err != nil {
+		return err
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		return fmt.Errorf("healthz answered %d", res.StatusCode)
+	}
+	return nil
 }
 
 // run serves until ctx ends, then drains in-flight requests (so every
