@@ -45,7 +45,9 @@ func Example_verifyCookie() {
 
 	fmt.Println(granted(cookie, &jwks, "analytics", now))
 	fmt.Println(granted(cookie, &jwks, "advertising", now))
-	fmt.Println(granted(cookie[:len(cookie)-2]+"AA", &jwks, "analytics", now)) // forged
+	other, _, _ := receipt.Open(filepath.Join(dir, "other"), now)
+	forged := other.SignToken(map[string]any{"granted": []string{"analytics"}, "exp": now.Add(time.Hour).Unix()})
+	fmt.Println(granted(forged, &jwks, "analytics", now)) // signed by a key not in the JWKS
 	fmt.Println(granted(cookie, &jwks, "analytics", now.Add(2*time.Hour)))     // expired
 	// Output:
 	// true
