@@ -54,7 +54,7 @@ func open(cfg *Config, log *slog.Logger, now func() time.Time) (*app, error) {
 		return nil, err
 	}
 	srv := &api.Server{Store: st, Signer: signer, Now: now, Log: log, PublicURL: cfg.PublicURL,
-		RateLimit: cfg.RateLimit, TrustXFF: cfg.TrustProxy, Bundle: bundle}
+		RateLimit: cfg.RateLimit, TrustXFF: cfg.TrustProxy, Bundle: bundle, AdminToken: cfg.AdminToken}
 	return &app{store: st, handler: srv.Handler()}, nil
 }
 

@@ -20,5 +20,9 @@ func (s *Server) routes(e *echo.Echo) {
 	v1.GET("/consents/:id", s.getConsent)
 	v1.GET("/sites/:site/config", s.siteConfig)
 	v1.GET("/sites/:site/visitors/:visitor/consent", s.visitorConsent)
+
+	admin := v1.Group("/admin")
+	s.adminRoutes(admin) // dashboard: sessions, users, tokens, sites, insights (admin_routes.go)
+
 	v1.Any("/*", notFound)
 }

@@ -26,6 +26,8 @@ type Server struct {
 	TrustXFF  bool    // take the client IP from X-Forwarded-For (behind a proxy)
 	Bundle    []byte  // the minified snippet bundle
 
+	AdminToken string // ASSENT_ADMIN_TOKEN: a bearer token with the owner role
+
 	snippets sync.Map // site id → *snippetEntry
 }
 

@@ -24,6 +24,8 @@ type Receipt struct {
 	JWS       string
 	Token     string
 	IPPrefix  string // truncated client address, never the whole one
+
+	Granted []string // purposes granted; counted in the insights, not stored
 }
 
 // Build makes the receipt for a reserved log index, given the visitor's

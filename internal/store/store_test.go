@@ -184,3 +184,36 @@ func TestClosedStoreRefusesWrites(t *testing.T) {
 	}
 	db.Reopen()
 }
+
+func TestStatsCountedAtWrite(t *testing.T) {
+	db := storetest.Open(t)
+	add := func(action string, day time.Time, granted ...string) {
+		_, err := db.AppendReceipt("demo", uuid.NewString(), func(i uint64, prev uuid.UUID) *store.Receipt {
+			r := build("demo", "")(i, prev)
+			r.Action, r.IssuedAt, r.Granted = action, day, granted
+			return r
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	add("accept_all", t0, "necessary", "analytics", "advertising")
+	add("reject_all", t0, "necessary")
+	add("custom", t0.Add(24*time.Hour), "necessary", "analytics")
+	db.Reopen()
+	got, err := db.Stats("demo", t0.Add(-time.Hour), t0.Add(48*time.Hour))
+	if err != nil || len(got) != 2 {
+		t.Fatalf("got %d days (%v), want 2", len(got), err)
+	}
+	d := got[0]
+	if d.Day != "2026-11-22" || d.Decisions != 2 || d.Actions["accept_all"] != 1 || d.Actions["reject_all"] != 1 ||
+		d.Granted["analytics"] != 1 || d.Granted["necessary"] != 2 {
+		t.Errorf("day 1: %+v", d)
+	}
+	if got[1].Decisions != 1 || got[1].Granted["analytics"] != 1 {
+		t.Errorf("day 2: %+v", got[1])
+	}
+	if other, _ := db.Stats("demo2", t0, t0.Add(48*time.Hour)); len(other) != 0 {
+		t.Errorf("another site sees %v", other)
+	}
+}

@@ -154,6 +154,9 @@ func (w *writer) commit(batch []*pending, waiting map[uint64]*pending) {
 				return err
 			}
 		}
+		if err := putStats(tx, batch); err != nil {
+			return err
+		}
 		return tx.Bucket(bMeta).Put(keyLogSize, putU64(batch[len(batch)-1].index+1))
 	})
 	if err != nil {
