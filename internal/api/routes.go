@@ -13,6 +13,7 @@ func (s *Server) routes(e *echo.Echo) {
 	e.GET("/healthz", s.healthz)
 	e.GET("/s/:file", s.snippet)
 	e.GET("/.well-known/jwks.json", s.jwks)
+	s.dashboardRoutes(e) // the web UI (admin_dashboard.go)
 
 	v1 := e.Group("/api/v1", middleware.BodyLimit("8K"))
 	v1.OPTIONS("/consents", s.preflight)
