@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/base64"
 	"errors"
@@ -16,6 +17,7 @@ import (
 	"github.com/assent/assent/internal/api"
 	"github.com/assent/assent/internal/consent"
 	"github.com/assent/assent/internal/jsbuild"
+	"github.com/assent/assent/internal/ledger"
 	"github.com/assent/assent/internal/receipt"
 	"github.com/assent/assent/internal/store"
 	"github.com/assent/assent/snippet"
@@ -25,7 +27,10 @@ import (
 // app is the wired server: its parts and the handler over them.
 type app struct {
 	store   *store.Store
+	ledger  *ledger.Log
 	handler http.Handler
+	stop    context.CancelFunc
+	done    chan struct{}
 }
 
 // open prepares the data directory on first start (key, admin, demo site)
@@ -53,12 +58,52 @@ func open(cfg *Config, log *slog.Logger, now func() time.Time) (*app, error) {
 		st.Close()
 		return nil, err
 	}
-	srv := &api.Server{Store: st, Signer: signer, Now: now, Log: log, PublicURL: cfg.PublicURL,
+	lg, err := openLedger(cfg, st, log)
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	srv := &api.Server{Store: st, Signer: signer, Ledger: lg, Now: now, Log: log, PublicURL: cfg.PublicURL,
 		RateLimit: cfg.RateLimit, TrustXFF: cfg.TrustProxy, Bundle: bundle, AdminToken: cfg.AdminToken}
-	return &app{store: st, handler: srv.Handler()}, nil
+	a := &app{store: st, ledger: lg, handler: srv.Handler(), done: make(chan struct{})}
+	ctx, stop := context.WithCancel(context.Background())
+	a.stop = stop
+	go func() {
+		defer close(a.done)
+		lg.Run(ctx, checkpointEvery, func(err error) { log.Error("checkpoint not signed", "err", err) })
+	}()
+	return a, nil
 }
 
-func (a *app) close() error { return a.store.Close() }
+// checkpointEvery is how often a new checkpoint is signed while the log grows.
+const checkpointEvery = 2 * time.Second
+
+// openLedger opens the log key (separate from the receipt key) and the last
+// signed checkpoint, which lives outside the database so that restoring an
+// old database cannot roll the signed log back unnoticed.
+func openLedger(cfg *Config, st *store.Store, log *slog.Logger) (*ledger.Log, error) {
+	u, _ := url.Parse(cfg.PublicURL)
+	key, err := ledger.OpenKey(filepath.Join(cfg.Data, "keys", "log.key"), u.Host+"/assent-log")
+	if err != nil {
+		return nil, err
+	}
+	lg, err := ledger.Open(st, key, filepath.Join(cfg.Data, "log-checkpoint"))
+	if err != nil {
+		return nil, err
+	}
+	if err := lg.Broken(); err != nil {
+		log.Error("the log will not be signed until this is resolved", "err", err)
+	}
+	return lg, nil
+}
+
+// close stops checkpointing after a last checkpoint, then closes the store.
+func (a *app) close() error {
+	a.stop()
+	<-a.done
+	a.ledger.Sign()
+	return a.store.Close()
+}
 
 // bootstrap creates the first admin account and the demo site.
 func bootstrap(cfg *Config, st *store.Store, log *slog.Logger, now time.Time) error {

@@ -16,6 +16,7 @@ import (
 	"github.com/andybalholm/brotli"
 	"github.com/assent/assent/internal/api"
 	"github.com/assent/assent/internal/consent"
+	"github.com/assent/assent/internal/ledger"
 	"github.com/assent/assent/internal/receipt"
 	"github.com/assent/assent/internal/store/storetest"
 	"github.com/google/uuid"
@@ -31,6 +32,8 @@ type env struct {
 	h       http.Handler
 	version string
 	rate    float64
+	dir     string
+	ledger  *ledger.Log
 	mu      sync.Mutex
 	now     time.Time
 }
@@ -52,12 +55,20 @@ func newEnv(t testing.TB, rateLimit float64) *env {
 	}
 	e.version = p.Version
 	e.rate = rateLimit
+	e.dir = t.TempDir()
 	e.serve()
 	return e
 }
 
 func (e *env) serve() {
-	srv := &api.Server{Store: e.db.Store, Signer: e.signer, Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
+	key, err := ledger.OpenKey(filepath.Join(e.dir, "log.key"), "consent.example/assent-log")
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	if e.ledger, err = ledger.Open(e.db, key, filepath.Join(e.dir, "checkpoint")); err != nil {
+		e.t.Fatal(err)
+	}
+	srv := &api.Server{Store: e.db.Store, Signer: e.signer, Ledger: e.ledger, Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
 		PublicURL: "https://consent.example", RateLimit: e.rate, Bundle: []byte("/*bundle*/"),
 		Now: func() time.Time { e.mu.Lock(); defer e.mu.Unlock(); return e.now }}
 	e.h = srv.Handler()

@@ -21,6 +21,10 @@ func (s *Server) routes(e *echo.Echo) {
 	v1.GET("/consents/:id", s.getConsent)
 	v1.GET("/sites/:site/config", s.siteConfig)
 	v1.GET("/sites/:site/visitors/:visitor/consent", s.visitorConsent)
+	v1.GET("/log/checkpoint", s.logCheckpoint)
+	v1.GET("/log/key", s.logKey)
+	v1.GET("/log/proof/inclusion", s.logInclusion)
+	v1.GET("/log/proof/consistency", s.logConsistency)
 
 	admin := v1.Group("/admin")
 	s.adminRoutes(admin) // dashboard: sessions, users, tokens, sites, insights (admin_routes.go)

@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/assent/assent/internal/ledger"
 	"github.com/assent/assent/internal/receipt"
 	"github.com/assent/assent/internal/store"
 	"github.com/labstack/echo/v4"
@@ -19,6 +20,7 @@ import (
 type Server struct {
 	Store     *store.Store
 	Signer    *receipt.Signer
+	Ledger    *ledger.Log
 	Now       func() time.Time
 	Log       *slog.Logger
 	PublicURL string  // issuer of receipts, e.g. https://consent.example.com

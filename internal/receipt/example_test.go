@@ -47,8 +47,8 @@ func Example_verifyCookie() {
 	fmt.Println(granted(cookie, &jwks, "advertising", now))
 	other, _, _ := receipt.Open(filepath.Join(dir, "other"), now)
 	forged := other.SignToken(map[string]any{"granted": []string{"analytics"}, "exp": now.Add(time.Hour).Unix()})
-	fmt.Println(granted(forged, &jwks, "analytics", now)) // signed by a key not in the JWKS
-	fmt.Println(granted(cookie, &jwks, "analytics", now.Add(2*time.Hour)))     // expired
+	fmt.Println(granted(forged, &jwks, "analytics", now))                  // signed by a key not in the JWKS
+	fmt.Println(granted(cookie, &jwks, "analytics", now.Add(2*time.Hour))) // expired
 	// Output:
 	// true
 	// false

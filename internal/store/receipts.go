@@ -9,6 +9,7 @@ import (
 
 	"github.com/google/uuid"
 	bolt "go.etcd.io/bbolt"
+	"golang.org/x/mod/sumdb/tlog"
 )
 
 // Receipt is a signed consent receipt as stored.
@@ -25,7 +26,8 @@ type Receipt struct {
 	Token     string
 	IPPrefix  string // truncated client address, never the whole one
 
-	Granted []string // purposes granted; counted in the insights, not stored
+	Granted  []string  // purposes granted; counted in the insights, not stored
+	leafHash tlog.Hash // RFC 6962 leaf hash of JWS, computed before the commit
 }
 
 // Build makes the receipt for a reserved log index, given the visitor's
@@ -67,6 +69,7 @@ func (s *Store) AppendReceipt(site, visitor string, build Build) (*Receipt, erro
 			}
 		}()
 		rec = build(index, prev)
+		rec.leafHash = tlog.RecordHash([]byte(rec.JWS))
 	}()
 	if err := s.w.submit(index, gen, rec); err != nil {
 		return nil, err
@@ -84,6 +87,9 @@ func putReceipt(tx *bolt.Tx, index uint64, r *Receipt) error {
 		return err
 	}
 	if err := log.Put(putU64(index), r.ID[:]); err != nil {
+		return err
+	}
+	if err := putLeaf(tx, index, r.leafHash); err != nil {
 		return err
 	}
 	bysite := tx.Bucket(bBySite)
