@@ -1,6 +1,114 @@
 package api
 
-import "github.com/labstack/echo/v4"
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"net/http"
+	"strings"
 
-// dashboardRoutes serves the dashboard UI.
-func (s *Server) dashboardRoutes(e *echo.Echo) {}
+	"github.com/labstack/echo/v4"
+)
+
+// Dashboard is the built front end: app.js, app.css, preview.js and
+// preview.css (see dashboard/ and server/dashboard.go).
+type Dashboard map[string][]byte
+
+// The dashboard loads nothing but its own files: no inline script or style,
+// no framing, and Trusted Types so DOM-injection sinks are refused outright.
+const dashboardCSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
+	"connect-src 'self'; frame-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'; " +
+	"require-trusted-types-for 'script'; trusted-types 'none'"
+
+// The preview is framed by the dashboard only, and may not talk to any
+// server: the banner it shows must never record a decision.
+const previewCSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
+	"connect-src 'none'; frame-ancestors 'self'; base-uri 'none'; form-action 'none'"
+
+type dashAsset struct {
+	body  []byte
+	ctype string
+}
+
+// dashboardRoutes serves the dashboard UI: a shell page for every path under
+// /dashboard/ (the app routes in the browser), and content-hashed assets
+// cached as immutable.
+func (s *Server) dashboardRoutes(e *echo.Echo) {
+	assets, names := map[string]dashAsset{}, map[string]string{}
+	files := map[string][]byte{"snippet.js": s.Bundle}
+	for k, v := range s.Dashboard {
+		files[k] = v
+	}
+	for name, body := range files {
+		sum := sha256.Sum256(body)
+		base, ext, _ := strings.Cut(name, ".")
+		hashed := base + "." + hex.EncodeToString(sum[:6]) + "." + ext
+		ctype := "text/javascript; charset=utf-8"
+		if ext == "css" {
+			ctype = "text/css; charset=utf-8"
+		}
+		assets[hashed], names[name] = dashAsset{body, ctype}, "/dashboard/assets/"+hashed
+	}
+	shell := []byte(fmt.Sprintf(shellHTML, names["app.css"], names["app.js"]))
+	preview := []byte(fmt.Sprintf(previewHTML, names["preview.css"], names["preview.js"], names["snippet.js"]))
+
+	e.GET("/dashboard", func(c echo.Context) error { return c.Redirect(http.StatusFound, "/dashboard/") })
+	e.GET("/dashboard/assets/:file", func(c echo.Context) error {
+		a, ok := assets[c.Param("file")]
+		if !ok {
+			return echo.ErrNotFound
+		}
+		c.Response().Header().Set("Cache-Control", "public, max-age=31536000, immutable")
+		return c.Blob(http.StatusOK, a.ctype, a.body)
+	})
+	e.GET("/dashboard/preview", page(preview, previewCSP))
+	e.GET("/dashboard/*", page(shell, dashboardCSP))
+}
+
+func page(body []byte, csp string) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		h := c.Response().Header()
+		h.Set("Content-Security-Policy", csp)
+		h.Set("Cache-Control", "no-cache")
+		h.Set("Cross-Origin-Opener-Policy", "same-origin")
+		if strings.Contains(csp, "frame-ancestors 'none'") {
+			h.Set("X-Frame-Options", "DENY")
+		} else {
+			h.Set("X-Frame-Options", "SAMEORIGIN")
+		}
+		return c.HTMLBlob(http.StatusOK, body)
+	}
+}
+
+const shellHTML = `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="color-scheme" content="light">
+<title>Assent</title>
+<link rel="stylesheet" href="%s">
+<script src="%s" defer></script>
+</head>
+<body><div id="app" class="boot">Loading…</div></body>
+</html>
+`
+
+// previewHTML is a neutral page for the banner to sit on; the dashboard
+// sends it the draft config by postMessage.
+const previewHTML = `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Banner preview</title>
+<link rel="stylesheet" href="%s">
+<script src="%s" data-snippet="%s" defer></script>
+</head>
+<body>
+<div class="pv-nav"><span class="pv-logo"></span><span class="pv-line w20"></span><span class="pv-line w10"></span><span class="pv-line w10"></span></div>
+<div class="pv-hero"><span class="pv-line w60 tall"></span><span class="pv-line w40"></span><span class="pv-line w50"></span></div>
+<div class="pv-cards"><span class="pv-card"></span><span class="pv-card"></span><span class="pv-card"></span></div>
+</body>
+</html>
+`

@@ -1,11 +1,17 @@
 package api
 
 import (
+	"crypto/rand"
 	"crypto/sha256"
 	"crypto/subtle"
+	"encoding/base64"
+	"errors"
+	"net/http"
 	"strings"
+	"time"
 
 	"github.com/assent/assent/internal/consent"
+	"github.com/assent/assent/internal/store"
 	"github.com/labstack/echo/v4"
 )
 
@@ -15,10 +21,23 @@ const (
 	RoleAuditor = "auditor" // read, search, export, verify
 )
 
+// Dashboard sessions: an opaque random cookie, HttpOnly and SameSite=Strict,
+// plus a per-session CSRF token the page sends back in a header on every
+// state-changing request (SameSite alone does not cover old browsers or
+// same-site subdomains).
+const (
+	sessionCookie = "assent_session"
+	csrfHeader    = "X-CSRF-Token"
+	sessionTTL    = 12 * time.Hour
+	tokenPrefix   = "assent_" // makes leaked tokens easy to grep for
+)
+
 // principal is who an admin request acts as.
 type principal struct {
-	Name string
-	Role string
+	Name    string
+	Role    string
+	Session []byte // hash of the session secret; nil for bearer tokens
+	CSRF    string
 }
 
 const principalKey = "assent.principal"
@@ -36,6 +55,7 @@ func (s *Server) requireRole(roles ...string) echo.MiddlewareFunc {
 				c.Response().Header().Set("WWW-Authenticate", `Bearer realm="assent"`)
 				return consent.Errorf(consent.ECodeUnauthorized, "sign in or send Authorization: Bearer <token>")
 			}
+			c.Response().Header().Set("Cache-Control", "no-store")
 			for _, r := range roles {
 				if p.Role == r || p.Role == RoleOwner {
 					c.Set(principalKey, p)
@@ -47,17 +67,69 @@ func (s *Server) requireRole(roles ...string) echo.MiddlewareFunc {
 	}
 }
 
-// authenticate identifies the caller, or returns nil for anonymous.
+// authenticate identifies the caller, or returns nil for anonymous. A bearer
+// token is the env token or a stored API token; otherwise the session
+// cookie, whose CSRF token must accompany every unsafe method. An expired or
+// unknown session is anonymous (401), so the dashboard shows its login.
 func (s *Server) authenticate(c echo.Context) (*principal, error) {
-	h := c.Request().Header.Get("Authorization")
-	tok, ok := strings.CutPrefix(h, "Bearer ")
-	if !ok || tok == "" {
+	if tok, ok := strings.CutPrefix(c.Request().Header.Get("Authorization"), "Bearer "); ok && tok != "" {
+		return s.bearer(tok)
+	}
+	ck, err := c.Cookie(sessionCookie)
+	if err != nil || ck.Value == "" {
 		return nil, nil
 	}
+	hash := hashSecret(ck.Value)
+	sess, err := s.Store.Session(hash)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && !s.Now().Before(sess.ExpiresAt)) {
+		return nil, nil
+	} else if err != nil {
+		return nil, err
+	}
+	u, err := s.Store.User(sess.User)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, nil
+	} else if err != nil {
+		return nil, err
+	}
+	if !safeMethod(c.Request().Method) && !equalSecret(c.Request().Header.Get(csrfHeader), sess.CSRF) {
+		return nil, consent.Errorf(consent.ECodeDenied, "missing or stale CSRF token; reload the page")
+	}
+	return &principal{Name: u.Name, Role: u.Role, Session: hash, CSRF: sess.CSRF}, nil
+}
+
+func (s *Server) bearer(tok string) (*principal, error) {
 	if s.AdminToken != "" && equalSecret(tok, s.AdminToken) {
 		return &principal{Name: "env-token", Role: RoleOwner}, nil
 	}
-	return nil, consent.Errorf(consent.ECodeUnauthorized, "invalid token")
+	if strings.HasPrefix(tok, tokenPrefix) {
+		t, err := s.Store.TokenByHash(hashSecret(tok))
+		if err == nil {
+			return &principal{Name: "token:" + t.Name, Role: t.Role}, nil
+		} else if !errors.Is(err, store.ErrNotFound) {
+			return nil, err
+		}
+	}
+	return nil, consent.Errorf(consent.ECodeUnauthorized, "invalid or revoked token")
+}
+
+func safeMethod(m string) bool {
+	return m == http.MethodGet || m == http.MethodHead || m == http.MethodOptions
+}
+
+// newSecret returns 32 random bytes, base64url: sessions, CSRF and API tokens.
+func newSecret() string {
+	b := make([]byte, 32)
+	rand.Read(b)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// hashSecret is the lookup key of a high-entropy secret. A fast hash is
+// right here: the secret is random, not a password, so it cannot be guessed
+// from its hash.
+func hashSecret(secret string) []byte {
+	h := sha256.Sum256([]byte(secret))
+	return h[:]
 }
 
 // equalSecret compares secrets in constant time (hashing first so the length

@@ -23,10 +23,11 @@ type Server struct {
 	Ledger    *ledger.Log
 	Now       func() time.Time
 	Log       *slog.Logger
-	PublicURL string  // issuer of receipts, e.g. https://consent.example.com
-	RateLimit float64 // decision POSTs per second per client IP; 0 = off
-	TrustXFF  bool    // take the client IP from X-Forwarded-For (behind a proxy)
-	Bundle    []byte  // the minified snippet bundle
+	PublicURL string    // issuer of receipts, e.g. https://consent.example.com
+	RateLimit float64   // decision POSTs per second per client IP; 0 = off
+	TrustXFF  bool      // take the client IP from X-Forwarded-For (behind a proxy)
+	Bundle    []byte    // the minified snippet bundle
+	Dashboard Dashboard // the built dashboard front end (admin_dashboard.go)
 
 	AdminToken string // ASSENT_ADMIN_TOKEN: a bearer token with the owner role
 

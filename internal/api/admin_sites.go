@@ -1,0 +1,141 @@
+package api
+
+import (
+	"errors"
+	"net/http"
+	"slices"
+	"strings"
+
+	"github.com/assent/assent/internal/consent"
+	"github.com/assent/assent/internal/store"
+	"github.com/labstack/echo/v4"
+)
+
+// siteView is a site as the dashboard edits it, with the tag to embed.
+type siteView struct {
+	*consent.Site
+	Embed string `json:"embed"`
+}
+
+func (s *Server) publicBase(c echo.Context) string {
+	if s.PublicURL != "" {
+		return s.PublicURL
+	}
+	return c.Scheme() + "://" + c.Request().Host
+}
+
+func (s *Server) viewSite(c echo.Context, site *consent.Site) siteView {
+	return siteView{Site: site, Embed: `<script src="` + s.publicBase(c) + `/s/` + site.ID + `.js" async></script>`}
+}
+
+func (s *Server) listSites(c echo.Context) error {
+	sites := s.Store.Sites()
+	slices.SortFunc(sites, func(a, b *consent.Site) int { return strings.Compare(a.Name, b.Name) })
+	out := make([]siteView, len(sites))
+	for i, site := range sites {
+		out[i] = s.viewSite(c, site)
+	}
+	return c.JSON(http.StatusOK, out)
+}
+
+type newSite struct {
+	ID      string   `json:"id"`
+	Name    string   `json:"name"`
+	Origins []string `json:"origins"`
+}
+
+// createSite adds a site with the default draft (not yet published).
+// Errors: invalid_request (bad id or origin, id taken).
+func (s *Server) createSite(c echo.Context) error {
+	var in newSite
+	if err := c.Bind(&in); err != nil {
+		return err
+	}
+	in.ID, in.Name = strings.TrimSpace(in.ID), strings.TrimSpace(in.Name)
+	if _, err := s.Store.Site(in.ID); err == nil {
+		return consent.Errorf(consent.ECodeInvalid, "a site with id %q already exists", in.ID)
+	}
+	if in.Name == "" {
+		return consent.Errorf(consent.ECodeInvalid, "give the site a name")
+	}
+	site := consent.NewSite(in.ID, in.Name, in.Origins, s.Now())
+	if err := s.Store.PutSite(site); err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, s.viewSite(c, site))
+}
+
+func (s *Server) getSite(c echo.Context) error {
+	site, err := s.Store.Site(c.Param("site"))
+	if err != nil {
+		return consent.Errorf(consent.ECodeNotFound, "unknown site %q", c.Param("site"))
+	}
+	return c.JSON(http.StatusOK, s.viewSite(c, site))
+}
+
+type siteEdit struct {
+	Name            string         `json:"name"`
+	Origins         []string       `json:"origins"`
+	RetentionMonths int            `json:"retention_months"`
+	Draft           consent.Config `json:"draft"`
+}
+
+// updateSite saves the draft and the site's settings; nothing visitors see
+// changes until publish. Errors: not_found, dark_pattern, invalid_request.
+func (s *Server) updateSite(c echo.Context) error {
+	site, err := s.Store.Site(c.Param("site"))
+	if err != nil {
+		return consent.Errorf(consent.ECodeNotFound, "unknown site %q", c.Param("site"))
+	}
+	var in siteEdit
+	if err := c.Bind(&in); err != nil {
+		return err
+	}
+	in.Draft.Site = site.ID
+	if err := checkDraft(&in.Draft); err != nil {
+		return err
+	}
+	if strings.TrimSpace(in.Name) == "" {
+		return consent.Errorf(consent.ECodeInvalid, "give the site a name")
+	}
+	site.Name, site.Origins, site.Draft = strings.TrimSpace(in.Name), in.Origins, in.Draft
+	if in.RetentionMonths != 0 {
+		site.RetentionMonths = in.RetentionMonths
+	}
+	if err := s.Store.PutSite(site); err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, s.viewSite(c, site))
+}
+
+// publishSite makes the saved draft the served config, as a new immutable
+// version (or re-serves an identical earlier one). Errors: not_found,
+// dark_pattern, invalid_request.
+func (s *Server) publishSite(c echo.Context) error {
+	site, err := s.Store.Site(c.Param("site"))
+	if err != nil {
+		return consent.Errorf(consent.ECodeNotFound, "unknown site %q", c.Param("site"))
+	}
+	if err := checkDraft(&site.Draft); err != nil {
+		return err
+	}
+	if _, err := s.Store.Publish(site.ID, s.Now()); err != nil {
+		return err
+	}
+	site, err = s.Store.Site(site.ID)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, s.viewSite(c, site))
+}
+
+// siteVersion returns one published config exactly as it was served.
+func (s *Server) siteVersion(c echo.Context) error {
+	pub, err := s.Store.Config(c.Param("site"), c.Param("version"))
+	if errors.Is(err, store.ErrNotFound) {
+		return consent.Errorf(consent.ECodeNotFound, "site %q has no version %s", c.Param("site"), c.Param("version"))
+	} else if err != nil {
+		return err
+	}
+	return c.JSONBlob(http.StatusOK, served(pub))
+}

@@ -1,0 +1,196 @@
+package api
+
+import (
+	"errors"
+	"net/http"
+	"regexp"
+	"slices"
+	"strings"
+
+	"github.com/assent/assent/internal/consent"
+	"github.com/assent/assent/internal/store"
+	"github.com/google/uuid"
+	"github.com/labstack/echo/v4"
+	"golang.org/x/crypto/bcrypt"
+)
+
+var userName = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,63}$`)
+
+const minPassword = 12
+
+type userView struct {
+	Name      string `json:"name"`
+	Role      string `json:"role"`
+	CreatedAt string `json:"created_at"`
+}
+
+type userInput struct {
+	Name     string `json:"name"`
+	Role     string `json:"role"`
+	Password string `json:"password"`
+}
+
+func validRole(r string) bool { return r == RoleOwner || r == RoleAuditor }
+
+func (s *Server) listUsers(c echo.Context) error {
+	users, err := s.Store.Users()
+	if err != nil {
+		return err
+	}
+	out := make([]userView, len(users))
+	for i, u := range users {
+		out[i] = userView{Name: u.Name, Role: u.Role, CreatedAt: u.CreatedAt.Format(timeMillis)}
+	}
+	return c.JSON(http.StatusOK, out)
+}
+
+// createUser adds an account. Errors: invalid_request (name, role, short
+// password, name taken).
+func (s *Server) createUser(c echo.Context) error {
+	var in userInput
+	if err := c.Bind(&in); err != nil {
+		return err
+	}
+	in.Name = strings.ToLower(strings.TrimSpace(in.Name))
+	switch {
+	case !userName.MatchString(in.Name):
+		return consent.Errorf(consent.ECodeInvalid, "user names are lower-case letters, digits, dot, dash or underscore")
+	case !validRole(in.Role):
+		return consent.Errorf(consent.ECodeInvalid, "role must be owner or auditor")
+	case len(in.Password) < minPassword:
+		return consent.Errorf(consent.ECodeInvalid, "passwords need at least %d characters", minPassword)
+	}
+	if _, err := s.Store.User(in.Name); err == nil {
+		return consent.Errorf(consent.ECodeInvalid, "user %q already exists", in.Name)
+	}
+	hash, err := bcrypt.GenerateFromPassword([]byte(in.Password), bcrypt.DefaultCost)
+	if err != nil {
+		return err
+	}
+	u := &store.User{Name: in.Name, Role: in.Role, PasswordHash: hash, CreatedAt: s.Now().UTC()}
+	if err := s.Store.PutUser(u); err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, userView{Name: u.Name, Role: u.Role, CreatedAt: u.CreatedAt.Format(timeMillis)})
+}
+
+// updateUser changes a role and/or password; either signs the account out
+// everywhere. Errors: not_found, invalid_request (would leave no owner).
+func (s *Server) updateUser(c echo.Context) error {
+	var in userInput
+	if err := c.Bind(&in); err != nil {
+		return err
+	}
+	u, err := s.Store.User(c.Param("name"))
+	if err != nil {
+		return consent.Errorf(consent.ECodeNotFound, "no user %q", c.Param("name"))
+	}
+	if in.Role != "" && in.Role != u.Role {
+		if !validRole(in.Role) {
+			return consent.Errorf(consent.ECodeInvalid, "role must be owner or auditor")
+		}
+		if err := s.keepAnOwner(u); err != nil {
+			return err
+		}
+		u.Role = in.Role
+	}
+	if in.Password != "" {
+		if len(in.Password) < minPassword {
+			return consent.Errorf(consent.ECodeInvalid, "passwords need at least %d characters", minPassword)
+		}
+		if u.PasswordHash, err = bcrypt.GenerateFromPassword([]byte(in.Password), bcrypt.DefaultCost); err != nil {
+			return err
+		}
+	}
+	if err := s.Store.UpdateUser(u, true); err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, userView{Name: u.Name, Role: u.Role, CreatedAt: u.CreatedAt.Format(timeMillis)})
+}
+
+// deleteUser removes an account. Errors: not_found, invalid_request (your
+// own account, or the last owner).
+func (s *Server) deleteUser(c echo.Context) error {
+	p := c.Get(principalKey).(*principal)
+	u, err := s.Store.User(c.Param("name"))
+	if err != nil {
+		return consent.Errorf(consent.ECodeNotFound, "no user %q", c.Param("name"))
+	}
+	if u.Name == p.Name {
+		return consent.Errorf(consent.ECodeInvalid, "you cannot delete your own account")
+	}
+	if err := s.keepAnOwner(u); err != nil {
+		return err
+	}
+	if err := s.Store.DeleteUser(u.Name); err != nil {
+		return err
+	}
+	return c.NoContent(http.StatusNoContent)
+}
+
+// keepAnOwner refuses to demote or delete u if it is the only owner: nobody
+// could manage the server afterwards.
+func (s *Server) keepAnOwner(u *store.User) error {
+	if u.Role != RoleOwner {
+		return nil
+	}
+	users, err := s.Store.Users()
+	if err != nil {
+		return err
+	}
+	if slices.ContainsFunc(users, func(x store.User) bool { return x.Role == RoleOwner && x.Name != u.Name }) {
+		return nil
+	}
+	return consent.Errorf(consent.ECodeInvalid, "%s is the last owner; make someone else owner first", u.Name)
+}
+
+type tokenView struct {
+	store.APIToken
+	Token string `json:"token,omitempty"` // the secret, only in the creation response
+}
+
+func (s *Server) listTokens(c echo.Context) error {
+	ts, err := s.Store.Tokens()
+	if err != nil {
+		return err
+	}
+	out := make([]tokenView, len(ts))
+	for i, t := range ts {
+		out[i] = tokenView{APIToken: t}
+	}
+	return c.JSON(http.StatusOK, out)
+}
+
+// createToken mints an API token and returns its secret this once. Errors:
+// invalid_request.
+func (s *Server) createToken(c echo.Context) error {
+	var in struct{ Name, Role string }
+	if err := c.Bind(&in); err != nil {
+		return err
+	}
+	in.Name = strings.TrimSpace(in.Name)
+	if in.Name == "" || len(in.Name) > 64 {
+		return consent.Errorf(consent.ECodeInvalid, "give the token a name of up to 64 characters")
+	}
+	if !validRole(in.Role) {
+		return consent.Errorf(consent.ECodeInvalid, "role must be owner or auditor")
+	}
+	secret := tokenPrefix + newSecret()
+	t := store.APIToken{ID: uuid.NewString()[:8], Name: in.Name, Role: in.Role,
+		CreatedBy: c.Get(principalKey).(*principal).Name, CreatedAt: s.Now().UTC()}
+	if err := s.Store.PutToken(hashSecret(secret), &t); err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, tokenView{APIToken: t, Token: secret})
+}
+
+func (s *Server) revokeToken(c echo.Context) error {
+	err := s.Store.DeleteToken(c.Param("id"))
+	if errors.Is(err, store.ErrNotFound) {
+		return consent.Errorf(consent.ECodeNotFound, "no token %q", c.Param("id"))
+	}
+	if err != nil {
+		return err
+	}
+	return c.NoContent(http.StatusNoContent)
+}
