@@ -21,6 +21,7 @@ import (
 	"github.com/assent/assent/internal/receipt"
 	"github.com/assent/assent/internal/store"
 	"github.com/assent/assent/snippet"
+	"github.com/google/uuid"
 	"golang.org/x/crypto/bcrypt"
 )
 
@@ -59,6 +60,9 @@ func open(cfg *Config, log *slog.Logger, now func() time.Time) (*app, error) {
 		return nil, err
 	}
 	lg, err := openLedger(cfg, st, log)
+	if err == nil {
+		err = recordKeyActivation(cfg, st, signer, log, now())
+	}
 	if err != nil {
 		st.Close()
 		return nil, err
@@ -95,6 +99,27 @@ func openLedger(cfg *Config, st *store.Store, log *slog.Logger) (*ledger.Log, er
 		log.Error("the log will not be signed until this is resolved", "err", err)
 	}
 	return lg, nil
+}
+
+// recordKeyActivation appends a key_activated event to the log when the
+// receipt signing key differs from the one last recorded (first start, or
+// after `assent keys rotate`), so a key change is itself on the record.
+func recordKeyActivation(cfg *Config, st *store.Store, signer *receipt.Signer, log *slog.Logger, now time.Time) error {
+	prev, err := st.Meta("receipt_kid")
+	if err != nil || string(prev) == signer.KID() {
+		return err
+	}
+	ev, err := st.AppendEvent(func(i uint64) *store.Event {
+		id := uuid.Must(uuid.NewV7())
+		claims := map[string]any{"jti": id.String(), "iss": cfg.PublicURL, "iat": now.Unix(), "event": "key_activated",
+			"kid": signer.KID(), "previous_kid": string(prev), "log": i}
+		return &store.Event{ID: id, Kind: "key_activated", JWS: signer.SignEvent(claims)}
+	})
+	if err != nil {
+		return err
+	}
+	log.Info("receipt signing key activated and recorded in the log", "kid", signer.KID(), "previous_kid", string(prev), "log", ev.Log)
+	return st.PutMeta("receipt_kid", []byte(signer.KID()))
 }
 
 // close stops checkpointing after a last checkpoint, then closes the store.

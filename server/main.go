@@ -2,6 +2,8 @@
 // consent API, signed receipts in an embedded bbolt database, and the demo.
 //
 //	go run ./server              serve on :8080 with data in ./data
+//	go run ./server verify PACK  check an evidence pack offline
+//	go run ./server keys rotate  start signing receipts with a new key
 package main
 
 import (
@@ -33,6 +35,10 @@ func dispatch(ctx context.Context, args []string) error {
 		switch args[0] {
 		case "healthcheck":
 			return healthcheck(args[1:], os.Getenv)
+		case "verify":
+			return verifyPack(args[1:], os.Stdout)
+		case "keys":
+			return keysCommand(args[1:], os.Getenv, os.Stdout)
 		}
 	}
 	return run(ctx, args, os.Getenv, os.Stdout, nil)

@@ -22,7 +22,10 @@ import (
 	"github.com/google/uuid"
 )
 
-const origin = "https://shop.example"
+const (
+	origin     = "https://shop.example"
+	adminToken = "test-admin-token-0123456789abcdef0123456789"
+)
 
 // env is a real API over a real bbolt file, with a clock the test moves.
 type env struct {
@@ -69,7 +72,7 @@ func (e *env) serve() {
 		e.t.Fatal(err)
 	}
 	srv := &api.Server{Store: e.db.Store, Signer: e.signer, Ledger: e.ledger, Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
-		PublicURL: "https://consent.example", RateLimit: e.rate, Bundle: []byte("/*bundle*/"),
+		PublicURL: "https://consent.example", RateLimit: e.rate, Bundle: []byte("/*bundle*/"), AdminToken: adminToken,
 		Now: func() time.Time { e.mu.Lock(); defer e.mu.Unlock(); return e.now }}
 	e.h = srv.Handler()
 }

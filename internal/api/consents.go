@@ -87,7 +87,7 @@ func (in *issue) build(signer *receipt.Signer, issuer string) store.Build {
 		choices, _ := json.Marshal(in.choices) // map[string]bool cannot fail
 		token := claims.Token(in.cfg)
 		return &store.Receipt{ID: id, Site: in.d.Site, Visitor: in.d.Visitor, Log: logIndex,
-			IssuedAt: in.now, ExpiresAt: exp, Action: in.d.Action, Choices: choices,
+			IssuedAt: in.now, ExpiresAt: exp, Action: in.d.Action, Choices: choices, Config: in.d.Config,
 			JWS: signer.SignReceipt(&claims), Token: signer.SignToken(&token), IPPrefix: in.ip, Granted: token.Granted}
 	}
 }

@@ -30,7 +30,7 @@ var statusOf = map[string]int{
 var echoCodes = map[int]*consent.Error{
 	http.StatusNotFound:              {Code: consent.ECodeNotFound, Message: "no such resource"},
 	http.StatusMethodNotAllowed:      {Code: "method_not_allowed", Message: "method not allowed on this resource"},
-	http.StatusRequestEntityTooLarge: {Code: consent.ECodeTooLarge, Message: "request body is over 8 KiB"},
+	http.StatusRequestEntityTooLarge: {Code: consent.ECodeTooLarge, Message: "request body is too large"},
 	http.StatusBadRequest:            {Code: consent.ECodeInvalid, Message: "malformed request"},
 	http.StatusTooManyRequests:       {Code: consent.ECodeRateLimited, Message: "too many requests; retry later"},
 	http.StatusUnsupportedMediaType:  {Code: "unsupported_media_type", Message: "unsupported content type"},

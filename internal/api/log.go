@@ -56,9 +56,9 @@ func (s *Server) logInclusion(c echo.Context) error {
 			return consent.Errorf(consent.ECodeInvalid, "size must be a tree size")
 		}
 	}
-	rec, err := s.Store.Receipt(id)
+	rec, err := s.Store.EntryByID(id)
 	if errors.Is(err, store.ErrNotFound) {
-		return consent.Errorf(consent.ECodeNotFound, "no receipt %s", id)
+		return consent.Errorf(consent.ECodeNotFound, "no receipt or log event %s", id)
 	} else if err != nil {
 		return err
 	}

@@ -15,9 +15,9 @@ func (s *Server) routes(e *echo.Echo) {
 	e.GET("/.well-known/jwks.json", s.jwks)
 	s.dashboardRoutes(e) // the web UI (admin_dashboard.go)
 
-	v1 := e.Group("/api/v1", middleware.BodyLimit("8K"))
+	v1 := e.Group("/api/v1")
 	v1.OPTIONS("/consents", s.preflight)
-	v1.POST("/consents", s.recordConsent, s.rateLimiter())
+	v1.POST("/consents", s.recordConsent, middleware.BodyLimit("8K"), s.rateLimiter())
 	v1.GET("/consents/:id", s.getConsent)
 	v1.GET("/sites/:site/config", s.siteConfig)
 	v1.GET("/sites/:site/visitors/:visitor/consent", s.visitorConsent)
@@ -26,8 +26,13 @@ func (s *Server) routes(e *echo.Echo) {
 	v1.GET("/log/proof/inclusion", s.logInclusion)
 	v1.GET("/log/proof/consistency", s.logConsistency)
 
-	admin := v1.Group("/admin")
+	auditor := s.requireRole(RoleAuditor)
+	admin := v1.Group("/admin", middleware.BodyLimit("1M"))
 	s.adminRoutes(admin) // dashboard: sessions, users, tokens, sites, insights (admin_routes.go)
+	admin.GET("/sites/:site/receipts", s.exportReceipts, auditor)
+	admin.GET("/sites/:site/evidence", s.evidencePack, auditor)
+	admin.GET("/consents/:id/view", s.standardView, auditor)
+	v1.POST("/admin/verify", s.verifyUpload, middleware.BodyLimit("512M"), auditor)
 
 	v1.Any("/*", notFound)
 }

@@ -16,8 +16,10 @@ import (
 
 // Media types in the JWS "typ" header.
 const (
-	TypReceipt = "consent-receipt+jwt"
-	TypToken   = "consent-token+jwt"
+	TypReceipt  = "consent-receipt+jwt"
+	TypToken    = "consent-token+jwt"
+	TypEvidence = "assent-evidence+jwt" // an evidence pack's manifest
+	TypEvent    = "assent-event+jwt"    // a log entry that is not a receipt
 )
 
 var b64 = base64.RawURLEncoding.Strict()

@@ -26,6 +26,8 @@ type Signer struct {
 	keys    KeySet
 	hdrRcpt string // base64url headers, computed once per key
 	hdrTok  string
+	hdrEvid string
+	hdrEvt  string
 }
 
 // Open loads the keys in dir, creating the directory and a first key if
@@ -107,6 +109,8 @@ func load(dir string) (*Signer, error) {
 	}
 	s.hdrRcpt = encodedHeader(s.kid, TypReceipt)
 	s.hdrTok = encodedHeader(s.kid, TypToken)
+	s.hdrEvid = encodedHeader(s.kid, TypEvidence)
+	s.hdrEvt = encodedHeader(s.kid, TypEvent)
 	return s, nil
 }
 
@@ -148,6 +152,12 @@ func (s *Signer) SignReceipt(claims any) string { return s.sign(s.hdrRcpt, claim
 
 // SignToken signs consent-token claims.
 func (s *Signer) SignToken(claims any) string { return s.sign(s.hdrTok, claims) }
+
+// SignEvent signs a log event (key rotation, tombstone).
+func (s *Signer) SignEvent(claims any) string { return s.sign(s.hdrEvt, claims) }
+
+// SignEvidence signs an evidence pack's manifest.
+func (s *Signer) SignEvidence(claims any) string { return s.sign(s.hdrEvid, claims) }
 
 func (s *Signer) sign(hdr string, claims any) string {
 	payload, err := json.Marshal(claims)

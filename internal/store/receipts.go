@@ -22,6 +22,7 @@ type Receipt struct {
 	ExpiresAt time.Time
 	Action    string
 	Choices   []byte // JSON object, purpose → bool, as signed
+	Config    string // version of the config the visitor saw
 	JWS       string
 	Token     string
 	IPPrefix  string // truncated client address, never the whole one
@@ -71,7 +72,7 @@ func (s *Store) AppendReceipt(site, visitor string, build Build) (*Receipt, erro
 		rec = build(index, prev)
 		rec.leafHash = tlog.RecordHash([]byte(rec.JWS))
 	}()
-	if err := s.w.submit(index, gen, rec); err != nil {
+	if err := s.w.submit(&pending{index: index, gen: gen, rec: rec}); err != nil {
 		return nil, err
 	}
 	if rec == nil {
@@ -100,11 +101,11 @@ func putReceipt(tx *bolt.Tx, index uint64, r *Receipt) error {
 	return tx.Bucket(bVisitors).Put(siteKey(r.Site, r.Visitor), encodeState(stateOf(r)))
 }
 
-// Record layout: site, visitor, action, choices, JWS, token, IP prefix as
+// Record layout: site, visitor, action, choices, JWS, token, IP prefix, config as
 // length-prefixed strings, then log index, issued and expiry times (ms).
 func encodeRecord(r *Receipt) []byte {
 	b := make([]byte, 0, 64+len(r.Choices)+len(r.JWS)+len(r.Token))
-	for _, f := range []string{r.Site, r.Visitor, r.Action, string(r.Choices), r.JWS, r.Token, r.IPPrefix} {
+	for _, f := range []string{r.Site, r.Visitor, r.Action, string(r.Choices), r.JWS, r.Token, r.IPPrefix, r.Config} {
 		b = binary.AppendUvarint(b, uint64(len(f)))
 		b = append(b, f...)
 	}
@@ -116,7 +117,7 @@ func encodeRecord(r *Receipt) []byte {
 func decodeRecord(id []byte, b []byte) (*Receipt, bool) {
 	r := &Receipt{}
 	copy(r.ID[:], id)
-	var f [7]string
+	var f [8]string
 	for i := range f {
 		n, k := binary.Uvarint(b)
 		if k <= 0 || uint64(len(b)-k) < n {
@@ -128,7 +129,7 @@ func decodeRecord(id []byte, b []byte) (*Receipt, bool) {
 	if len(b) != 24 {
 		return nil, false
 	}
-	r.Site, r.Visitor, r.Action, r.Choices, r.JWS, r.Token, r.IPPrefix = f[0], f[1], f[2], []byte(f[3]), f[4], f[5], f[6]
+	r.Site, r.Visitor, r.Action, r.Choices, r.JWS, r.Token, r.IPPrefix, r.Config = f[0], f[1], f[2], []byte(f[3]), f[4], f[5], f[6], f[7]
 	r.Log = binary.BigEndian.Uint64(b)
 	r.IssuedAt = time.UnixMilli(int64(binary.BigEndian.Uint64(b[8:]))).UTC()
 	r.ExpiresAt = time.UnixMilli(int64(binary.BigEndian.Uint64(b[16:]))).UTC()

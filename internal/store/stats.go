@@ -40,6 +40,9 @@ func putStats(tx *bolt.Tx, batch []*pending) error {
 	b := tx.Bucket(bStats)
 	agg := map[string]*DayStats{}
 	for _, p := range batch {
+		if p.rec == nil {
+			continue // a log event, not a decision
+		}
 		k := string(statsKey(p.rec.Site, p.rec.IssuedAt))
 		d := agg[k]
 		if d == nil {

@@ -62,7 +62,7 @@ func Open(path string) (*Store, error) {
 	s := &Store{db: db, sites: map[string]*siteEntry{}}
 	var size uint64
 	err = db.Update(func(tx *bolt.Tx) error {
-		for _, b := range [][]byte{bSites, bConfigs, bReceipts, bBySite, bVisitors, bLog, bMeta, bUsers, bStats, bHashes} {
+		for _, b := range [][]byte{bSites, bConfigs, bReceipts, bBySite, bVisitors, bLog, bMeta, bUsers, bStats, bHashes, bEvents} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}

@@ -217,3 +217,80 @@ func TestStatsCountedAtWrite(t *testing.T) {
 		t.Errorf("another site sees %v", other)
 	}
 }
+
+func TestScanSiteInTimeOrderAcrossChunks(t *testing.T) {
+	db := storetest.Open(t)
+	const n = 2500 // more than two chunks
+	for i := range n {
+		site := "demo"
+		if i%5 == 0 {
+			site = "other"
+		}
+		_, err := db.AppendReceipt(site, uuid.NewString(), func(idx uint64, prev uuid.UUID) *store.Receipt {
+			r := build(site, "")(idx, prev)
+			r.IssuedAt = t0.Add(time.Duration(i) * time.Second)
+			r.ID = uuid.Must(uuid.NewV7())
+			binaryTime(&r.ID, r.IssuedAt)
+			return r
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	var got []time.Time
+	err := db.ScanSite("demo", t0.Add(100*time.Second), t0.Add(2200*time.Second), func(r *store.Receipt) error {
+		if r.Site != "demo" {
+			t.Fatalf("scan returned a receipt of %s", r.Site)
+		}
+		got = append(got, r.IssuedAt)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := 0
+	for i := 100; i < 2200; i++ {
+		if i%5 != 0 {
+			want++
+		}
+	}
+	if len(got) != want || !got[0].Equal(t0.Add(101*time.Second)) {
+		t.Fatalf("got %d receipts starting %v, want %d starting at +101s", len(got), got[0], want)
+	}
+	for i := 1; i < len(got); i++ {
+		if !got[i].After(got[i-1]) {
+			t.Fatalf("out of order at %d", i)
+		}
+	}
+}
+
+// binaryTime sets a UUIDv7's millisecond timestamp.
+func binaryTime(id *uuid.UUID, t time.Time) {
+	ms := uint64(t.UnixMilli())
+	for i := 5; i >= 0; i-- {
+		id[i] = byte(ms)
+		ms >>= 8
+	}
+}
+
+func TestEventsShareTheLog(t *testing.T) {
+	db := storetest.Open(t)
+	db.AppendReceipt("demo", "v", build("demo", "v"))
+	ev, err := db.AppendEvent(func(i uint64) *store.Event {
+		return &store.Event{ID: uuid.Must(uuid.NewV7()), Kind: "key_activated", JWS: fmt.Sprintf("event-%d", i)}
+	})
+	if err != nil || ev.Log != 1 {
+		t.Fatalf("event: %v at %v", err, ev)
+	}
+	db.AppendReceipt("demo", "w", build("demo", "w"))
+	db.Reopen()
+	for i, kind := range []string{"receipt", "key_activated", "receipt"} {
+		e, err := db.EntryAt(uint64(i))
+		if err != nil || e.Kind != kind || e.Log != uint64(i) {
+			t.Errorf("entry %d: %+v %v, want %s", i, e, err, kind)
+		}
+	}
+	if e, err := db.EntryByID(ev.ID); err != nil || e.JWS != "event-1" || e.Log != 1 {
+		t.Errorf("by id: %+v %v", e, err)
+	}
+}

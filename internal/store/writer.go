@@ -34,7 +34,8 @@ type writer struct {
 
 type pending struct {
 	index, gen uint64
-	rec        *Receipt // nil: the reservation was abandoned
+	rec        *Receipt // a receipt, or
+	ev         *Event   // a log event; neither: the reservation was abandoned
 	ack        chan error
 }
 
@@ -63,9 +64,9 @@ func (w *writer) reserve() (index, gen uint64, ok bool) {
 }
 
 // submit hands in a reserved index and waits until it is durable or failed.
-func (w *writer) submit(index, gen uint64, rec *Receipt) error {
+func (w *writer) submit(p *pending) error {
 	defer w.active.Done()
-	p := &pending{index: index, gen: gen, rec: rec, ack: make(chan error, 1)}
+	p.ack = make(chan error, 1)
 	w.queue <- p
 	return <-p.ack
 }
@@ -127,7 +128,7 @@ func (w *writer) accept(p *pending, waiting map[uint64]*pending) {
 	switch {
 	case stale:
 		p.ack <- ErrUnavailable
-	case p.rec == nil:
+	case p.rec == nil && p.ev == nil:
 		w.rewind(waiting, fmt.Errorf("%w: reservation %d abandoned", ErrUnavailable, p.index))
 		p.ack <- ErrUnavailable
 	default:
@@ -150,7 +151,7 @@ func (w *writer) contiguous(waiting map[uint64]*pending, batch []*pending) []*pe
 func (w *writer) commit(batch []*pending, waiting map[uint64]*pending) {
 	err := w.s.db.Update(func(tx *bolt.Tx) error {
 		for _, p := range batch {
-			if err := putReceipt(tx, p.index, p.rec); err != nil {
+			if err := p.put(tx); err != nil {
 				return err
 			}
 		}
@@ -187,4 +188,11 @@ func (w *writer) rewind(waiting map[uint64]*pending, err error) {
 		p.ack <- err
 		delete(waiting, i)
 	}
+}
+
+func (p *pending) put(tx *bolt.Tx) error {
+	if p.ev != nil {
+		return putEvent(tx, p.index, p.ev)
+	}
+	return putReceipt(tx, p.index, p.rec)
 }

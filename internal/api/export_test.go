@@ -1,0 +1,205 @@
+package api_test
+
+import (
+	"archive/zip"
+	"bytes"
+	"encoding/csv"
+	"encoding/json"
+	"io"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/assent/assent/internal/export"
+	"github.com/google/uuid"
+)
+
+var bearer = []string{"Authorization", "Bearer " + adminToken}
+
+func (e *env) admin(method, path string) resp { return e.do(method, path, "", bearer...) }
+
+// seed posts n decisions one minute apart and returns their ids.
+func (e *env) seed(t *testing.T, n int) []string {
+	var ids []string
+	for i := range n {
+		action, choices := "custom", mixed
+		if i%3 == 0 {
+			action, choices = "reject_all", allOff
+		}
+		r := e.do("POST", "/api/v1/consents", e.decision(uuid.NewString(), action, choices))
+		if r.status != 201 {
+			t.Fatalf("seed: %d %s", r.status, r.body)
+		}
+		ids = append(ids, r.json(t)["id"].(string))
+		e.advance(time.Minute)
+	}
+	return ids
+}
+
+func TestExportNDJSONAndCSV(t *testing.T) {
+	e := newEnv(t, 0)
+	ids := e.seed(t, 6)
+	if r := e.do("GET", "/api/v1/admin/sites/demo/receipts", ""); r.status != 401 {
+		t.Errorf("anonymous export: %d, want 401", r.status)
+	}
+	// Minutes 1..3 only: receipts 1, 2 and 3.
+	q := "?from=2026-11-22T10:01:00Z&to=2026-11-22T10:04:00Z"
+	nd := e.admin("GET", "/api/v1/admin/sites/demo/receipts"+q)
+	lines := strings.Split(strings.TrimSpace(string(nd.body)), "\n")
+	if nd.status != 200 || len(lines) != 3 || nd.header.Get("Content-Type") != "application/x-ndjson" {
+		t.Fatalf("ndjson: %d %q", nd.status, nd.body)
+	}
+	for i, l := range lines {
+		var row struct{ ID, Receipt string }
+		if err := json.Unmarshal([]byte(l), &row); err != nil || row.ID != ids[i+1] || row.Receipt == "" {
+			t.Errorf("line %d = %s, want receipt %s", i, l, ids[i+1])
+		}
+	}
+	c := e.admin("GET", "/api/v1/admin/sites/demo/receipts?format=csv")
+	rows, err := csv.NewReader(bytes.NewReader(c.body)).ReadAll()
+	if err != nil || len(rows) != 7 {
+		t.Fatalf("csv: %v, %d rows", err, len(rows))
+	}
+	if got := strings.Join(rows[0], ","); got != "id,issued_at,visitor,action,config,necessary,analytics,advertising,preferences,receipt" {
+		t.Errorf("csv header %s", got)
+	}
+	if rows[1][0] != ids[0] || rows[1][3] != "reject_all" || rows[1][6] != "false" || rows[2][6] != "true" || rows[2][5] != "true" {
+		t.Errorf("csv rows %v / %v", rows[1][:9], rows[2][:9])
+	}
+	for _, bad := range []string{"?format=xml", "?from=yesterday", "?from=2026-11-23T00:00:00Z&to=2026-11-22T00:00:00Z"} {
+		if r := e.admin("GET", "/api/v1/admin/sites/demo/receipts"+bad); r.status != 400 {
+			t.Errorf("%s: %d, want 400", bad, r.status)
+		}
+	}
+	if r := e.admin("GET", "/api/v1/admin/sites/nope/receipts"); r.status != 404 {
+		t.Errorf("unknown site: %d", r.status)
+	}
+}
+
+func zipFiles(t *testing.T, b []byte) map[string][]byte {
+	z, err := zip.NewReader(bytes.NewReader(b), int64(len(b)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string][]byte{}
+	for _, f := range z.File {
+		rc, _ := f.Open()
+		out[f.Name], _ = io.ReadAll(rc)
+		rc.Close()
+	}
+	return out
+}
+
+func rezip(files map[string][]byte) []byte {
+	var buf bytes.Buffer
+	z := zip.NewWriter(&buf)
+	for name, b := range files {
+		w, _ := z.Create(name)
+		w.Write(b)
+	}
+	z.Close()
+	return buf.Bytes()
+}
+
+func verify(t *testing.T, pack []byte) *export.Report {
+	t.Helper()
+	rep, err := export.VerifyPack(bytes.NewReader(pack), int64(len(pack)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rep
+}
+
+// A pack verifies as made, and each kind of tampering fails with its reason.
+func TestEvidencePackVerifiesAndTamperingFails(t *testing.T) {
+	e := newEnv(t, 0)
+	e.seed(t, 5)
+	r := e.admin("GET", "/api/v1/admin/sites/demo/evidence")
+	if r.status != 200 || r.header.Get("Content-Type") != "application/zip" {
+		t.Fatalf("evidence: %d %s", r.status, r.body)
+	}
+	if rep := verify(t, r.body); !rep.OK || len(rep.Receipts) != 5 || rep.Checkpoint.Size != 5 {
+		t.Fatalf("untouched pack: %+v", rep)
+	}
+	files := zipFiles(t, r.body)
+	var configName string
+	for name := range files {
+		if strings.HasPrefix(name, "configs/") {
+			configName = name
+		}
+	}
+	lines := strings.Split(strings.TrimSpace(string(files["receipts.ndjson"])), "\n")
+	cases := []struct {
+		name   string
+		change func(f map[string][]byte)
+		want   string
+	}{
+		{"one byte of a receipt", func(f map[string][]byte) {
+			b := bytes.Clone(f["receipts.ndjson"])
+			i := bytes.Index(b, []byte(`"receipt":"`)) + 40
+			b[i] ^= 1
+			f["receipts.ndjson"] = b
+		}, "signature"},
+		{"a dropped receipt", func(f map[string][]byte) {
+			f["receipts.ndjson"] = []byte(strings.Join(lines[1:], "\n") + "\n")
+		}, "missing from the pack"},
+		{"a swapped config text", func(f map[string][]byte) {
+			f[configName] = bytes.Replace(f[configName], []byte("Accept all"), []byte("OK!!!!!!!!"), 1)
+		}, "does not match its hash"},
+		{"a forged checkpoint", func(f map[string][]byte) {
+			f["checkpoint.txt"] = bytes.Replace(f["checkpoint.txt"], []byte("\n5\n"), []byte("\n4\n"), 1)
+		}, "checkpoint.txt is not signed"},
+		{"a receipt from elsewhere", func(f map[string][]byte) {
+			f["receipts.ndjson"] = append(bytes.Clone(f["receipts.ndjson"]), []byte(lines[0]+"\n")...)
+		}, "appears twice"},
+	}
+	for _, c := range cases {
+		f := zipFiles(t, r.body)
+		c.change(f)
+		rep := verify(t, rezip(f))
+		all, _ := json.Marshal(rep)
+		if rep.OK || !strings.Contains(string(all), c.want) {
+			t.Errorf("%s: ok=%v, report lacks %q: %s", c.name, rep.OK, c.want, all)
+		}
+	}
+}
+
+func TestVisitorEvidencePackFollowsTheChain(t *testing.T) {
+	e := newEnv(t, 0)
+	v := uuid.NewString()
+	e.seed(t, 2)
+	for _, a := range []struct{ action, choices string }{{"accept_all", allOn}, {"custom", mixed}, {"withdraw", allOff}} {
+		e.do("POST", "/api/v1/consents", e.decision(v, a.action, a.choices))
+	}
+	r := e.admin("GET", "/api/v1/admin/sites/demo/evidence?visitor="+v)
+	rep := verify(t, r.body)
+	if !rep.OK || len(rep.Receipts) != 3 || rep.Receipts[0].Action != "accept_all" || rep.Receipts[2].Action != "withdraw" {
+		t.Fatalf("visitor pack: %+v", rep)
+	}
+	if r := e.admin("GET", "/api/v1/admin/sites/demo/evidence?visitor="+uuid.NewString()); r.status != 404 {
+		t.Errorf("unknown visitor: %d", r.status)
+	}
+}
+
+func TestVerifyUploadAndStandardViews(t *testing.T) {
+	e := newEnv(t, 0)
+	ids := e.seed(t, 1)
+	rcpt := e.do("GET", "/api/v1/consents/"+ids[0], "").json(t)["receipt"].(string)
+	ok := e.do("POST", "/api/v1/admin/verify", `{"receipt":"`+rcpt+`"}`, append(bearer, "Content-Type", "application/json")...).json(t)
+	if ok["ok"] != true || ok["stored"] != true {
+		t.Errorf("verify pasted receipt: %v", ok)
+	}
+	bad := e.do("POST", "/api/v1/admin/verify", `{"receipt":"`+rcpt[:len(rcpt)-3]+`AAA"}`, append(bearer, "Content-Type", "application/json")...).json(t)
+	if bad["ok"] != false || bad["error"] == nil {
+		t.Errorf("verify altered receipt: %v", bad)
+	}
+	k := e.admin("GET", "/api/v1/admin/consents/"+ids[0]+"/view").json(t)
+	if k["version"] != "KI-CR-v1.1.0" || k["consentReceiptID"] != ids[0] {
+		t.Errorf("kantara: %v", k)
+	}
+	d := e.admin("GET", "/api/v1/admin/consents/"+ids[0]+"/view?format=dpv").json(t)
+	recs, _ := d["dpv:hasConsentRecord"].([]any)
+	if d["@type"] != "dpv:ConsentRecord" || len(recs) != 4 {
+		t.Errorf("dpv: %v", d)
+	}
+}

@@ -1,0 +1,183 @@
+package export
+
+import (
+	"archive/zip"
+	"bufio"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/assent/assent/internal/ledger"
+	"github.com/assent/assent/internal/store"
+	"golang.org/x/mod/sumdb/tlog"
+)
+
+// File names inside an evidence pack.
+const (
+	fileReadme     = "README.txt"
+	fileManifest   = "manifest.jws"
+	fileReceipts   = "receipts.ndjson"
+	fileProofs     = "proofs.ndjson"
+	fileCheckpoint = "checkpoint.txt"
+	fileJWKS       = "jwks.json"
+	fileLogKey     = "log-key.txt"
+	dirConfigs     = "configs/"
+)
+
+// Source is what an evidence pack is made from.
+type Source struct {
+	Issuer     string
+	Site       string
+	Query      map[string]string // what was asked for: from/to or visitor
+	Each       func(fn func(*store.Receipt) error) error
+	Checkpoint []byte // signed; every proof is against it
+	Tree       ledger.Checkpoint
+	Prove      func(index, size int64) (tlog.RecordProof, error)
+	JWKS       []byte
+	LogKey     string
+	Config     func(version string) ([]byte, error) // canonical bytes of a published config
+	Sign       func(claims any) string              // signs the manifest
+	Now        time.Time
+}
+
+// Manifest lists what a pack holds, signed, so that a receipt dropped from
+// a pack is noticed, not just an altered one.
+type Manifest struct {
+	Iss            string            `json:"iss"`
+	Site           string            `json:"site"`
+	Iat            int64             `json:"iat"`
+	Query          map[string]string `json:"query"`
+	CheckpointSize int64             `json:"checkpoint_size"`
+	Receipts       []ManifestEntry   `json:"receipts"`
+}
+
+// ManifestEntry names one receipt of the pack.
+type ManifestEntry struct {
+	ID       string `json:"id"`
+	Log      uint64 `json:"log"`
+	LeafHash string `json:"leaf_hash"`
+}
+
+type proofLine struct {
+	ID       string   `json:"id"`
+	Index    int64    `json:"index"`
+	LeafHash string   `json:"leaf_hash"`
+	Proof    []string `json:"proof"`
+}
+
+// WritePack writes an evidence pack (a zip) to w. Receipts are read twice
+// (receipts, then proofs) so memory stays small for large ranges.
+func WritePack(w io.Writer, src Source) (n int, err error) {
+	z := zip.NewWriter(w)
+	man := Manifest{Iss: src.Issuer, Site: src.Site, Iat: src.Now.Unix(), Query: src.Query, CheckpointSize: src.Tree.Size}
+	configs := map[string]bool{}
+	f, err := z.Create(fileReceipts)
+	if err != nil {
+		return 0, err
+	}
+	nd := NewNDJSON(f)
+	err = src.Each(func(r *store.Receipt) error {
+		if int64(r.Log) >= src.Tree.Size {
+			return nil // newer than the checkpoint: the next pack has it
+		}
+		configs[r.Config] = true
+		man.Receipts = append(man.Receipts, ManifestEntry{ID: r.ID.String(), Log: r.Log, LeafHash: b64(ledger.LeafHash([]byte(r.JWS)))})
+		return nd.Write(r)
+	})
+	if err == nil {
+		err = nd.Flush()
+	}
+	if err != nil {
+		return 0, err
+	}
+	if err := writeProofs(z, src, &man); err != nil {
+		return 0, err
+	}
+	for v := range configs {
+		raw, err := src.Config(v)
+		if err != nil {
+			return 0, fmt.Errorf("config %s: %w", v, err)
+		}
+		if err := put(z, dirConfigs+strings.TrimPrefix(v, "sha256:")+".json", raw); err != nil {
+			return 0, err
+		}
+	}
+	for name, b := range map[string][]byte{fileCheckpoint: src.Checkpoint, fileJWKS: src.JWKS,
+		fileLogKey: []byte(src.LogKey + "\n"), fileManifest: []byte(src.Sign(&man)), fileReadme: []byte(readme)} {
+		if err := put(z, name, b); err != nil {
+			return 0, err
+		}
+	}
+	return len(man.Receipts), z.Close()
+}
+
+func writeProofs(z *zip.Writer, src Source, man *Manifest) error {
+	f, err := z.Create(fileProofs)
+	if err != nil {
+		return err
+	}
+	bw := bufio.NewWriterSize(f, 256<<10)
+	enc := json.NewEncoder(bw)
+	for _, e := range man.Receipts {
+		p, err := src.Prove(int64(e.Log), src.Tree.Size)
+		if err != nil {
+			return fmt.Errorf("proof for %s: %w", e.ID, err)
+		}
+		line := proofLine{ID: e.ID, Index: int64(e.Log), LeafHash: e.LeafHash, Proof: make([]string, len(p))}
+		for i, h := range p {
+			line.Proof[i] = b64(h)
+		}
+		if err := enc.Encode(&line); err != nil {
+			return err
+		}
+	}
+	return bw.Flush()
+}
+
+func put(z *zip.Writer, name string, b []byte) error {
+	f, err := z.Create(name)
+	if err != nil {
+		return err
+	}
+	_, err = f.Write(b)
+	return err
+}
+
+func b64(h tlog.Hash) string { return base64.StdEncoding.EncodeToString(h[:]) }
+
+const readme = `Assent evidence pack
+====================
+
+This archive proves which consent decisions were recorded, exactly what each
+visitor was shown, and that none was altered, back-dated or removed from the
+log since. Checking it needs no access to the server that made it.
+
+Files
+  receipts.ndjson   one receipt per line; "receipt" is a JWS (EdDSA/Ed25519)
+  jwks.json         the public keys that signed the receipts (RFC 7517)
+  configs/H.json    each banner config a receipt names; H is its SHA-256
+  checkpoint.txt    a signed checkpoint of the log (C2SP tlog-checkpoint)
+  log-key.txt       the checkpoint's verifier key (name+hash+base64, Go note format)
+  proofs.ndjson     for each receipt, an RFC 6962 inclusion proof against the checkpoint
+  manifest.jws      the list of receipts in this pack, signed like a receipt
+
+Automatic check
+  assent verify PACK.zip           (or: go run ./server verify PACK.zip)
+
+By hand, for each receipt
+  1. Verify the JWS with the key in jwks.json whose "kid" is in its header;
+     the header's alg must be EdDSA and typ consent-receipt+jwt.
+  2. sha256(configs/H.json) must equal the receipt's "config" claim (sha256:H):
+     that file is the exact banner config and texts the visitor saw.
+  3. leaf = SHA-256(0x00 || the JWS string's bytes). It must equal the proof's
+     leaf_hash, and the proof's index must equal the receipt's "log" claim.
+  4. Hash up the proof (RFC 6962, section 2.1.1) from that leaf to the root;
+     it must equal the root hash (third line) of checkpoint.txt.
+  5. Verify checkpoint.txt's signature line with log-key.txt (an Ed25519
+     signature over the checkpoint's text, Go's note format).
+  6. manifest.jws (verified like a receipt, typ assent-evidence+jwt) must list
+     exactly the receipts in this pack: a missing receipt fails the pack.
+`

@@ -1,0 +1,310 @@
+package export
+
+import (
+	"archive/zip"
+	"bufio"
+	"bytes"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"runtime"
+	"strings"
+	"sync"
+
+	"github.com/assent/assent/internal/ledger"
+	"github.com/assent/assent/internal/receipt"
+	"golang.org/x/mod/sumdb/tlog"
+)
+
+// Verdict is the outcome for one receipt.
+type Verdict struct {
+	ID       string   `json:"id"`
+	Log      uint64   `json:"log"`
+	Site     string   `json:"site,omitempty"`
+	Action   string   `json:"action,omitempty"`
+	OK       bool     `json:"ok"`
+	Problems []string `json:"problems,omitempty"`
+}
+
+// Report is the outcome for a pack. OK only if every check passed.
+type Report struct {
+	OK         bool      `json:"ok"`
+	Problems   []string  `json:"problems,omitempty"` // about the pack as a whole
+	Receipts   []Verdict `json:"receipts"`
+	Failed     int       `json:"failed"`
+	Checkpoint struct {
+		Origin string `json:"origin"`
+		Size   int64  `json:"size"`
+	} `json:"checkpoint"`
+}
+
+// maxEntry caps what one file of a pack may expand to (zip-bomb guard).
+const maxEntry = 1 << 30
+
+type receiptClaims struct {
+	JTI    string `json:"jti"`
+	Site   string `json:"site"`
+	Action string `json:"action"`
+	Config string `json:"config"`
+	Log    uint64 `json:"log"`
+}
+
+type packFiles struct {
+	keys     receipt.KeySet
+	cp       ledger.Checkpoint
+	cpOK     bool
+	configs  map[string]bool // sha256:hex → text matches its hash
+	proofs   map[string]*proofLine
+	manifest map[string]ManifestEntry
+}
+
+// VerifyPack checks an evidence pack offline: every receipt signature,
+// every inclusion proof against the checkpoint, the checkpoint's signature,
+// every config text against its hash, and the signed manifest against the
+// receipts present. An error means the pack could not be read at all.
+func VerifyPack(r io.ReaderAt, size int64) (*Report, error) {
+	z, err := zip.NewReader(r, size)
+	if err != nil {
+		return nil, fmt.Errorf("not a zip archive: %w", err)
+	}
+	rep := &Report{Receipts: []Verdict{}}
+	pf := readPackFiles(z, rep)
+	lines, err := readLines(z, fileReceipts)
+	if err != nil {
+		rep.Problems = append(rep.Problems, err.Error())
+	}
+	rep.Receipts = make([]Verdict, len(lines))
+	parallel(len(lines), func(i int) { rep.Receipts[i] = pf.check(lines[i]) })
+	seen := map[string]bool{}
+	for i := range rep.Receipts {
+		v := &rep.Receipts[i]
+		if seen[v.ID] {
+			v.Problems = append(v.Problems, "appears twice in the pack")
+		}
+		seen[v.ID] = true
+		v.OK = len(v.Problems) == 0
+		if !v.OK {
+			rep.Failed++
+		}
+	}
+	for id := range pf.manifest {
+		if !seen[id] {
+			rep.Problems = append(rep.Problems, "receipt "+id+" is listed in the manifest but missing from the pack")
+		}
+	}
+	rep.OK = len(rep.Problems) == 0 && rep.Failed == 0 && len(rep.Receipts) > 0
+	if len(rep.Receipts) == 0 {
+		rep.Problems = append(rep.Problems, "the pack holds no receipts")
+	}
+	return rep, nil
+}
+
+func readPackFiles(z *zip.Reader, rep *Report) *packFiles {
+	pf := &packFiles{configs: map[string]bool{}, proofs: map[string]*proofLine{}}
+	problem := func(format string, a ...any) { rep.Problems = append(rep.Problems, fmt.Sprintf(format, a...)) }
+	if b, err := readFile(z, fileJWKS); err != nil {
+		problem("%v", err)
+	} else if pf.keys, err = receipt.ParseJWKS(b); err != nil {
+		problem("jwks.json: %v", err)
+	}
+	logKey, err := readFile(z, fileLogKey)
+	if err != nil {
+		problem("%v", err)
+	}
+	if b, err := readFile(z, fileCheckpoint); err != nil {
+		problem("%v", err)
+	} else if pf.cp, err = ledger.OpenCheckpoint(b, strings.TrimSpace(string(logKey))); err != nil {
+		problem("checkpoint.txt is not signed by the log key in log-key.txt (forged or altered)")
+	} else {
+		pf.cpOK = true
+		rep.Checkpoint.Origin, rep.Checkpoint.Size = pf.cp.Origin, pf.cp.Size
+	}
+	pf.readManifest(z, problem)
+	for _, f := range z.File {
+		if name, ok := strings.CutPrefix(f.Name, dirConfigs); ok && strings.HasSuffix(name, ".json") {
+			b, err := readZip(f)
+			sum := sha256.Sum256(b)
+			hash := strings.TrimSuffix(name, ".json")
+			pf.configs["sha256:"+hash] = err == nil && hex.EncodeToString(sum[:]) == hash
+			if !pf.configs["sha256:"+hash] {
+				problem("%s: the config text does not match its hash (altered)", f.Name)
+			}
+		}
+	}
+	lines, err := readLines(z, fileProofs)
+	if err != nil {
+		problem("%v", err)
+	}
+	for _, l := range lines {
+		var p proofLine
+		if json.Unmarshal(l, &p) == nil {
+			pf.proofs[p.ID] = &p
+		}
+	}
+	return pf
+}
+
+func (pf *packFiles) readManifest(z *zip.Reader, problem func(string, ...any)) {
+	b, err := readFile(z, fileManifest)
+	if err != nil {
+		problem("%v", err)
+		return
+	}
+	var m Manifest
+	if pf.keys == nil {
+		return
+	}
+	if _, err := pf.keys.VerifyClaims(string(bytes.TrimSpace(b)), receipt.TypEvidence, &m); err != nil {
+		problem("manifest.jws does not verify: %v", err)
+		return
+	}
+	if m.CheckpointSize != pf.cp.Size && pf.cpOK {
+		problem("manifest names a checkpoint of size %d, the pack holds one of size %d", m.CheckpointSize, pf.cp.Size)
+	}
+	pf.manifest = make(map[string]ManifestEntry, len(m.Receipts))
+	for _, e := range m.Receipts {
+		pf.manifest[e.ID] = e
+	}
+}
+
+// check verifies one line of receipts.ndjson.
+func (pf *packFiles) check(line []byte) Verdict {
+	var l struct {
+		ID      string `json:"id"`
+		Receipt string `json:"receipt"`
+	}
+	if err := json.Unmarshal(line, &l); err != nil {
+		return Verdict{ID: "?", Problems: []string{"unreadable line in receipts.ndjson"}}
+	}
+	v := Verdict{ID: l.ID}
+	fail := func(format string, a ...any) { v.Problems = append(v.Problems, fmt.Sprintf(format, a...)) }
+	var c receiptClaims
+	if pf.keys == nil {
+		fail("no keys to verify against")
+		return v
+	}
+	if _, err := pf.keys.VerifyClaims(l.Receipt, receipt.TypReceipt, &c); err != nil {
+		fail("signature: %v", err)
+		return v
+	}
+	v.Log, v.Site, v.Action = c.Log, c.Site, c.Action
+	if c.JTI != l.ID {
+		fail("the receipt's jti %q is not the id it is listed under", c.JTI)
+	}
+	if ok, present := pf.configs[c.Config]; !present {
+		fail("the config it names (%s) is not in the pack", c.Config)
+	} else if !ok {
+		fail("the config it names was altered")
+	}
+	leaf := ledger.LeafHash([]byte(l.Receipt))
+	pf.checkProof(&v, c.Log, leaf, fail)
+	if pf.manifest != nil {
+		if e, ok := pf.manifest[l.ID]; !ok {
+			fail("not listed in the signed manifest")
+		} else if e.LeafHash != b64(leaf) || e.Log != c.Log {
+			fail("differs from the receipt the manifest lists")
+		}
+	}
+	return v
+}
+
+func (pf *packFiles) checkProof(v *Verdict, index uint64, leaf tlog.Hash, fail func(string, ...any)) {
+	p := pf.proofs[v.ID]
+	switch {
+	case p == nil:
+		fail("no inclusion proof")
+		return
+	case p.Index != int64(index):
+		fail("the proof is for log index %d, the receipt says %d", p.Index, index)
+		return
+	case p.LeafHash != b64(leaf):
+		fail("the receipt's leaf hash differs from the proof's (receipt altered)")
+		return
+	case !pf.cpOK:
+		fail("no valid checkpoint to prove inclusion against")
+		return
+	}
+	proof := make(tlog.RecordProof, len(p.Proof))
+	for i, s := range p.Proof {
+		b, err := base64.StdEncoding.DecodeString(s)
+		if err != nil || len(b) != tlog.HashSize {
+			fail("malformed inclusion proof")
+			return
+		}
+		copy(proof[i][:], b)
+	}
+	if err := tlog.CheckRecord(proof, pf.cp.Size, pf.cp.Root, int64(index), leaf); err != nil {
+		fail("not included in the checkpoint's tree: %v", err)
+	}
+}
+
+func readFile(z *zip.Reader, name string) ([]byte, error) {
+	f, err := z.Open(name)
+	if err != nil {
+		return nil, fmt.Errorf("%s is missing from the pack", name)
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, maxEntry+1))
+	if err != nil || len(b) > maxEntry {
+		return nil, fmt.Errorf("%s cannot be read", name)
+	}
+	return b, nil
+}
+
+func readZip(f *zip.File) ([]byte, error) {
+	rc, err := f.Open()
+	if err != nil {
+		return nil, err
+	}
+	defer rc.Close()
+	b, err := io.ReadAll(io.LimitReader(rc, maxEntry+1))
+	if len(b) > maxEntry {
+		return nil, errors.New("too large")
+	}
+	return b, err
+}
+
+func readLines(z *zip.Reader, name string) ([][]byte, error) {
+	f, err := z.Open(name)
+	if err != nil {
+		return nil, fmt.Errorf("%s is missing from the pack", name)
+	}
+	defer f.Close()
+	var out [][]byte
+	sc := bufio.NewScanner(io.LimitReader(f, maxEntry))
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	for sc.Scan() {
+		if len(bytes.TrimSpace(sc.Bytes())) > 0 {
+			out = append(out, bytes.Clone(sc.Bytes()))
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return out, fmt.Errorf("%s: %v", name, err)
+	}
+	return out, nil
+}
+
+// parallel runs f(0..n-1) on every core.
+func parallel(n int, f func(i int)) {
+	workers := runtime.GOMAXPROCS(0)
+	var wg sync.WaitGroup
+	next := make(chan int, 1024)
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				f(i)
+			}
+		}()
+	}
+	for i := range n {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+}

@@ -1,0 +1,104 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/uuid"
+)
+
+const testToken = "proof-test-token-0123456789abcdefghijklmnop"
+
+func postDecision(t *testing.T, base, visitor string) map[string]any {
+	t.Helper()
+	var cfg struct{ Version string }
+	getJSON(t, base+"/api/v1/sites/demo/config", "", &cfg)
+	body := `{"site":"demo","visitor":"` + visitor + `","action":"accept_all","choices":{"analytics":true,"advertising":true,"preferences":true},"config":"` +
+		cfg.Version + `","lang":"en","url":"` + base + `/"}`
+	res, err := http.Post(base+"/api/v1/consents", "text/plain", strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	var out map[string]any
+	json.NewDecoder(res.Body).Decode(&out)
+	if res.StatusCode != 201 {
+		t.Fatalf("POST: %d %v", res.StatusCode, out)
+	}
+	return out
+}
+
+func getJSON(t *testing.T, url, token string, v any) []byte {
+	t.Helper()
+	req, _ := http.NewRequest("GET", url, nil)
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	if res.StatusCode != 200 {
+		t.Fatalf("GET %s: %d %s", url, res.StatusCode, b)
+	}
+	if v != nil {
+		json.Unmarshal(b, v)
+	}
+	return b
+}
+
+// The whole proof story through the real server: receipts, an evidence
+// pack, the offline verifier, a key rotation recorded in the log, and a
+// restart that keeps the tree.
+func TestEvidencePackRotationAndRestart(t *testing.T) {
+	data := t.TempDir()
+	env := map[string]string{"ASSENT_ADMIN_PASSWORD": "correct-horse-battery", "ASSENT_ADMIN_TOKEN": testToken}
+	ts := startServerIn(t, data, env)
+	first := postDecision(t, ts.URL, uuid.NewString())
+	ts.stop()
+
+	var out bytes.Buffer
+	if err := keysCommand([]string{"rotate", "--data", data}, func(string) string { return "" }, &out); err != nil {
+		t.Fatal(err)
+	}
+	ts = startServerIn(t, data, env)
+	second := postDecision(t, ts.URL, uuid.NewString())
+
+	var jwks struct{ Keys []struct{ Kid string } }
+	getJSON(t, ts.URL+"/.well-known/jwks.json", "", &jwks)
+	if len(jwks.Keys) != 2 {
+		t.Fatalf("JWKS has %d keys after a rotation, want 2", len(jwks.Keys))
+	}
+	// Log: key_activated, receipt, key_activated, receipt.
+	var p struct{ Index int64 }
+	getJSON(t, ts.URL+"/api/v1/log/proof/inclusion?id="+second["id"].(string)+"&size=4", "", &p)
+	if p.Index != 3 {
+		t.Errorf("second receipt at log index %d, want 3 (after two key events and a receipt)", p.Index)
+	}
+
+	pack := getJSON(t, ts.URL+"/api/v1/admin/sites/demo/evidence", testToken, nil)
+	path := filepath.Join(t.TempDir(), "pack.zip")
+	os.WriteFile(path, pack, 0o600)
+	out.Reset()
+	if err := verifyPack([]string{path}, &out); err != nil {
+		t.Fatalf("verify: %v\n%s", err, out.String())
+	}
+	for _, r := range []map[string]any{first, second} {
+		if !strings.Contains(out.String(), "ok    "+r["id"].(string)) {
+			t.Errorf("verifier output lacks receipt %s:\n%s", r["id"], out.String())
+		}
+	}
+	pack[len(pack)/2] ^= 0xff
+	os.WriteFile(path, pack, 0o600)
+	if err := verifyPack([]string{path}, io.Discard); err == nil {
+		t.Error("a corrupted pack verified")
+	}
+}
