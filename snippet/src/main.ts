@@ -39,12 +39,13 @@ function pickLang(cfg: Config): string {
 
 function start(cfg: Config, me: HTMLScriptElement | null): void {
   consentDefault();
-  const endpoint = new URL(me ? me.src : "/", location.href).origin + "/api/v1/consents";
+  // The API lives where the script came from: scheme://host[:port] of its src.
+  const endpoint = (me ? me.src.split("/").slice(0, 3).join("/") : "") + "/api/v1/consents";
   const gpc = (navigator as any).globalPrivacyControl === true;
   const lang = pickLang(cfg);
   const nonce = (me && me.nonce) || "";
   const stored: Partial<Stored> = load(cfg, Date.now()) || {};
-  const visitor = stored.visitor || uuid();
+  let visitor = stored.visitor;
   const listeners: Record<string, Listener[]> = { consent: [], change: [] };
   let { choices, id: receipt, pending } = stored;
 
@@ -97,7 +98,8 @@ function start(cfg: Config, me: HTMLScriptElement | null): void {
       c.advertising = false;
       action = "gpc";
     }
-    const d: Decision = { site: cfg.site, visitor, action, choices: c, config: cfg.version, lang, url: location.origin + location.pathname };
+    // The visitor id is made at the first decision: no id before a choice.
+    const d: Decision = { site: cfg.site, visitor: (visitor = visitor || uuid()), action, choices: c, config: cfg.version, lang, url: location.origin + location.pathname };
     const prev = choices;
     choices = c;
     receipt = undefined;
@@ -142,7 +144,9 @@ function start(cfg: Config, me: HTMLScriptElement | null): void {
       show(view, true);
     }
   });
+  // The banner is built in a task of its own, so on a slow phone neither
+  // task is long enough to delay the page's own input handling.
   if (choices) apply();
-  else show(view, false);
+  else setTimeout(() => choices || show(view, false));
   if (pending) send(pending);
 }

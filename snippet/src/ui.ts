@@ -84,8 +84,12 @@ export function show(v: View, prefs: boolean): void {
   }
   prefs ? host.setAttribute("data-m", "") : host.removeAttribute("data-m");
   if (shown) shown.remove();
-  host.shadowRoot!.append((shown = dialog(v, prefs)));
-  shown.focus({ preventScroll: true });
+  const d = (shown = dialog(v, prefs));
+  host.shadowRoot!.append(d);
+  const focus = () => d.isConnected && d.focus({ preventScroll: true });
+  // Focusing needs layout: on page load, wait until the first frame is
+  // painted rather than force a layout inside the page's loading task.
+  prefs ? focus() : requestAnimationFrame(() => setTimeout(focus));
 }
 
 function dialog(v: View, prefs: boolean): HTMLElement {
