@@ -51,6 +51,10 @@ func open(cfg *Config, log *slog.Logger, now func() time.Time) (*app, error) {
 	if err != nil {
 		return nil, err
 	}
+	dash, err := buildDashboard() // dashboard.go
+	if err != nil {
+		return nil, err
+	}
 	st, err := store.Open(filepath.Join(cfg.Data, "assent.db"))
 	if err != nil {
 		return nil, err
@@ -68,7 +72,8 @@ func open(cfg *Config, log *slog.Logger, now func() time.Time) (*app, error) {
 		return nil, err
 	}
 	srv := &api.Server{Store: st, Signer: signer, Ledger: lg, Now: now, Log: log, PublicURL: cfg.PublicURL,
-		RateLimit: cfg.RateLimit, TrustXFF: cfg.TrustProxy, Bundle: bundle, AdminToken: cfg.AdminToken}
+		RateLimit: cfg.RateLimit, TrustXFF: cfg.TrustProxy, Bundle: bundle, AdminToken: cfg.AdminToken,
+		Dashboard: dash}
 	a := &app{store: st, ledger: lg, handler: srv.Handler(), done: make(chan struct{})}
 	ctx, stop := context.WithCancel(context.Background())
 	a.stop = stop

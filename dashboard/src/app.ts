@@ -1,0 +1,148 @@
+// The dashboard: a small single-page app under /dashboard/. The server sends
+// the same shell for every path; this file routes in the browser.
+import { get, setCSRF, whenSignedOut, del, type Me } from "./api";
+import { h, replace } from "./dom";
+import type { Site } from "./types";
+import { loginPage } from "./pages/login";
+import { sitesPage } from "./pages/sites";
+import { editorPage } from "./pages/editor";
+import { versionsPage } from "./pages/versions";
+import { insightsPage } from "./pages/insights";
+import { logPage } from "./pages/log";
+import { exportsPage } from "./pages/exports";
+import { verifyPage } from "./pages/verify";
+import { teamPage } from "./pages/team";
+
+export interface Ctx {
+  me: Me;
+  sites: Site[];
+  site?: Site;
+  main: HTMLElement;
+  params: URLSearchParams;
+  go: (path: string) => void;
+  refreshSites: () => Promise<void>;
+}
+
+const root = document.getElementById("app")!;
+let me: Me | null = null;
+let sites: Site[] = [];
+
+export const P = (p: string) => "/dashboard" + p;
+
+function go(path: string): void {
+  history.pushState(null, "", P(path));
+  render();
+}
+
+// Links are real <a href>s (open in a new tab works); plain clicks route here.
+document.addEventListener("click", (e) => {
+  const a = (e.target as Element).closest && (e.target as Element).closest("a[data-route]");
+  if (!a || e.defaultPrevented || e.button != 0 || e.metaKey || e.ctrlKey || e.shiftKey) return;
+  e.preventDefault();
+  history.pushState(null, "", a.getAttribute("href")!);
+  render();
+});
+window.addEventListener("popstate", () => render());
+whenSignedOut(() => {
+  me = null;
+  if (!location.pathname.endsWith("/login")) go("/login?next=" + encodeURIComponent(location.pathname + location.search));
+});
+
+async function refreshSites(): Promise<void> {
+  sites = await get<Site[]>("/sites");
+}
+
+async function render(): Promise<void> {
+  const path = location.pathname.replace(/^\/dashboard/, "") || "/";
+  const params = new URLSearchParams(location.search);
+  if (path == "/login") {
+    root.className = "";
+    replace(root, loginPage(async (m) => {
+      me = m;
+      setCSRF(m.csrf);
+      await refreshSites();
+      const next = params.get("next");
+      go(next && next.startsWith("/dashboard/") ? next.slice(10) : "/");
+    }));
+    return;
+  }
+  if (!me) {
+    try {
+      me = await get<Me>("/session");
+      setCSRF(me.csrf);
+      await refreshSites();
+    } catch {
+      return; // whenSignedOut has sent us to the login page
+    }
+  }
+  const m = /^\/sites\/([a-z0-9-]+)(?:\/(edit|versions))?$/.exec(path);
+  const site = m ? sites.find((x) => x.id == m[1]) : undefined;
+  const main = h("main", { id: "main", tabindex: "-1" });
+  const ctx: Ctx = { me, sites, site, main, params, go, refreshSites };
+  root.className = "";
+  replace(root, h("a", { class: "skip", href: "#main" }, "Skip to content"), header(ctx, path), main);
+  const page = route(path, m, ctx);
+  document.title = (site ? site.name + " · " : "") + page + " · Assent";
+}
+
+function route(path: string, m: RegExpExecArray | null, ctx: Ctx): string {
+  if (path == "/" || path == "") {
+    if (ctx.sites.length) ctx.go(`/sites/${ctx.sites[0].id}`);
+    else ctx.go("/sites");
+    return "Home";
+  }
+  if (path == "/sites") return sitesPage(ctx), "Sites";
+  if (m && !ctx.site) return replace(ctx.main, notFound("No such site.")), "Not found";
+  if (m && m[2] == "edit") return editorPage(ctx), "Configure";
+  if (m && m[2] == "versions") return versionsPage(ctx), "Versions";
+  if (m) return insightsPage(ctx), "Insights";
+  if (path == "/log") return logPage(ctx), "Consent log";
+  if (path == "/exports") return exportsPage(ctx), "Exports";
+  if (path == "/verify") return verifyPage(ctx), "Verify";
+  if (path == "/team" && ctx.me.role == "owner") return teamPage(ctx), "Team";
+  replace(ctx.main, notFound("This page does not exist."));
+  return "Not found";
+}
+
+function notFound(msg: string): HTMLElement {
+  return h("div", { class: "empty" }, h("h1", null, "Not found"), h("p", null, msg), h("a", { href: P("/sites"), "data-route": "" }, "All sites"));
+}
+
+function header(ctx: Ctx, path: string): HTMLElement {
+  const link = (href: string, label: string) => {
+    const cur = path == href || (href != "/sites" && path.startsWith(href + "/"));
+    return h("a", { href: P(href), "data-route": "", "aria-current": cur ? "page" : false }, label);
+  };
+  const picker = h("select", { class: "site-picker", "aria-label": "Site" },
+    ctx.sites.map((x) => h("option", { value: x.id, selected: ctx.site?.id == x.id }, x.name)),
+    !ctx.site && h("option", { value: "", selected: true, disabled: true }, "Choose a site"),
+  ) as HTMLSelectElement;
+  picker.addEventListener("change", () => ctx.go(`/sites/${picker.value}${path.endsWith("/edit") ? "/edit" : path.endsWith("/versions") ? "/versions" : ""}`));
+  const s = ctx.site;
+  return h("header", { class: "top" },
+    h("div", { class: "bar" },
+      h("a", { class: "logo", href: P("/sites"), "data-route": "" }, h("span", { class: "mark", "aria-hidden": "true" }), "Assent"),
+      ctx.sites.length > 0 && picker,
+      h("span", { class: "grow" }),
+      h("span", { class: "who" }, h("span", { class: "role " + ctx.me.role }, ctx.me.role), " ", ctx.me.name),
+      h("button", { class: "btn ghost small", type: "button", onclick: async () => {
+        await del("/session").catch(() => {});
+        me = null;
+        go("/login");
+      } }, "Sign out"),
+    ),
+    h("nav", { class: "tabs", "aria-label": "Main" },
+      s && link(`/sites/${s.id}`, "Insights"),
+      s && link(`/sites/${s.id}/edit`, ctx.me.role == "owner" ? "Configure" : "Configuration"),
+      s && link(`/sites/${s.id}/versions`, "Versions"),
+      s && h("span", { class: "sep", "aria-hidden": "true" }),
+      link("/sites", "Sites"),
+      link("/log", "Consent log"),
+      link("/exports", "Exports"),
+      link("/verify", "Verify"),
+      ctx.me.role == "owner" && link("/team", "Team"),
+    ),
+  );
+}
+
+render();

@@ -1,0 +1,233 @@
+import { ApiError, post, put } from "../api";
+import type { Ctx } from "../app";
+import { copyButton, field, fmtTime, h, replace } from "../dom";
+import { previewFrame } from "../frame";
+import type { Config, Site, Texts } from "../types";
+import { lines } from "./sites";
+
+const textFields: [keyof Texts, string, boolean][] = [
+  ["title", "Title", false], ["description", "Description", true], ["accept_all", "Accept all button", false],
+  ["reject_all", "Reject all button", false], ["customize", "Customize button", false], ["save", "Save choices button", false],
+  ["close", "Close label", false], ["privacy_policy", "Privacy policy link", false], ["gpc_notice", "Global Privacy Control notice", true],
+];
+
+const daysOf = (months: number) => Math.floor((months * 365) / 12);
+const monthsOf = (days: number) => Math.round((days * 12) / 365);
+
+export function editorPage(ctx: Ctx): void {
+  const site = ctx.site!;
+  const owner = ctx.me.role == "owner";
+  const d: Config = JSON.parse(JSON.stringify(site.draft));
+  const meta = { name: site.name, origins: (site.origins || []).join("\n") };
+  let lang = d.default_lang;
+  const preview = previewFrame();
+  const status = h("div", { class: "status", role: "status", "aria-live": "polite" });
+  const texts = h("div", { class: "texts" });
+  const purposes = h("div", { class: "purposes" });
+  let timer = 0;
+
+  const changed = () => {
+    clearTimeout(timer);
+    timer = window.setTimeout(() => preview.show(d, lang), 250);
+  };
+  const bind = <T extends Record<string, any>>(obj: T, key: keyof T, el: HTMLInputElement | HTMLTextAreaElement | HTMLSelectElement, conv: (v: string) => any = (v) => v) => {
+    el.value = obj[key] ?? "";
+    el.addEventListener("input", () => {
+      (obj as any)[key] = conv(el.value);
+      changed();
+    });
+    return el;
+  };
+
+  function renderPurposes(): void {
+    replace(purposes, d.purposes.map((p, i) => {
+      const locked = p.id == "necessary";
+      const cookies = h("input", { placeholder: "_ga, _gid", value: (p.cookies || []).join(", ") });
+      cookies.addEventListener("input", () => {
+        p.cookies = lines(cookies.value);
+        changed();
+      });
+      const always = h("input", { type: "checkbox", checked: !!p.required, disabled: locked });
+      always.addEventListener("change", () => {
+        p.required = always.checked || undefined;
+        changed();
+      });
+      return h("div", { class: "purpose" },
+        h("div", { class: "purpose-head" },
+          h("code", null, p.id),
+          h("label", { class: "check" }, always, locked ? "Always on" : "Always on (cannot be refused)"),
+          !locked && h("button", { type: "button", class: "btn ghost small danger", "aria-label": `Remove purpose ${p.id}`, onclick: () => {
+            d.purposes.splice(i, 1);
+            for (const t of Object.values(d.texts)) delete t.purposes[p.id];
+            renderPurposes();
+            renderTexts();
+            changed();
+          } }, "Remove"),
+        ),
+        field("Cookies it sets", cookies, "Cleared from the visitor's browser when this purpose is refused or withdrawn."),
+      );
+    }),
+    addPurpose());
+  }
+
+  function addPurpose(): HTMLElement {
+    const inp = h("input", { placeholder: "e.g. personalization", pattern: "[a-z][a-z0-9_-]{0,31}", "aria-label": "New purpose id" });
+    const add = () => {
+      const v = inp.value.trim().toLowerCase();
+      if (!/^[a-z][a-z0-9_-]{0,31}$/.test(v) || d.purposes.some((p) => p.id == v)) return inp.focus();
+      d.purposes.push({ id: v });
+      for (const t of Object.values(d.texts)) t.purposes[v] = { title: "", description: "" };
+      renderPurposes();
+      renderTexts();
+      changed();
+    };
+    inp.addEventListener("keydown", (e) => e.key == "Enter" && (e.preventDefault(), add()));
+    return h("div", { class: "inline" }, inp, h("button", { type: "button", class: "btn small", onclick: add }, "Add purpose"));
+  }
+
+  function renderTexts(): void {
+    const t = d.texts[lang];
+    const base = d.texts[d.default_lang];
+    const tabs = h("div", { class: "lang-tabs", role: "tablist", "aria-label": "Languages" },
+      Object.keys(d.texts).sort().map((l) => h("button", { type: "button", role: "tab", "aria-selected": String(l == lang), class: "tab", onclick: () => {
+        lang = l;
+        renderTexts();
+        changed();
+      } }, l, l == d.default_lang ? " ★" : "")),
+    );
+    const newLang = h("input", { placeholder: "de", "aria-label": "New language code", size: "6" });
+    const addLang = () => {
+      const l = newLang.value.trim();
+      if (!/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/.test(l) || d.texts[l]) return newLang.focus();
+      const empty: any = { purposes: {} };
+      for (const [k] of textFields) empty[k] = "";
+      for (const p of d.purposes) empty.purposes[p.id] = { title: "", description: "" };
+      d.texts[l] = empty;
+      lang = l;
+      renderTexts();
+      changed();
+    };
+    newLang.addEventListener("keydown", (e) => e.key == "Enter" && (e.preventDefault(), addLang()));
+    const def = h("input", { type: "checkbox", checked: lang == d.default_lang, disabled: lang == d.default_lang });
+    def.addEventListener("change", () => {
+      d.default_lang = lang;
+      renderTexts();
+      changed();
+    });
+    const ctl = (multi: boolean, ph?: string) => (multi ? h("textarea", { rows: "3", placeholder: ph }) : h("input", { placeholder: ph }));
+    replace(texts, tabs,
+      h("div", { class: "inline" }, newLang, h("button", { type: "button", class: "btn small", onclick: addLang }, "Add language"),
+        h("label", { class: "check" }, def, "Default language"),
+        lang != d.default_lang && h("button", { type: "button", class: "btn ghost small danger", onclick: () => {
+          delete d.texts[lang];
+          lang = d.default_lang;
+          renderTexts();
+          changed();
+        } }, `Remove ${lang}`)),
+      h("div", { class: "grid2" }, textFields.map(([k, label, multi]) =>
+        field(label, bind(t as any, k, ctl(multi, lang == d.default_lang ? undefined : String(base[k] || "")))))),
+      h("h3", null, "Purposes"),
+      d.purposes.map((p) => {
+        const pt = (t.purposes[p.id] ||= { title: "", description: "" });
+        const bt = base.purposes[p.id] || { title: "", description: "" };
+        return h("div", { class: "grid2 purpose-text" },
+          field(`${p.id} · title`, bind(pt, "title", ctl(false, lang == d.default_lang ? undefined : bt.title))),
+          field(`${p.id} · description`, bind(pt, "description", ctl(false, lang == d.default_lang ? undefined : bt.description))));
+      }),
+    );
+  }
+
+  const name = bind(meta, "name", h("input", { required: true }));
+  const origins = bind(meta, "origins", h("textarea", { rows: "3", placeholder: "https://shop.example" }));
+  const policy = bind(d, "privacy_policy_url", h("input", { type: "url", placeholder: "https://shop.example/privacy" }));
+  const months = h("input", { type: "number", min: "1", step: "1", value: String(monthsOf(d.lifetime_days)) });
+  months.addEventListener("input", () => {
+    const m = parseInt(months.value, 10);
+    if (m > 0) d.lifetime_days = daysOf(m);
+    changed();
+  });
+  const layout = bind(d.look, "layout", h("select", null, h("option", { value: "box" }, "Box"), h("option", { value: "bar" }, "Bar")));
+  const position = bind(d.look, "position", h("select", null, ["bottom-right", "bottom-left", "bottom", "top"].map((p) => h("option", { value: p }, p))));
+  const colour = (k: "background" | "text" | "accent") => bind(d.look, k, h("input", { type: "color" }));
+
+  async function save(): Promise<Site> {
+    const s = await put<Site>(`/sites/${site.id}`, { name: meta.name, origins: lines(meta.origins), retention_months: site.retention_months, draft: d });
+    Object.assign(site, s);
+    return s;
+  }
+  const act = (label: string, fn: () => Promise<string>) => async (e: Event) => {
+    const b = e.currentTarget as HTMLButtonElement;
+    b.disabled = true;
+    replace(status, h("span", { class: "muted" }, label + "…"));
+    try {
+      replace(status, h("span", { class: "ok-text" }, await fn()));
+      await ctx.refreshSites();
+      renderHead();
+    } catch (x) {
+      const msg = x instanceof ApiError ? x.message : String(x);
+      const dark = x instanceof ApiError && x.code == "dark_pattern";
+      replace(status, h("div", { class: "alert", role: "alert" },
+        h("strong", null, dark ? "Not saved: this would nudge visitors into consenting" : "Not saved"),
+        h("ul", null, msg.split("\n").map((m) => h("li", null, m)))));
+    } finally {
+      b.disabled = false;
+    }
+  };
+  const head = h("div", { class: "card embed" });
+  function renderHead(): void {
+    const cur = site.versions?.find((v) => v.id == site.current);
+    replace(head,
+      h("div", { class: "embed-row" },
+        h("div", null, h("h2", null, "Embed"), h("p", { class: "muted" }, "Paste this into every page, before any tag that sets cookies.")),
+        cur ? h("span", { class: "badge ok" }, `Live · ${site.current!.slice(7, 19)} · ${fmtTime(cur.published_at)}`) : h("span", { class: "badge warn" }, "Not published yet")),
+      h("div", { class: "code-row" }, h("code", { class: "embed-tag", tabindex: "0" }, site.embed), copyButton(() => site.embed)),
+    );
+  }
+  renderHead();
+  renderPurposes();
+  renderTexts();
+
+  const form = h("form", { class: "editor-form", "aria-label": "Site configuration" },
+    h("fieldset", { disabled: !owner },
+      h("section", { class: "card" }, h("h2", null, "General"),
+        h("div", { class: "grid2" },
+          field("Site name", name),
+          field("Privacy policy URL", policy),
+          field("Allowed origins", origins, "One per line. Decisions from other origins are refused."),
+          field("Consent lifetime (months)", months, "How long a decision stands before the banner asks again. Default 6, at most 13."))),
+      h("section", { class: "card" }, h("h2", null, "Purposes"), h("p", { class: "muted" }, "Everything but necessary starts off and needs the visitor's opt-in."), purposes),
+      h("section", { class: "card" }, h("h2", null, "Texts"), texts),
+      h("section", { class: "card" }, h("h2", null, "Look"),
+        h("div", { class: "grid3" },
+          field("Layout", layout), field("Position", position),
+          field("Background", colour("background")), field("Text", colour("text")), field("Accent", colour("accent")))),
+    ),
+  );
+  form.addEventListener("input", () => status.replaceChildren());
+  form.addEventListener("submit", (e) => e.preventDefault());
+
+  replace(ctx.main,
+    h("div", { class: "page-head" }, h("h1", null, owner ? "Configure" : "Configuration"),
+      !owner && h("p", { class: "muted", id: "readonly-note" }, "You are an auditor: you can see this configuration but not change it.")),
+    head,
+    h("div", { class: "editor" },
+      form,
+      h("aside", { class: "side" },
+        h("div", { class: "card sticky" },
+          h("div", { class: "preview-head" }, h("h2", null, "Live preview"), h("span", { class: "muted small" }, "The real banner with your draft")),
+          preview.el,
+          owner && h("div", { class: "actions" },
+            h("button", { type: "button", class: "btn", id: "save", onclick: act("Saving", async () => (await save(), "Draft saved. Visitors still see the live version.")) }, "Save draft"),
+            h("button", { type: "button", class: "btn primary", id: "publish", onclick: act("Publishing", async () => {
+              await save();
+              const s = await post<Site>(`/sites/${site.id}/publish`);
+              Object.assign(site, s);
+              return `Published ${s.current!.slice(7, 19)}. Visitors get it within five minutes.`;
+            }) }, "Publish")),
+          status,
+        ),
+      ),
+    ),
+  );
+  preview.show(d, lang);
+}

@@ -1,0 +1,70 @@
+import { ApiError, get } from "../api";
+import type { Ctx } from "../app";
+import { P } from "../app";
+import { copyButton, field, fmtTime, h, replace } from "../dom";
+import { previewFrame } from "../frame";
+import { renderConfig } from "../render";
+import type { LogEntry, LogResult } from "../types";
+
+export function logPage(ctx: Ctx): void {
+  const q = h("input", { type: "search", name: "q", value: ctx.params.get("q") || "", placeholder: "Receipt id or visitor id", spellcheck: "false", autocomplete: "off", class: "mono" });
+  const site = h("select", { name: "site" }, h("option", { value: "" }, "All sites"), ctx.sites.map((s) => h("option", { value: s.id, selected: ctx.params.get("site") == s.id }, s.name)));
+  const out = h("div", { class: "log-result", "aria-live": "polite" });
+  const form = h("form", { class: "card search", role: "search" }, field("Find a receipt or visitor", q), field("Site", site), h("button", { type: "submit", class: "btn primary" }, "Search"));
+  form.addEventListener("submit", (e) => {
+    e.preventDefault();
+    ctx.go(`/log?q=${encodeURIComponent(q.value.trim())}${site.value ? "&site=" + site.value : ""}`);
+  });
+  replace(ctx.main, h("div", { class: "page-head" }, h("h1", null, "Consent log"), h("p", { class: "muted" }, "Every decision is a signed receipt. Look one up to see what the visitor chose, what they were shown, and whether the signature holds.")), form, out);
+  const query = ctx.params.get("q");
+  if (!query) return;
+  replace(out, h("p", { class: "muted" }, "Searching…"));
+  get<LogResult>(`/consents?q=${encodeURIComponent(query)}${ctx.params.get("site") ? "&site=" + ctx.params.get("site") : ""}`)
+    .then((r) => show(out, r))
+    .catch((e) => replace(out, h("div", { class: "card alert", role: "alert" }, e instanceof ApiError ? e.message : String(e))));
+}
+
+function show(out: HTMLElement, r: LogResult): void {
+  const detail = h("div", { class: "receipt-detail" });
+  const preview = previewFrame("The banner as this visitor saw it");
+  const select = (e: LogEntry) => {
+    for (const b of chain.querySelectorAll("button")) b.setAttribute("aria-pressed", String(b.dataset.id == e.id));
+    const c = e.claims;
+    const cfg = r.configs[c.config];
+    replace(detail,
+      h("div", { class: "card" },
+        e.verified
+          ? h("div", { class: "verdict ok", id: "verdict" }, h("span", { class: "big-check", "aria-hidden": "true" }, "✓"), h("div", null, h("strong", null, "Signature valid"), h("p", { class: "muted small" }, `Ed25519 signature by key ${e.kid}, checked against this server's published keys.`)))
+          : h("div", { class: "verdict bad", id: "verdict" }, h("span", { class: "big-check", "aria-hidden": "true" }, "✗"), h("div", null, h("strong", null, "Signature does not verify"), h("p", { class: "muted small" }, e.problem || ""))),
+        h("h2", null, "Receipt ", h("code", null, e.id)),
+        h("dl", { class: "kv" },
+          h("dt", null, "Action"), h("dd", null, h("span", { class: "badge action " + c.action }, String(c.action).replace("_", " "))),
+          h("dt", null, "Choices"), h("dd", null, Object.entries(c.choices || {}).map(([p, v]) => h("span", { class: "chip " + (v ? "on" : "off") }, `${v ? "✓" : "✗"} ${p}`))),
+          h("dt", null, "Issued"), h("dd", null, fmtTime(e.issued_at)),
+          h("dt", null, "Expires"), h("dd", null, fmtTime(e.expires_at)),
+          h("dt", null, "Visitor"), h("dd", null, h("a", { href: P(`/log?q=${c.sub}`), "data-route": "", class: "mono" }, c.sub)),
+          h("dt", null, "Page"), h("dd", { class: "break" }, c.url),
+          h("dt", null, "Language"), h("dd", null, c.lang),
+          h("dt", null, "GPC signal"), h("dd", null, c.gpc ? "yes" : "no"),
+          h("dt", null, "Log index"), h("dd", null, String(c.log)),
+          h("dt", null, "Previous"), h("dd", null, c.prev ? h("code", null, c.prev) : "none (first decision)"),
+          h("dt", null, "Config"), h("dd", null, h("code", { class: "break" }, c.config)),
+        ),
+        h("details", null, h("summary", null, "Signed claims (JSON)"), h("pre", { class: "code" }, JSON.stringify(c, null, 2))),
+        h("details", null, h("summary", null, "Receipt (JWS)"), h("pre", { class: "code break" }, e.receipt), copyButton(() => e.receipt, "Copy receipt")),
+      ),
+      h("div", { class: "card" }, h("h2", null, "What the visitor saw"),
+        cfg ? [renderConfig(cfg), preview.el] : h("p", { class: "muted" }, "This config version is not on this server.")),
+    );
+    if (cfg) preview.show(cfg, c.lang);
+  };
+  const chain = h("ol", { class: "chain", "aria-label": "The visitor's receipts, newest first" }, r.receipts.map((e) =>
+    h("li", null, h("button", { type: "button", "data-id": e.id, onclick: () => select(e) },
+      h("span", { class: "badge action " + e.claims.action }, String(e.claims.action || "?").replace("_", " ")),
+      h("span", { class: "small" }, fmtTime(e.issued_at)),
+      h("span", { class: e.verified ? "ok-text small" : "error small" }, e.verified ? "✓ verified" : "✗ invalid")))));
+  replace(out,
+    h("p", { class: "muted" }, `Visitor `, h("code", null, r.visitor), ` on site `, h("strong", null, r.site), ` · ${r.receipts.length} receipt${r.receipts.length == 1 ? "" : "s"} in their chain`),
+    h("div", { class: "log-grid" }, h("div", { class: "card" }, h("h2", null, "Chain"), chain), detail));
+  select(r.receipts.find((e) => e.id == r.query) || r.receipts[0]);
+}

@@ -1,0 +1,93 @@
+import { ApiError, del, get, post, put } from "../api";
+import type { Ctx } from "../app";
+import { copyButton, field, fmtTime, h, replace } from "../dom";
+import type { Token, User } from "../types";
+
+const roleSelect = (value = "auditor") => h("select", null, h("option", { value: "auditor", selected: value == "auditor" }, "Auditor: read, search, export, verify"), h("option", { value: "owner", selected: value == "owner" }, "Owner: everything"));
+const msg = (x: unknown) => (x instanceof ApiError ? x.message : String(x));
+
+export function teamPage(ctx: Ctx): void {
+  const users = h("div", { class: "card" });
+  const tokens = h("div", { class: "card" });
+  replace(ctx.main, h("div", { class: "page-head" }, h("h1", null, "Team"), h("p", { class: "muted" }, "Owners change sites and people; auditors read, search, export and verify.")), users, tokens);
+  const load = async () => {
+    const [us, ts] = await Promise.all([get<User[]>("/users"), get<Token[]>("/tokens")]);
+    renderUsers(ctx, users, us, load);
+    renderTokens(tokens, ts, load);
+  };
+  load();
+}
+
+function renderUsers(ctx: Ctx, el: HTMLElement, us: User[], reload: () => void): void {
+  const err = h("p", { class: "error", role: "alert" });
+  const name = h("input", { autocomplete: "off", spellcheck: "false" });
+  const pw = h("input", { type: "password", autocomplete: "new-password", minlength: "12" });
+  const role = roleSelect();
+  const form = h("form", { class: "inline-form" }, field("Username", name), field("Password", pw, "At least 12 characters."), field("Role", role), h("button", { class: "btn primary", type: "submit" }, "Add user"));
+  form.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    try {
+      await post("/users", { name: name.value, password: pw.value, role: role.value });
+      reload();
+    } catch (x) {
+      err.textContent = msg(x);
+    }
+  });
+  replace(el, h("h2", null, "People"),
+    h("div", { class: "table-wrap" }, h("table", { class: "data" },
+      h("thead", null, h("tr", null, h("th", { scope: "col" }, "User"), h("th", { scope: "col" }, "Role"), h("th", { scope: "col" }, "Since"), h("th", { scope: "col" }, h("span", { class: "sr" }, "Actions")))),
+      h("tbody", null, us.map((u) => {
+        const r = roleSelect(u.role);
+        r.setAttribute("aria-label", `Role of ${u.name}`);
+        r.addEventListener("change", async () => {
+          try {
+            await put(`/users/${u.name}`, { role: r.value });
+            reload();
+          } catch (x) {
+            err.textContent = msg(x);
+            r.value = u.role;
+          }
+        });
+        return h("tr", null, h("th", { scope: "row" }, u.name, u.name == ctx.me.name && h("span", { class: "muted" }, " (you)")), h("td", null, r), h("td", null, fmtTime(u.created_at)),
+          h("td", { class: "right" }, u.name != ctx.me.name && h("button", { type: "button", class: "btn ghost small danger", onclick: async () => {
+            if (!confirm(`Remove ${u.name}? They are signed out at once.`)) return;
+            try {
+              await del(`/users/${u.name}`);
+              reload();
+            } catch (x) {
+              err.textContent = msg(x);
+            }
+          } }, "Remove")));
+      })))),
+    err, h("h3", null, "Add someone"), form);
+}
+
+function renderTokens(el: HTMLElement, ts: Token[], reload: () => void): void {
+  const err = h("p", { class: "error", role: "alert" });
+  const fresh = h("div", { class: "fresh-token" });
+  const name = h("input", { placeholder: "e.g. nightly export" });
+  const role = roleSelect();
+  const form = h("form", { class: "inline-form" }, field("Name", name), field("Role", role), h("button", { class: "btn primary", type: "submit" }, "Create token"));
+  form.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    try {
+      const t = await post<Token>("/tokens", { name: name.value, role: role.value });
+      await reload();
+      const box = document.querySelector(".fresh-token")!;
+      replace(box as HTMLElement, h("div", { class: "alert okay" }, h("strong", null, "Copy this token now: it is shown only once."),
+        h("div", { class: "code-row" }, h("code", { class: "break", id: "new-token" }, t.token!), copyButton(() => t.token!))));
+    } catch (x) {
+      err.textContent = msg(x);
+    }
+  });
+  replace(el, h("h2", null, "API tokens"), h("p", { class: "muted" }, "For automation: send ", h("code", null, "Authorization: Bearer <token>"), ". Only a hash is stored."),
+    ts.length ? h("div", { class: "table-wrap" }, h("table", { class: "data" },
+      h("thead", null, h("tr", null, h("th", { scope: "col" }, "Name"), h("th", { scope: "col" }, "Role"), h("th", { scope: "col" }, "Created"), h("th", { scope: "col" }, h("span", { class: "sr" }, "Actions")))),
+      h("tbody", null, ts.map((t) => h("tr", null, h("th", { scope: "row" }, t.name), h("td", null, t.role), h("td", null, `${fmtTime(t.created_at)} by ${t.created_by}`),
+        h("td", { class: "right" }, h("button", { type: "button", class: "btn ghost small danger", onclick: async () => {
+          if (!confirm(`Revoke ${t.name}? Anything using it stops working at once.`)) return;
+          await del(`/tokens/${t.id}`).catch((x) => (err.textContent = msg(x)));
+          reload();
+        } }, "Revoke"))))))) : h("p", { class: "muted" }, "No tokens yet."),
+    fresh, err, h("h3", null, "New token"), form);
+}

@@ -1,0 +1,36 @@
+// Runs inside /dashboard/preview, framed by the dashboard. It waits for the
+// draft config from its parent, then loads the real snippet bundle with that
+// config, exactly as /s/{site}.js would. Nothing the visitor clicks here is
+// recorded: the page's CSP allows no connections, and decisions are never
+// posted because fetch is replaced before the snippet runs.
+const me = document.currentScript as HTMLScriptElement;
+const src = me.dataset.snippet!;
+const w = window as any;
+
+function clearCookie(): void {
+  document.cookie = "assent=;path=/;max-age=0;samesite=lax";
+}
+
+w.fetch = () => Promise.reject(new Error("preview: decisions are not recorded"));
+clearCookie();
+// The snippet keeps an unsigned decision in the cookie until it is recorded;
+// in a preview it never will be, so drop it at once.
+document.addEventListener("assent:consent", () => setTimeout(clearCookie));
+
+let started = false;
+window.addEventListener("message", (e) => {
+  if (e.origin !== location.origin || e.source !== parent || started) return;
+  const data = e.data || {};
+  if (data.type !== "assent-preview") return;
+  started = true;
+  if (data.lang) document.documentElement.lang = data.lang;
+  w.__assentBoot = { config: data.config };
+  const s = document.createElement("script");
+  s.src = src;
+  s.onload = () => {
+    if (data.open && w.assent) w.assent.open();
+    parent.postMessage({ type: "assent-preview-shown" }, location.origin);
+  };
+  document.head.appendChild(s);
+});
+parent.postMessage({ type: "assent-preview-ready" }, location.origin);
