@@ -55,10 +55,13 @@ type receiptClaims struct {
 
 type packFiles struct {
 	keys     receipt.KeySet
+	verifier *receipt.Verifier
 	cp       ledger.Checkpoint
 	cpOK     bool
-	configs  map[string]bool // sha256:hex → text matches its hash
-	proofs   map[string]*proofLine
+	configs  map[string]bool       // sha256:hex → text matches its hash
+	proofs   [][]byte              // lines of proofs.ndjson, normally in receipt order
+	byID     map[string]*proofLine // built only if a pack's order differs
+	byIDOnce sync.Once
 	manifest map[string]ManifestEntry
 }
 
@@ -72,13 +75,17 @@ func VerifyPack(r io.ReaderAt, size int64) (*Report, error) {
 		return nil, fmt.Errorf("not a zip archive: %w", err)
 	}
 	rep := &Report{Receipts: []Verdict{}}
+	var lines [][]byte
+	var linesErr error
+	read := make(chan struct{}) // inflate receipts while the rest is read
+	go func() { lines, linesErr = readLines(z, fileReceipts); close(read) }()
 	pf := readPackFiles(z, rep)
-	lines, err := readLines(z, fileReceipts)
-	if err != nil {
-		rep.Problems = append(rep.Problems, err.Error())
+	<-read
+	if linesErr != nil {
+		rep.Problems = append(rep.Problems, linesErr.Error())
 	}
 	rep.Receipts = make([]Verdict, len(lines))
-	parallel(len(lines), func(i int) { rep.Receipts[i] = pf.check(lines[i]) })
+	parallel(len(lines), func(i int) { rep.Receipts[i] = pf.check(i, lines[i]) })
 	seen := map[string]bool{}
 	for i := range rep.Receipts {
 		v := &rep.Receipts[i]
@@ -104,12 +111,14 @@ func VerifyPack(r io.ReaderAt, size int64) (*Report, error) {
 }
 
 func readPackFiles(z *zip.Reader, rep *Report) *packFiles {
-	pf := &packFiles{configs: map[string]bool{}, proofs: map[string]*proofLine{}}
+	pf := &packFiles{configs: map[string]bool{}}
 	problem := func(format string, a ...any) { rep.Problems = append(rep.Problems, fmt.Sprintf(format, a...)) }
 	if b, err := readFile(z, fileJWKS); err != nil {
 		problem("%v", err)
 	} else if pf.keys, err = receipt.ParseJWKS(b); err != nil {
 		problem("jwks.json: %v", err)
+	} else {
+		pf.verifier = receipt.NewVerifier(pf.keys)
 	}
 	logKey, err := readFile(z, fileLogKey)
 	if err != nil {
@@ -135,17 +144,31 @@ func readPackFiles(z *zip.Reader, rep *Report) *packFiles {
 			}
 		}
 	}
-	lines, err := readLines(z, fileProofs)
-	if err != nil {
+	if pf.proofs, err = readLines(z, fileProofs); err != nil {
 		problem("%v", err)
 	}
-	for _, l := range lines {
+	return pf
+}
+
+// proof finds the inclusion proof of receipt i with the given id: the line
+// at the same position (how Assent writes packs), else by search.
+func (pf *packFiles) proof(i int, id string) *proofLine {
+	if i < len(pf.proofs) {
 		var p proofLine
-		if json.Unmarshal(l, &p) == nil {
-			pf.proofs[p.ID] = &p
+		if json.Unmarshal(pf.proofs[i], &p) == nil && p.ID == id {
+			return &p
 		}
 	}
-	return pf
+	pf.byIDOnce.Do(func() {
+		pf.byID = map[string]*proofLine{}
+		for _, l := range pf.proofs {
+			var p proofLine
+			if json.Unmarshal(l, &p) == nil {
+				pf.byID[p.ID] = &p
+			}
+		}
+	})
+	return pf.byID[id]
 }
 
 func (pf *packFiles) readManifest(z *zip.Reader, problem func(string, ...any)) {
@@ -155,10 +178,10 @@ func (pf *packFiles) readManifest(z *zip.Reader, problem func(string, ...any)) {
 		return
 	}
 	var m Manifest
-	if pf.keys == nil {
+	if pf.verifier == nil {
 		return
 	}
-	if _, err := pf.keys.VerifyClaims(string(bytes.TrimSpace(b)), receipt.TypEvidence, &m); err != nil {
+	if _, err := pf.verifier.VerifyClaims(string(bytes.TrimSpace(b)), receipt.TypEvidence, &m); err != nil {
 		problem("manifest.jws does not verify: %v", err)
 		return
 	}
@@ -171,8 +194,8 @@ func (pf *packFiles) readManifest(z *zip.Reader, problem func(string, ...any)) {
 	}
 }
 
-// check verifies one line of receipts.ndjson.
-func (pf *packFiles) check(line []byte) Verdict {
+// check verifies line i of receipts.ndjson.
+func (pf *packFiles) check(i int, line []byte) Verdict {
 	var l struct {
 		ID      string `json:"id"`
 		Receipt string `json:"receipt"`
@@ -183,11 +206,11 @@ func (pf *packFiles) check(line []byte) Verdict {
 	v := Verdict{ID: l.ID}
 	fail := func(format string, a ...any) { v.Problems = append(v.Problems, fmt.Sprintf(format, a...)) }
 	var c receiptClaims
-	if pf.keys == nil {
+	if pf.verifier == nil {
 		fail("no keys to verify against")
 		return v
 	}
-	if _, err := pf.keys.VerifyClaims(l.Receipt, receipt.TypReceipt, &c); err != nil {
+	if _, err := pf.verifier.VerifyClaims(l.Receipt, receipt.TypReceipt, &c); err != nil {
 		fail("signature: %v", err)
 		return v
 	}
@@ -201,7 +224,7 @@ func (pf *packFiles) check(line []byte) Verdict {
 		fail("the config it names was altered")
 	}
 	leaf := ledger.LeafHash([]byte(l.Receipt))
-	pf.checkProof(&v, c.Log, leaf, fail)
+	pf.checkProof(&v, pf.proof(i, l.ID), c.Log, leaf, fail)
 	if pf.manifest != nil {
 		if e, ok := pf.manifest[l.ID]; !ok {
 			fail("not listed in the signed manifest")
@@ -212,8 +235,7 @@ func (pf *packFiles) check(line []byte) Verdict {
 	return v
 }
 
-func (pf *packFiles) checkProof(v *Verdict, index uint64, leaf tlog.Hash, fail func(string, ...any)) {
-	p := pf.proofs[v.ID]
+func (pf *packFiles) checkProof(v *Verdict, p *proofLine, index uint64, leaf tlog.Hash, fail func(string, ...any)) {
 	switch {
 	case p == nil:
 		fail("no inclusion proof")

@@ -10,9 +10,16 @@ import (
 )
 
 // BenchmarkAppendReceipt: durable appends of receipt-sized records from 64
-// goroutines per core, without signing or HTTP: the store's own ceiling.
+// goroutines per core, without signing or HTTP: the store's own ceiling,
+// with and without the Merkle tree's hashes (what the log adds).
 func BenchmarkAppendReceipt(b *testing.B) {
+	b.Run("log=on", func(b *testing.B) { benchAppend(b, true) })
+	b.Run("log=off", func(b *testing.B) { benchAppend(b, false) })
+}
+
+func benchAppend(b *testing.B, tree bool) {
 	db := storetest.Open(b)
+	store.SetTreeForBenchmark(db.Store, tree)
 	jws := strings.Repeat("x", 700)
 	b.SetParallelism(64)
 	b.ResetTimer()

@@ -81,7 +81,7 @@ func (s *Store) AppendReceipt(site, visitor string, build Build) (*Receipt, erro
 	return rec, nil
 }
 
-func putReceipt(tx *bolt.Tx, index uint64, r *Receipt) error {
+func putReceipt(tx *bolt.Tx, index uint64, r *Receipt, tree bool) error {
 	receipts, log := tx.Bucket(bReceipts), tx.Bucket(bLog)
 	receipts.FillPercent, log.FillPercent = 1, 1 // append-only, time-ordered keys
 	if err := receipts.Put(r.ID[:], encodeRecord(r)); err != nil {
@@ -90,8 +90,10 @@ func putReceipt(tx *bolt.Tx, index uint64, r *Receipt) error {
 	if err := log.Put(putU64(index), r.ID[:]); err != nil {
 		return err
 	}
-	if err := putLeaf(tx, index, r.leafHash); err != nil {
-		return err
+	if tree {
+		if err := putLeaf(tx, index, r.leafHash); err != nil {
+			return err
+		}
 	}
 	bysite := tx.Bucket(bBySite)
 	bysite.FillPercent = 0.9 // time-ordered within each site

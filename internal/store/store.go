@@ -46,6 +46,8 @@ type Store struct {
 	sites   map[string]*siteEntry
 
 	w writer
+
+	noTree bool // benchmarks only: skip tree hashes to measure their cost
 }
 
 // Open opens or creates the database at path and starts its writer.

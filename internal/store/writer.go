@@ -151,7 +151,7 @@ func (w *writer) contiguous(waiting map[uint64]*pending, batch []*pending) []*pe
 func (w *writer) commit(batch []*pending, waiting map[uint64]*pending) {
 	err := w.s.db.Update(func(tx *bolt.Tx) error {
 		for _, p := range batch {
-			if err := p.put(tx); err != nil {
+			if err := p.put(tx, !w.s.noTree); err != nil {
 				return err
 			}
 		}
@@ -190,9 +190,9 @@ func (w *writer) rewind(waiting map[uint64]*pending, err error) {
 	}
 }
 
-func (p *pending) put(tx *bolt.Tx) error {
+func (p *pending) put(tx *bolt.Tx, tree bool) error {
 	if p.ev != nil {
 		return putEvent(tx, p.index, p.ev)
 	}
-	return putReceipt(tx, p.index, p.rec)
+	return putReceipt(tx, p.index, p.rec, tree)
 }
