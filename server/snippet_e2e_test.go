@@ -15,7 +15,7 @@ func TestSnippetFirstVisitShowsBanner(t *testing.T) {
 	ts := startServer(t)
 	ctx := newBrowser(t)
 	visit(t, ctx, ts.URL+"/")
-	waitFor(t, ctx, jsShown)
+	waitFor(t, ctx, jsShown+` && `+jsRoot+`.activeElement !== null`)
 
 	got := eval[map[string]any](t, ctx, `(() => { const r = `+jsRoot+`, d = r.querySelector("[role=dialog]");
 		return {label: r.getElementById(d.getAttribute("aria-labelledby")).textContent,
@@ -54,8 +54,9 @@ func TestSnippetRejectAll(t *testing.T) {
 	if tok := tokenClaims(t, ctx); tok.JTI != c.JTI || strings.Join(tok.Granted, ",") != "necessary" {
 		t.Errorf("cookie token: got %+v, want receipt %s granting necessary only", tok, c.JTI)
 	}
-	if ran := eval[bool](t, ctx, `"demoTagsRan" in window || document.querySelectorAll('script[type="text/plain"]').length !== 2`); ran {
-		t.Error("a blocked script ran after reject all")
+	if ran := eval[bool](t, ctx, `"demoTagsRan" in window || document.querySelectorAll('script[type="text/plain"]').length !== 2 ||
+		document.getElementById("pixel").hasAttribute("src")`); ran {
+		t.Error("a blocked script or pixel loaded after reject all")
 	}
 	if cmds := consentCommands(t, ctx); len(cmds) != 2 || cmds[1]["command"] != "update" || cmds[1]["ad_storage"] != "denied" {
 		t.Errorf("consent mode: got %v, want default then an update denying", cmds)
@@ -67,7 +68,7 @@ func TestSnippetAcceptAll(t *testing.T) {
 	ctx := newBrowser(t)
 	visit(t, ctx, ts.URL+"/")
 	click(t, ctx, "Accept all")
-	waitFor(t, ctx, `(window.demoTagsRan || []).length === 2`)
+	waitFor(t, ctx, `(window.demoTagsRan || []).length === 2 && document.getElementById("pixel").src.startsWith("data:")`)
 
 	c := receiptClaims(t, ctx, ts)
 	if want := map[string]bool{"necessary": true, "analytics": true, "advertising": true, "preferences": true}; c.Action != "accept_all" || !maps.Equal(c.Choices, want) {

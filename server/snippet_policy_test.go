@@ -89,9 +89,9 @@ func TestSnippetLateTagsAndWithdrawal(t *testing.T) {
 	do(t, ctx, chromedp.Evaluate[chromedp.Void](`
 		const s = document.createElement("script"); s.type = "text/plain"; s.dataset.assent = "analytics";
 		s.src = "/demo/analytics.js"; document.body.append(s);
-		const i = document.createElement("img"); i.dataset.assent = "advertising"; i.dataset.src = "data:image/gif;base64,R0lGODlhAQABAAAAACw="; i.id = "pixel";
+		const i = document.createElement("img"); i.dataset.assent = "advertising"; i.dataset.src = "data:image/gif;base64,R0lGODlhAQABAAAAACw="; i.id = "late-pixel";
 		document.body.append(i)`))
-	waitFor(t, ctx, `window.demoTagsRan.length === 3 && document.getElementById("pixel").src.startsWith("data:")`)
+	waitFor(t, ctx, `window.demoTagsRan.length === 3 && document.getElementById("late-pixel").src.startsWith("data:")`)
 
 	first := receiptClaims(t, ctx, ts)
 	do(t, ctx, chromedp.Evaluate[chromedp.Void](`window.assent.withdraw()`))
