@@ -1,0 +1,334 @@
+package api_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/assent/assent/internal/store"
+	"github.com/google/uuid"
+	"github.com/labstack/echo/v4"
+	"golang.org/x/crypto/bcrypt"
+)
+
+// minRole classifies every admin route. A route missing here fails
+// TestAdminRoutesRefuseAnonymousAndUnderPrivileged, so a new route cannot
+// ship unclassified.
+var minRole = map[string]string{
+	"POST /api/v1/admin/session":                      "anonymous",
+	"GET /api/v1/admin/session":                       "auditor",
+	"DELETE /api/v1/admin/session":                    "auditor",
+	"GET /api/v1/admin/whoami":                        "auditor",
+	"GET /api/v1/admin/users":                         "owner",
+	"POST /api/v1/admin/users":                        "owner",
+	"PUT /api/v1/admin/users/:name":                   "owner",
+	"DELETE /api/v1/admin/users/:name":                "owner",
+	"GET /api/v1/admin/tokens":                        "owner",
+	"POST /api/v1/admin/tokens":                       "owner",
+	"DELETE /api/v1/admin/tokens/:id":                 "owner",
+	"GET /api/v1/admin/sites":                         "auditor",
+	"POST /api/v1/admin/sites":                        "owner",
+	"GET /api/v1/admin/sites/:site":                   "auditor",
+	"PUT /api/v1/admin/sites/:site":                   "owner",
+	"POST /api/v1/admin/sites/:site/publish":          "owner",
+	"GET /api/v1/admin/sites/:site/versions/:version": "auditor",
+	"GET /api/v1/admin/sites/:site/insights":          "auditor",
+	"GET /api/v1/admin/consents":                      "auditor",
+	"GET /api/v1/admin/sites/:site/receipts":          "auditor",
+	"GET /api/v1/admin/sites/:site/evidence":          "auditor",
+	"GET /api/v1/admin/consents/:id/view":             "auditor",
+	"POST /api/v1/admin/verify":                       "auditor",
+}
+
+// adminUser creates an account directly in the store (bcrypt at minimum
+// cost: these tests are about access, not hashing) and returns a signed-in
+// session cookie and its CSRF token.
+func (e *env) login(t *testing.T, name, role string) (cookie, csrf string) {
+	t.Helper()
+	hash, _ := bcrypt.GenerateFromPassword([]byte("password-"+name), bcrypt.MinCost)
+	if err := e.db.PutUser(&store.User{Name: name, Role: role, PasswordHash: hash}); err != nil {
+		t.Fatal(err)
+	}
+	r := e.do("POST", "/api/v1/admin/session", fmt.Sprintf(`{"username":%q,"password":"password-%s"}`, name, name), "Content-Type", "application/json")
+	if r.status != 200 {
+		t.Fatalf("login %s: got %d %s, want 200", name, r.status, r.body)
+	}
+	for _, c := range (&http.Response{Header: r.header}).Cookies() {
+		if c.Name == "assent_session" {
+			cookie = c.Name + "=" + c.Value
+		}
+	}
+	return cookie, r.json(t)["csrf"].(string)
+}
+
+func (e *env) as(cookie, csrf string) []string {
+	return []string{"Cookie", cookie, "X-CSRF-Token", csrf, "Content-Type", "application/json"}
+}
+
+func TestAdminRoutesRefuseAnonymousAndUnderPrivileged(t *testing.T) {
+	e := newEnv(t, 0)
+	routes := e.h.(*echo.Echo).Routes()
+	seen := 0
+	for _, rt := range routes {
+		if !strings.HasPrefix(rt.Path, "/api/v1/admin") || strings.HasPrefix(rt.Method, "echo_") {
+			continue
+		}
+		key := rt.Method + " " + rt.Path
+		role, ok := minRole[key]
+		if !ok {
+			t.Errorf("route %s has no entry in minRole: classify it", key)
+			continue
+		}
+		seen++
+		path := strings.NewReplacer(":site", "demo", ":name", "admin", ":id", uuid.NewString(), ":version", e.version).Replace(rt.Path)
+		t.Run(key, func(t *testing.T) {
+			if role == "anonymous" {
+				return
+			}
+			if r := e.do(rt.Method, path, "{}", "Content-Type", "application/json"); r.status != 401 {
+				t.Errorf("anonymous: got %d %s, want 401", r.status, r.body)
+			}
+			if r := e.do(rt.Method, path, "{}", "Authorization", "Bearer assent_not-a-real-token"); r.status != 401 {
+				t.Errorf("bad token: got %d, want 401", r.status)
+			}
+			// A fresh session each time: one of these routes is logout.
+			r := e.do(rt.Method, path, "{}", e.as(e.login(t, "audrey", "auditor"))...)
+			if role == "owner" && r.status != 403 {
+				t.Errorf("auditor: got %d %s, want 403", r.status, r.body)
+			}
+			if role == "auditor" && (r.status == 401 || r.status == 403) {
+				t.Errorf("auditor: got %d %s, want access", r.status, r.body)
+			}
+		})
+	}
+	if seen != len(minRole) {
+		t.Errorf("checked %d admin routes, want %d (a route in minRole is not registered)", seen, len(minRole))
+	}
+}
+
+func TestAdminSessionCookieCSRFAndLogout(t *testing.T) {
+	e := newEnv(t, 0)
+	hash, _ := bcrypt.GenerateFromPassword([]byte("correct-horse-battery"), bcrypt.MinCost)
+	e.db.PutUser(&store.User{Name: "olga", Role: "owner", PasswordHash: hash})
+	r := e.do("POST", "/api/v1/admin/session", `{"username":"olga","password":"correct-horse-battery"}`, "Content-Type", "application/json")
+	sc := r.header.Get("Set-Cookie")
+	for _, want := range []string{"assent_session=", "HttpOnly", "SameSite=Strict", "Path=/", "Max-Age=43200", "Secure"} {
+		if !strings.Contains(sc, want) {
+			t.Errorf("Set-Cookie %q lacks %s", sc, want) // Secure: the public URL is https
+		}
+	}
+	cookie, csrf := strings.Split(sc, ";")[0], r.json(t)["csrf"].(string)
+	body := `{"id":"shop","name":"Shop","origins":["https://shop.example"]}`
+	cases := []struct {
+		name    string
+		headers []string
+		status  int
+	}{
+		{"no csrf", []string{"Cookie", cookie, "Content-Type", "application/json"}, 403},
+		{"wrong csrf", []string{"Cookie", cookie, "X-CSRF-Token", "x" + csrf, "Content-Type", "application/json"}, 403},
+		{"right csrf", []string{"Cookie", cookie, "X-CSRF-Token", csrf, "Content-Type", "application/json"}, 201},
+	}
+	for _, c := range cases {
+		if r := e.do("POST", "/api/v1/admin/sites", body, c.headers...); r.status != c.status {
+			t.Errorf("%s: got %d %s, want %d", c.name, r.status, r.body, c.status)
+		}
+	}
+	if r := e.do("GET", "/api/v1/admin/session", "", "Cookie", cookie); r.status != 200 || r.json(t)["csrf"] != csrf {
+		t.Errorf("session: got %d %s, want 200 with the csrf token", r.status, r.body)
+	}
+	if r := e.do("DELETE", "/api/v1/admin/session", "", "Cookie", cookie, "X-CSRF-Token", csrf); r.status != 204 {
+		t.Fatalf("logout: got %d, want 204", r.status)
+	}
+	if r := e.do("GET", "/api/v1/admin/sites", "", "Cookie", cookie); r.status != 401 {
+		t.Errorf("after logout: got %d, want 401", r.status)
+	}
+}
+
+func TestAdminSessionExpires(t *testing.T) {
+	e := newEnv(t, 0)
+	cookie, _ := e.login(t, "olga", "owner")
+	if r := e.do("GET", "/api/v1/admin/sites", "", "Cookie", cookie); r.status != 200 {
+		t.Fatalf("fresh session: got %d, want 200", r.status)
+	}
+	e.advance(12*time.Hour + time.Second)
+	if r := e.do("GET", "/api/v1/admin/sites", "", "Cookie", cookie); r.status != 401 {
+		t.Errorf("after 12 h: got %d, want 401", r.status)
+	}
+}
+
+func TestAdminLoginThrottled(t *testing.T) {
+	e := newEnv(t, 0)
+	e.login(t, "olga", "owner")
+	try := func(pw string) int {
+		return e.do("POST", "/api/v1/admin/session", `{"username":"olga","password":"`+pw+`"}`, "Content-Type", "application/json").status
+	}
+	for i := range 5 {
+		if got := try("wrong"); got != 401 {
+			t.Fatalf("failure %d: got %d, want 401", i+1, got)
+		}
+	}
+	if got := try("password-olga"); got != 429 {
+		t.Errorf("6th attempt, right password: got %d, want 429 (throttled)", got)
+	}
+	e.advance(15 * time.Minute)
+	if got := try("password-olga"); got != 200 {
+		t.Errorf("after the window: got %d, want 200", got)
+	}
+}
+
+func TestAdminTokensHashedAndRevocable(t *testing.T) {
+	e := newEnv(t, 0)
+	r := e.do("POST", "/api/v1/admin/tokens", `{"name":"nightly","role":"auditor"}`, append(bearer, "Content-Type", "application/json")...)
+	if r.status != 201 {
+		t.Fatalf("create: got %d %s", r.status, r.body)
+	}
+	var tok struct{ ID, Token string }
+	json.Unmarshal(r.body, &tok)
+	auth := []string{"Authorization", "Bearer " + tok.Token}
+	if r := e.do("GET", "/api/v1/admin/sites", "", auth...); r.status != 200 {
+		t.Errorf("auditor token reads sites: got %d, want 200", r.status)
+	}
+	if r := e.do("POST", "/api/v1/admin/sites", `{"id":"x","name":"X"}`, append(auth, "Content-Type", "application/json")...); r.status != 403 {
+		t.Errorf("auditor token creates a site: got %d, want 403", r.status)
+	}
+	list := e.admin("GET", "/api/v1/admin/tokens")
+	if strings.Contains(string(list.body), tok.Token) || !strings.Contains(string(list.body), tok.ID) {
+		t.Errorf("token list %s: want the id and never the secret", list.body)
+	}
+	if r := e.admin("DELETE", "/api/v1/admin/tokens/"+tok.ID); r.status != 204 {
+		t.Fatalf("revoke: got %d", r.status)
+	}
+	if r := e.do("GET", "/api/v1/admin/sites", "", auth...); r.status != 401 {
+		t.Errorf("revoked token: got %d, want 401", r.status)
+	}
+}
+
+func TestAdminPublishRefusesDarkPatterns(t *testing.T) {
+	e := newEnv(t, 0)
+	var site struct {
+		Draft map[string]any `json:"draft"`
+	}
+	json.Unmarshal(e.admin("GET", "/api/v1/admin/sites/demo").body, &site)
+	cases := []struct {
+		name   string
+		mutate func(d map[string]any)
+		want   string
+	}{
+		{"optional purpose on by default", func(d map[string]any) { d["purposes"].([]any)[1].(map[string]any)["required"] = true }, `analytics\" is on by default and cannot be refused`},
+		{"reject path longer", func(d map[string]any) { en(d)["reject_all"] = "" }, "refusing would take more clicks"},
+		{"lifetime over 13 months", func(d map[string]any) { d["lifetime_days"] = 400 }, "over 13 months"},
+		{"missing translation", func(d map[string]any) {
+			de := map[string]any{}
+			for k, v := range en(d) {
+				de[k] = v
+			}
+			de["purposes"] = map[string]any{"necessary": map[string]any{"title": "Notwendig", "description": "x"}}
+			d["texts"].(map[string]any)["de"] = de
+		}, "de: missing translation for analytics title, analytics description"},
+	}
+	for _, c := range cases {
+		var d map[string]any
+		b, _ := json.Marshal(site.Draft)
+		json.Unmarshal(b, &d)
+		c.mutate(d)
+		body, _ := json.Marshal(map[string]any{"name": "Demo", "origins": []string{origin}, "draft": d})
+		r := e.do("PUT", "/api/v1/admin/sites/demo", string(body), append(bearer, "Content-Type", "application/json")...)
+		if r.status != 400 || !strings.Contains(string(r.body), `"dark_pattern"`) || !strings.Contains(string(r.body), c.want) {
+			t.Errorf("%s: got %d %s, want 400 dark_pattern mentioning %q", c.name, r.status, r.body, c.want)
+		}
+	}
+	body, _ := json.Marshal(map[string]any{"name": "Demo", "origins": []string{origin}, "draft": site.Draft})
+	if r := e.do("PUT", "/api/v1/admin/sites/demo", string(body), append(bearer, "Content-Type", "application/json")...); r.status != 200 {
+		t.Errorf("clean draft: got %d %s, want 200", r.status, r.body)
+	}
+}
+
+func en(d map[string]any) map[string]any { return d["texts"].(map[string]any)["en"].(map[string]any) }
+
+func TestAdminPublishKeepsVersions(t *testing.T) {
+	e := newEnv(t, 0)
+	var site struct {
+		Draft    map[string]any `json:"draft"`
+		Current  string
+		Versions []struct{ ID string }
+	}
+	json.Unmarshal(e.admin("GET", "/api/v1/admin/sites/demo").body, &site)
+	site.Draft["lifetime_days"] = 90
+	body, _ := json.Marshal(map[string]any{"name": "Demo", "origins": []string{origin}, "draft": site.Draft})
+	e.do("PUT", "/api/v1/admin/sites/demo", string(body), append(bearer, "Content-Type", "application/json")...)
+	r := e.admin("POST", "/api/v1/admin/sites/demo/publish")
+	json.Unmarshal(r.body, &site)
+	if r.status != 200 || len(site.Versions) != 2 || site.Current == e.version || site.Versions[1].ID != site.Current {
+		t.Fatalf("publish: got %d, current %s, %d versions; want a new current version after the first", r.status, site.Current, len(site.Versions))
+	}
+	old := e.admin("GET", "/api/v1/admin/sites/demo/versions/"+e.version)
+	if old.status != 200 || old.json(t)["lifetime_days"].(float64) != 182 || old.json(t)["version"] != e.version {
+		t.Errorf("old version: got %d %s, want the first config unchanged", old.status, old.body)
+	}
+}
+
+func TestAdminInsightsFillEveryDay(t *testing.T) {
+	e := newEnv(t, 0)
+	for _, v := range []string{allOn, allOff, mixed} {
+		action := map[string]string{allOn: "accept_all", allOff: "reject_all", mixed: "custom"}[v]
+		if r := e.do("POST", "/api/v1/consents", e.decision(uuid.NewString(), action, v), "Origin", origin); r.status != 201 {
+			t.Fatalf("decision: got %d %s", r.status, r.body)
+		}
+	}
+	r := e.admin("GET", "/api/v1/admin/sites/demo/insights?from=2026-11-16&to=2026-11-22")
+	var ins struct {
+		Days   []store.DayStats
+		Totals store.DayStats
+	}
+	json.Unmarshal(r.body, &ins)
+	if r.status != 200 || len(ins.Days) != 7 || ins.Days[6].Day != "2026-11-22" || ins.Days[0].Decisions != 0 {
+		t.Fatalf("got %d, %d days; want 200 and 7 days ending 2026-11-22", r.status, len(ins.Days))
+	}
+	if ins.Totals.Decisions != 3 || ins.Totals.Granted["analytics"] != 2 || ins.Totals.Actions["reject_all"] != 1 {
+		t.Errorf("totals %+v: want 3 decisions, analytics granted twice, one reject_all", ins.Totals)
+	}
+	if r := e.admin("GET", "/api/v1/admin/sites/demo/insights?from=2020-01-01&to=2026-11-22"); r.status != 400 {
+		t.Errorf("range over the cap: got %d, want 400", r.status)
+	}
+}
+
+func TestAdminConsentSearchVerifiesTheChain(t *testing.T) {
+	e := newEnv(t, 0)
+	v := uuid.NewString()
+	var ids []string
+	for _, d := range []string{e.decision(v, "accept_all", allOn), e.decision(v, "withdraw", allOff)} {
+		r := e.do("POST", "/api/v1/consents", d, "Origin", origin)
+		ids = append(ids, r.json(t)["id"].(string))
+		e.advance(time.Minute)
+	}
+	for _, q := range []string{ids[0], v} {
+		r := e.admin("GET", "/api/v1/admin/consents?q="+q)
+		var res struct {
+			Match    string
+			Receipts []struct {
+				ID       string
+				Verified bool
+				Claims   map[string]any
+			}
+			Configs map[string]any
+		}
+		json.Unmarshal(r.body, &res)
+		got := []string{}
+		for _, x := range res.Receipts {
+			if !x.Verified {
+				t.Errorf("q=%s: receipt %s not verified", q, x.ID)
+			}
+			got = append(got, x.ID)
+		}
+		if r.status != 200 || !slices.Equal(got, []string{ids[1], ids[0]}) || res.Configs[e.version] == nil {
+			t.Errorf("q=%s: got %d %v, want the chain newest first with its config", q, r.status, got)
+		}
+	}
+	if r := e.admin("GET", "/api/v1/admin/consents?q="+uuid.NewString()); r.status != 404 {
+		t.Errorf("unknown id: got %d, want 404", r.status)
+	}
+}
