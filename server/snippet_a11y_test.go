@@ -158,6 +158,19 @@ func TestSnippetRightToLeft(t *testing.T) {
 	if want := []any{"rtl", "ar", true, "نحن نحترم خصوصيتك"}; !equalJSON(got, want) {
 		t.Errorf("Arabic banner: got %v, want %v (mirrored, Arabic texts)", got, want)
 	}
+	if dir := os.Getenv("ASSENT_SHOTS"); dir != "" {
+		click(t, ctx, "تخصيص")
+		waitFor(t, ctx, jsShown+` && `+jsRoot+`.getAnimations().length === 0`)
+		png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
+		if err == nil {
+			err = os.WriteFile(dir+"/rtl-desktop-prefs.png", png, 0o644)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		do(t, ctx, chromedp.KeyEvent(kb.Escape))
+		visit(t, ctx, site.URL+"/ar")
+	}
 	click(t, ctx, "رفض الكل")
 	if c := receiptClaims(t, ctx, ts); c.Lang != "ar" {
 		t.Errorf("receipt lang %q, want ar", c.Lang)
@@ -216,5 +229,24 @@ func TestSnippetScreenshots(t *testing.T) {
 	}
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+func TestSnippetReducedMotion(t *testing.T) {
+	ts := startServer(t)
+	ctx := newBrowser(t)
+	for _, tc := range []struct {
+		pref string
+		want bool
+	}{{"no-preference", true}, {"reduce", false}} {
+		if _, err := chromedp.Call(ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{
+			Features: []*emulation.MediaFeature{{Name: "prefers-reduced-motion", Value: tc.pref}}}); err != nil {
+			t.Fatal(err)
+		}
+		visit(t, ctx, ts.URL+"/")
+		waitFor(t, ctx, jsShown)
+		if got := eval[string](t, ctx, `getComputedStyle(`+jsRoot+`.querySelector("[role=dialog]")).animationName`); (got != "none") != tc.want {
+			t.Errorf("prefers-reduced-motion: %s: animation %q", tc.pref, got)
+		}
 	}
 }
