@@ -161,6 +161,9 @@ func TestEvidencePackVerifiesAndTamperingFails(t *testing.T) {
 		if rep.OK || !strings.Contains(string(all), c.want) {
 			t.Errorf("%s: ok=%v, report lacks %q: %s", c.name, rep.OK, c.want, all)
 		}
+		if c.name == "one byte of a receipt" && rep.Failed != 1 {
+			t.Errorf("one altered receipt failed %d receipts; the batch check must name just it", rep.Failed)
+		}
 	}
 }
 

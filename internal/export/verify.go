@@ -4,6 +4,7 @@ import (
 	"archive/zip"
 	"bufio"
 	"bytes"
+	"crypto/ed25519"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
@@ -17,6 +18,7 @@ import (
 
 	"github.com/assent/assent/internal/ledger"
 	"github.com/assent/assent/internal/receipt"
+	voi "github.com/oasisprotocol/curve25519-voi/primitives/ed25519"
 	"golang.org/x/mod/sumdb/tlog"
 )
 
@@ -85,7 +87,10 @@ func VerifyPack(r io.ReaderAt, size int64) (*Report, error) {
 		rep.Problems = append(rep.Problems, linesErr.Error())
 	}
 	rep.Receipts = make([]Verdict, len(lines))
-	parallel(len(lines), func(i int) { rep.Receipts[i] = pf.check(i, lines[i]) })
+	const batch = 64
+	parallel((len(lines)+batch-1)/batch, func(b int) {
+		pf.checkAll(lines, b*batch, min((b+1)*batch, len(lines)), rep.Receipts)
+	})
 	seen := map[string]bool{}
 	for i := range rep.Receipts {
 		v := &rep.Receipts[i]
@@ -194,28 +199,73 @@ func (pf *packFiles) readManifest(z *zip.Reader, problem func(string, ...any)) {
 	}
 }
 
-// check verifies line i of receipts.ndjson.
-func (pf *packFiles) check(i int, line []byte) Verdict {
+// item is one line of receipts.ndjson on its way through the checks.
+type item struct {
+	id, jws string
+	p       *receipt.Prepared
+	v       Verdict
+}
+
+// checkAll verifies lines[lo:hi]: every check but the signatures first, then
+// the signatures as one batch (about twice as fast as one by one), and one
+// by one only if the batch fails, to name the receipts that did.
+func (pf *packFiles) checkAll(lines [][]byte, lo, hi int, out []Verdict) {
+	items := make([]item, hi-lo)
+	bv := voi.NewBatchVerifierWithCapacity(hi - lo)
+	for i := range items {
+		it := &items[i]
+		pf.prepare(lines[lo+i], it)
+		if it.p != nil && it.p.Pub != nil {
+			bv.Add(voi.PublicKey(it.p.Pub), it.p.Msg, it.p.Sig)
+		}
+	}
+	batchOK := bv.VerifyBatchOnly(nil)
+	for i := range items {
+		it := &items[i]
+		if it.p != nil && it.p.Pub != nil && !batchOK && !ed25519.Verify(it.p.Pub, it.p.Msg, it.p.Sig) {
+			it.v.Problems = append(it.v.Problems, "signature: "+receipt.ErrSignature.Error())
+			it.p = nil
+		}
+		if it.p != nil {
+			pf.finish(lo+i, it)
+		}
+		out[lo+i] = it.v
+	}
+}
+
+func (pf *packFiles) prepare(line []byte, it *item) {
 	var l struct {
 		ID      string `json:"id"`
 		Receipt string `json:"receipt"`
 	}
 	if err := json.Unmarshal(line, &l); err != nil {
-		return Verdict{ID: "?", Problems: []string{"unreadable line in receipts.ndjson"}}
+		it.v = Verdict{ID: "?", Problems: []string{"unreadable line in receipts.ndjson"}}
+		return
 	}
-	v := Verdict{ID: l.ID}
+	it.id, it.jws, it.v.ID = l.ID, l.Receipt, l.ID
+	if pf.verifier == nil {
+		it.v.Problems = append(it.v.Problems, "no keys to verify against")
+		return
+	}
+	p, err := pf.verifier.Prepare(l.Receipt, receipt.TypReceipt)
+	if err != nil {
+		it.v.Problems = append(it.v.Problems, "signature: "+err.Error())
+		return
+	}
+	it.p = p
+}
+
+// finish checks a receipt whose signature verified.
+func (pf *packFiles) finish(i int, it *item) {
+	v := &it.v
 	fail := func(format string, a ...any) { v.Problems = append(v.Problems, fmt.Sprintf(format, a...)) }
 	var c receiptClaims
-	if pf.verifier == nil {
-		fail("no keys to verify against")
-		return v
-	}
-	if _, err := pf.verifier.VerifyClaims(l.Receipt, receipt.TypReceipt, &c); err != nil {
-		fail("signature: %v", err)
-		return v
+	if err := json.Unmarshal(it.p.Payload, &c); err != nil {
+		fail("claims are not JSON")
+		return
 	}
 	v.Log, v.Site, v.Action = c.Log, c.Site, c.Action
-	if c.JTI != l.ID {
+	if c.JTI != it.id {
 		fail("the receipt's jti %q is not the id it is listed under", c.JTI)
 	}
 	if ok, present := pf.configs[c.Config]; !present {
@@ -223,16 +273,15 @@ func (pf *packFiles) check(i int, line []byte) Verdict {
 	} else if !ok {
 		fail("the config it names was altered")
 	}
-	leaf := ledger.LeafHash([]byte(l.Receipt))
-	pf.checkProof(&v, pf.proof(i, l.ID), c.Log, leaf, fail)
+	leaf := ledger.LeafHash([]byte(it.jws))
+	pf.checkProof(v, pf.proof(i, it.id), c.Log, leaf, fail)
 	if pf.manifest != nil {
-		if e, ok := pf.manifest[l.ID]; !ok {
+		if e, ok := pf.manifest[it.id]; !ok {
 			fail("not listed in the signed manifest")
 		} else if e.LeafHash != b64(leaf) || e.Log != c.Log {
 			fail("differs from the receipt the manifest lists")
 		}
 	}
-	return v
 }
 
 func (pf *packFiles) checkProof(v *Verdict, p *proofLine, index uint64, leaf tlog.Hash, fail func(string, ...any)) {
