@@ -43,9 +43,12 @@ document.addEventListener("click", (e) => {
   render();
 });
 window.addEventListener("popstate", () => render());
+// A session that expires while the app is open sends the user to sign in
+// again and back here afterwards; render() handles the first check itself.
 whenSignedOut(() => {
+  if (!me) return;
   me = null;
-  if (!location.pathname.endsWith("/login")) go("/login?next=" + encodeURIComponent(location.pathname + location.search));
+  go("/login?next=" + encodeURIComponent(location.pathname + location.search));
 });
 
 async function refreshSites(): Promise<void> {
@@ -72,7 +75,8 @@ async function render(): Promise<void> {
       setCSRF(me.csrf);
       await refreshSites();
     } catch {
-      return; // whenSignedOut has sent us to the login page
+      go("/login" + (path == "/" ? "" : "?next=" + encodeURIComponent(location.pathname + location.search)));
+      return;
     }
   }
   const m = /^\/sites\/([a-z0-9-]+)(?:\/(edit|versions))?$/.exec(path);

@@ -1,0 +1,246 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+)
+
+// Dashboard browser helpers, named apart from the snippet tests' own.
+
+func dEval[T any](t *testing.T, ctx context.Context, expr string) T {
+	t.Helper()
+	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](expr, chromedp.EvalAwaitPromise))
+	if err != nil {
+		t.Fatalf("eval %s: %v", expr, err)
+	}
+	return v
+}
+
+// dWait polls until expr is truthy in the page, failing after 15 s.
+func dWait(t *testing.T, ctx context.Context, expr string) {
+	t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	_, err := chromedp.Run(ctx, chromedp.Poll[bool](expr, chromedp.WithPollingTimeout(15*time.Second)))
+	// A navigation can replace the page's context under a running poll: poll
+	// again in the new page.
+	for err != nil && strings.Contains(err.Error(), "Cannot find context") && time.Now().Before(deadline) {
+		_, err = chromedp.Run(ctx, chromedp.Poll[bool](expr, chromedp.WithPollingTimeout(time.Until(deadline))))
+	}
+	if err != nil {
+		body, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.body ? document.body.innerText.slice(0, 600) : ""`))
+		t.Fatalf("waiting for %s: %v\npage: %s", expr, err, body)
+	}
+}
+
+func dDo(t *testing.T, ctx context.Context, actions ...chromedp.Action[chromedp.Void]) {
+	t.Helper()
+	if err := chromedp.Do(ctx, actions...); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// dType replaces the text of the field matching css by typing, so the
+// page's input listeners run as they would for a person.
+func dType(t *testing.T, ctx context.Context, css, text string) {
+	t.Helper()
+	dDo(t, ctx, chromedp.WaitVisible(chromedp.CSS(css)))
+	dEval[bool](t, ctx, fmt.Sprintf(`(() => { const e = document.querySelector(%q); e.value = ""; e.focus(); return true })()`, css))
+	dDo(t, ctx, chromedp.KeyEvent(text))
+}
+
+func dClick(t *testing.T, ctx context.Context, css string) {
+	t.Helper()
+	dDo(t, ctx, chromedp.WaitVisible(chromedp.CSS(css)), chromedp.Click(chromedp.CSS(css)))
+}
+
+// dButton clicks the button whose text is label.
+func dButton(t *testing.T, ctx context.Context, label string) {
+	t.Helper()
+	dWait(t, ctx, fmt.Sprintf(`[...document.querySelectorAll("button")].some(b => b.textContent.trim() === %q && !b.disabled)`, label))
+	dEval[bool](t, ctx, fmt.Sprintf(`(() => { const b = [...document.querySelectorAll("button")].find(b => b.textContent.trim() === %q); b.focus(); b.click(); return true })()`, label))
+}
+
+func dGo(t *testing.T, ctx context.Context, url, ready string) {
+	t.Helper()
+	dDo(t, ctx, chromedp.Navigate(url))
+	dWait(t, ctx, ready)
+}
+
+// dShot saves a full-page screenshot to /tmp/shots/dash-NAME-WIDTH.png.
+func dShot(t *testing.T, ctx context.Context, name string, width int64) {
+	t.Helper()
+	b, err := chromedp.Run(ctx, chromedp.FullScreenshot(90))
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.MkdirAll("/tmp/shots", 0o755)
+	if err := os.WriteFile(fmt.Sprintf("/tmp/shots/dash-%s-%d.png", name, width), b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func dLogin(t *testing.T, ctx context.Context, base, user, password string) {
+	t.Helper()
+	dGo(t, ctx, base+"/dashboard/", `!!document.querySelector("input[name=username]")`)
+	dType(t, ctx, "input[name=username]", user)
+	dType(t, ctx, "input[name=password]", password)
+	dButton(t, ctx, "Sign in")
+	dWait(t, ctx, `!!document.querySelector("header.top")`)
+}
+
+// TestDashboardJourney walks the issue's acceptance journey against the real
+// server: first login, create a site, edit with the live preview, a refused
+// dark pattern, publish, embed the tag in a page on another origin and
+// decide there, find the receipt verified in the log, see it in insights,
+// export CSV and an evidence pack, verify the receipt, and an auditor who
+// cannot edit.
+func TestDashboardJourney(t *testing.T) {
+	srv := startServer(t, "--rate-limit", "0")
+	ctx := newBrowser(t)
+	base := srv.URL
+
+	var pageHTML string
+	shop := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		fmt.Fprint(w, pageHTML)
+	}))
+	t.Cleanup(shop.Close)
+
+	// First login; the dashboard sends us to the login page first.
+	dGo(t, ctx, base+"/dashboard/sites", `location.pathname === "/dashboard/login"`)
+	dLogin(t, ctx, base, "admin", "correct-horse-battery")
+
+	// Create a site.
+	dGo(t, ctx, base+"/dashboard/sites", `!!document.querySelector("input[name=name]")`)
+	dType(t, ctx, "input[name=name]", "Test Shop")
+	dType(t, ctx, "textarea[name=origins]", shop.URL)
+	dButton(t, ctx, "Create site")
+	dWait(t, ctx, `location.pathname === "/dashboard/sites/test-shop/edit"`)
+
+	// Edit: the live preview shows the real banner with the draft text.
+	const inPreview = `(() => { const f = document.querySelector(".preview-frame"); const d = f && f.contentDocument;
+		const b = d && d.querySelector("assent-banner"); return !!(b && b.shadowRoot && b.shadowRoot.textContent.includes(%q)); })()`
+	dWait(t, ctx, fmt.Sprintf(inPreview, "We value your privacy"))
+	titleField := `.texts .grid2 .field:first-child input`
+	dType(t, ctx, titleField, "Cookies, honestly")
+	dWait(t, ctx, fmt.Sprintf(inPreview, "Cookies, honestly"))
+
+	// A dark pattern is refused with a clear message and nothing is published.
+	always := `.purpose:nth-child(2) .purpose-head input[type=checkbox]`
+	dClick(t, ctx, always)
+	dButton(t, ctx, "Publish")
+	dWait(t, ctx, `(document.querySelector(".status [role=alert]")||{}).textContent?.includes('"analytics" is on by default')`)
+	dClick(t, ctx, always)
+
+	// Publish.
+	dButton(t, ctx, "Publish")
+	dWait(t, ctx, `(document.querySelector(".status")||{}).textContent?.startsWith("Published")`)
+	embed := dEval[string](t, ctx, `document.querySelector(".embed-tag").textContent`)
+	if want := `<script src="` + base + `/s/test-shop.js" async></script>`; embed != want {
+		t.Fatalf("embed tag: got %s, want %s", embed, want)
+	}
+
+	// The embed tag in a page on the site's origin shows the published text;
+	// accepting records a receipt.
+	pageHTML = `<!doctype html><html lang="en"><head><title>Shop</title>` + embed + `</head><body><h1>Shop</h1></body></html>`
+	dGo(t, ctx, shop.URL, `typeof window.assent === "object"`)
+	banner := `(document.querySelector("assent-banner")||{}).shadowRoot`
+	dWait(t, ctx, banner+`?.textContent.includes("Cookies, honestly")`)
+	dEval[bool](t, ctx, `[...`+banner+`.querySelectorAll("button")].find(b => b.textContent.trim() === "Accept all").click() || true`)
+	dWait(t, ctx, `!!window.assent.receipt()`)
+	id := dEval[string](t, ctx, `window.assent.receipt()`)
+
+	// The consent log finds the receipt, verified, with the config shown.
+	dGo(t, ctx, base+"/dashboard/log?q="+id, `!!document.querySelector("#verdict")`)
+	if v := dEval[string](t, ctx, `document.querySelector("#verdict").className + " " + document.querySelector("#verdict").textContent`); !strings.Contains(v, "ok") || !strings.Contains(v, "Signature valid") {
+		t.Errorf("verdict: got %q, want a valid signature", v)
+	}
+	dWait(t, ctx, `document.querySelector(".config-view")?.textContent.includes("Cookies, honestly")`)
+	dWait(t, ctx, `document.querySelector(".receipt-detail")?.textContent.includes("accept all")`)
+
+	// Insights count it.
+	dGo(t, ctx, base+"/dashboard/sites/test-shop", `!!document.querySelector(".kpi strong")`)
+	if got := dEval[string](t, ctx, `document.querySelector(".kpi strong").textContent`); got != "1" {
+		t.Errorf("insights decisions: got %q, want 1", got)
+	}
+
+	// Exports: the CSV holds the receipt; the evidence pack downloads.
+	dGo(t, ctx, base+"/dashboard/exports", `!!document.querySelector("select[name=site]")`)
+	dDo(t, ctx, chromedp.SetValue(chromedp.CSS("select[name=site]"), "test-shop"))
+	dButton(t, ctx, "Download")
+	dWait(t, ctx, `!!document.querySelector("#export-done")`)
+	csv := dEval[string](t, ctx, `(async () => { const today = new Date().toISOString().slice(0, 10);
+		const r = await fetch("/api/v1/admin/sites/test-shop/receipts?format=csv&from=" + today + "T00:00:00Z&to=" + today + "T23:59:59Z");
+		return r.status + " " + await r.text() })()`)
+	if !strings.HasPrefix(csv, "200 ") || !strings.Contains(csv, id) {
+		t.Errorf("CSV export through the session: got %.200q, want 200 with receipt %s", csv, id)
+	}
+	dClick(t, ctx, `input[value=evidence]`)
+	dButton(t, ctx, "Download")
+	dWait(t, ctx, `document.querySelector("#export-done")?.textContent.includes(".zip")`)
+
+	// Verify the receipt by pasting it.
+	jws := dEval[string](t, ctx, fmt.Sprintf(`fetch("/api/v1/consents/%s").then(r => r.json()).then(j => j.receipt)`, id))
+	dGo(t, ctx, base+"/dashboard/verify", `!!document.querySelector("textarea")`)
+	dDo(t, ctx, chromedp.SetValue(chromedp.CSS("textarea"), jws))
+	dButton(t, ctx, "Verify receipt")
+	dWait(t, ctx, `document.querySelector("#verdict.ok")?.textContent.includes("Verified")`)
+
+	// Add an auditor from the team page.
+	dGo(t, ctx, base+"/dashboard/team", `!!document.querySelector(".inline-form input")`)
+	dType(t, ctx, ".inline-form .field:nth-child(1) input", "audrey")
+	dType(t, ctx, ".inline-form .field:nth-child(2) input", "auditor-password-1")
+	dButton(t, ctx, "Add user")
+	dWait(t, ctx, `document.querySelector("table.data")?.textContent.includes("audrey")`)
+
+	screenshots(t, ctx, base)
+
+	// The auditor sees the configuration read-only and the API refuses an edit.
+	dButton(t, ctx, "Sign out")
+	dWait(t, ctx, `location.pathname === "/dashboard/login"`)
+	dLogin(t, ctx, base, "audrey", "auditor-password-1")
+	dGo(t, ctx, base+"/dashboard/sites/test-shop/edit", `!!document.querySelector("#readonly-note")`)
+	if ok := dEval[bool](t, ctx, `document.querySelector(".editor-form fieldset").disabled && !document.querySelector("#publish") && !document.querySelector("#save")`); !ok {
+		t.Error("auditor: the editor is not read-only")
+	}
+	status := dEval[float64](t, ctx, `(async () => { const me = await (await fetch("/api/v1/admin/session")).json();
+		const s = await (await fetch("/api/v1/admin/sites/test-shop")).json();
+		const r = await fetch("/api/v1/admin/sites/test-shop", { method: "PUT", headers: { "Content-Type": "application/json", "X-CSRF-Token": me.csrf },
+			body: JSON.stringify({ name: "Hijacked", origins: s.origins, draft: s.draft }) });
+		return r.status })()`)
+	if status != 403 {
+		t.Errorf("auditor PUT site: got %v, want 403", status)
+	}
+	dShot(t, ctx, "auditor-editor", 1280)
+}
+
+// screenshots saves every page at desktop and phone widths.
+func screenshots(t *testing.T, ctx context.Context, base string) {
+	t.Helper()
+	pages := []struct{ name, path, ready string }{
+		{"sites", "/dashboard/sites", `!!document.querySelector(".site-list")`},
+		{"insights", "/dashboard/sites/test-shop", `!!document.querySelector("svg.chart")`},
+		{"editor", "/dashboard/sites/test-shop/edit", `!!document.querySelector(".preview-frame")?.dataset.shown`},
+		{"versions", "/dashboard/sites/test-shop/versions", `!!document.querySelector(".config-view")`},
+		{"log", "/dashboard/log", `!!document.querySelector("form.search")`},
+		{"exports", "/dashboard/exports", `!!document.querySelector(".formats")`},
+		{"verify", "/dashboard/verify", `!!document.querySelector("textarea")`},
+		{"team", "/dashboard/team", `!!document.querySelector("table.data")`},
+	}
+	for _, w := range []int64{1280, 360} {
+		dDo(t, ctx, chromedp.EmulateViewport(w, 800))
+		for _, p := range pages {
+			dGo(t, ctx, base+p.path, p.ready)
+			dShot(t, ctx, p.name, w)
+		}
+	}
+	dDo(t, ctx, chromedp.EmulateViewport(1280, 800))
+}
