@@ -15,6 +15,11 @@ import (
 
 // Dashboard browser helpers, named apart from the snippet tests' own.
 
+// dPreviewShows (a format for the expected text) is true once the framed
+// preview shows the real banner with that text.
+const dPreviewShows = `(() => { const f = document.querySelector(".preview-frame"); const d = f && f.contentDocument;
+		const b = d && d.querySelector("assent-banner"); return !!(b && b.shadowRoot && b.shadowRoot.textContent.includes(%q)); })()`
+
 func dEval[T any](t *testing.T, ctx context.Context, expr string) T {
 	t.Helper()
 	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](expr, chromedp.EvalAwaitPromise))
@@ -77,7 +82,7 @@ func dGo(t *testing.T, ctx context.Context, url, ready string) {
 // dShot saves a full-page screenshot to /tmp/shots/dash-NAME-WIDTH.png.
 func dShot(t *testing.T, ctx context.Context, name string, width int64) {
 	t.Helper()
-	b, err := chromedp.Run(ctx, chromedp.FullScreenshot(90))
+	b, err := chromedp.Run(ctx, chromedp.FullScreenshot(100)) // quality 100 means PNG
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -116,6 +121,10 @@ func TestDashboardJourney(t *testing.T) {
 
 	// First login; the dashboard sends us to the login page first.
 	dGo(t, ctx, base+"/dashboard/sites", `location.pathname === "/dashboard/login"`)
+	dShot(t, ctx, "login", 1280)
+	dDo(t, ctx, chromedp.EmulateViewport(360, 740))
+	dShot(t, ctx, "login", 360)
+	dDo(t, ctx, chromedp.EmulateViewport(1280, 800))
 	dLogin(t, ctx, base, "admin", "correct-horse-battery")
 
 	// Create a site.
@@ -126,12 +135,10 @@ func TestDashboardJourney(t *testing.T) {
 	dWait(t, ctx, `location.pathname === "/dashboard/sites/test-shop/edit"`)
 
 	// Edit: the live preview shows the real banner with the draft text.
-	const inPreview = `(() => { const f = document.querySelector(".preview-frame"); const d = f && f.contentDocument;
-		const b = d && d.querySelector("assent-banner"); return !!(b && b.shadowRoot && b.shadowRoot.textContent.includes(%q)); })()`
-	dWait(t, ctx, fmt.Sprintf(inPreview, "We value your privacy"))
+	dWait(t, ctx, fmt.Sprintf(dPreviewShows, "We value your privacy"))
 	titleField := `.texts .grid2 .field:first-child input`
 	dType(t, ctx, titleField, "Cookies, honestly")
-	dWait(t, ctx, fmt.Sprintf(inPreview, "Cookies, honestly"))
+	dWait(t, ctx, fmt.Sprintf(dPreviewShows, "Cookies, honestly"))
 
 	// A dark pattern is refused with a clear message and nothing is published.
 	always := `.purpose:nth-child(2) .purpose-head input[type=checkbox]`
@@ -201,7 +208,7 @@ func TestDashboardJourney(t *testing.T) {
 	dButton(t, ctx, "Add user")
 	dWait(t, ctx, `document.querySelector("table.data")?.textContent.includes("audrey")`)
 
-	screenshots(t, ctx, base)
+	screenshots(t, ctx, base, id)
 
 	// The auditor sees the configuration read-only and the API refuses an edit.
 	dButton(t, ctx, "Sign out")
@@ -223,14 +230,14 @@ func TestDashboardJourney(t *testing.T) {
 }
 
 // screenshots saves every page at desktop and phone widths.
-func screenshots(t *testing.T, ctx context.Context, base string) {
+func screenshots(t *testing.T, ctx context.Context, base, receiptID string) {
 	t.Helper()
 	pages := []struct{ name, path, ready string }{
 		{"sites", "/dashboard/sites", `!!document.querySelector(".site-list")`},
 		{"insights", "/dashboard/sites/test-shop", `!!document.querySelector("svg.chart")`},
-		{"editor", "/dashboard/sites/test-shop/edit", `!!document.querySelector(".preview-frame")?.dataset.shown`},
-		{"versions", "/dashboard/sites/test-shop/versions", `!!document.querySelector(".config-view")`},
-		{"log", "/dashboard/log", `!!document.querySelector("form.search")`},
+		{"editor", "/dashboard/sites/test-shop/edit", fmt.Sprintf(dPreviewShows, "Cookies, honestly")},
+		{"versions", "/dashboard/sites/test-shop/versions", fmt.Sprintf(dPreviewShows, "Cookies, honestly")},
+		{"log", "/dashboard/log?q=" + receiptID, fmt.Sprintf(dPreviewShows, "Cookies, honestly")},
 		{"exports", "/dashboard/exports", `!!document.querySelector(".formats")`},
 		{"verify", "/dashboard/verify", `!!document.querySelector("textarea")`},
 		{"team", "/dashboard/team", `!!document.querySelector("table.data")`},

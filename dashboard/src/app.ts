@@ -26,6 +26,7 @@ export interface Ctx {
 const root = document.getElementById("app")!;
 let me: Me | null = null;
 let sites: Site[] = [];
+let lastSite = ""; // pages without a site in their path keep the one last viewed
 
 export const P = (p: string) => "/dashboard" + p;
 
@@ -80,7 +81,8 @@ async function render(): Promise<void> {
     }
   }
   const m = /^\/sites\/([a-z0-9-]+)(?:\/(edit|versions))?$/.exec(path);
-  const site = m ? sites.find((x) => x.id == m[1]) : undefined;
+  const site = sites.find((x) => x.id == (m ? m[1] : lastSite));
+  if (site) lastSite = site.id;
   const main = h("main", { id: "main", tabindex: "-1" });
   const ctx: Ctx = { me, sites, site, main, params, go, refreshSites };
   root.className = "";

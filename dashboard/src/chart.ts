@@ -12,11 +12,13 @@ export interface Series {
 
 const PAD = { l: 44, r: 12, t: 12, b: 26 };
 
+// niceMax rounds a count up to four equal whole steps of 1, 2 or 5 × 10^k,
+// so gridlines fall on whole numbers.
 function niceMax(v: number): number {
-  if (v <= 0) return 1;
-  const p = Math.pow(10, Math.floor(Math.log10(v)));
-  for (const m of [1, 2, 2.5, 5, 10]) if (m * p >= v) return m * p;
-  return 10 * p;
+  const raw = Math.max(1, v / 4);
+  const p = Math.pow(10, Math.floor(Math.log10(raw)));
+  for (const m of [1, 2, 5, 10]) if (m * p >= raw) return 4 * m * p;
+  return 40 * p;
 }
 
 function frame(width: number, height: number, labels: string[], max: number, fmt: (v: number) => string): { svg: SVGElement; x: (i: number) => number; y: (v: number) => number; bw: number } {

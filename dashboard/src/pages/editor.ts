@@ -42,7 +42,7 @@ export function editorPage(ctx: Ctx): void {
   function renderPurposes(): void {
     replace(purposes, d.purposes.map((p, i) => {
       const locked = p.id == "necessary";
-      const cookies = h("input", { placeholder: "_ga, _gid", value: (p.cookies || []).join(", ") });
+      const cookies = h("input", { placeholder: locked ? "none" : "e.g. _ga, _gid", value: (p.cookies || []).join(", ") });
       cookies.addEventListener("input", () => {
         p.cookies = lines(cookies.value);
         changed();
@@ -117,7 +117,7 @@ export function editorPage(ctx: Ctx): void {
     const ctl = (multi: boolean, ph?: string) => (multi ? h("textarea", { rows: "3", placeholder: ph }) : h("input", { placeholder: ph }));
     replace(texts, tabs,
       h("div", { class: "inline" }, newLang, h("button", { type: "button", class: "btn small", onclick: addLang }, "Add language"),
-        h("label", { class: "check" }, def, "Default language"),
+        h("label", { class: "check default-lang" }, def, "Default language"),
         lang != d.default_lang && h("button", { type: "button", class: "btn ghost small danger", onclick: () => {
           delete d.texts[lang];
           lang = d.default_lang;

@@ -3,7 +3,7 @@ import type { Ctx } from "../app";
 import { copyButton, field, fmtTime, h, replace } from "../dom";
 import type { Token, User } from "../types";
 
-const roleSelect = (value = "auditor") => h("select", null, h("option", { value: "auditor", selected: value == "auditor" }, "Auditor: read, search, export, verify"), h("option", { value: "owner", selected: value == "owner" }, "Owner: everything"));
+const roleSelect = (value = "auditor") => h("select", null, h("option", { value: "auditor", selected: value == "auditor" }, "Auditor"), h("option", { value: "owner", selected: value == "owner" }, "Owner"));
 const msg = (x: unknown) => (x instanceof ApiError ? x.message : String(x));
 
 export function teamPage(ctx: Ctx): void {
