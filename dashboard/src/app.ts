@@ -26,7 +26,8 @@ export interface Ctx {
 const root = document.getElementById("app")!;
 let me: Me | null = null;
 let sites: Site[] = [];
-let lastSite = ""; // pages without a site in their path keep the one last viewed
+// Pages without a site in their path keep the one last viewed in this tab.
+let lastSite = sessionStorage.getItem("assent.site") || "";
 
 export const P = (p: string) => "/dashboard" + p;
 
@@ -82,7 +83,7 @@ async function render(): Promise<void> {
   }
   const m = /^\/sites\/([a-z0-9-]+)(?:\/(edit|versions))?$/.exec(path);
   const site = sites.find((x) => x.id == (m ? m[1] : lastSite));
-  if (site) lastSite = site.id;
+  if (site) sessionStorage.setItem("assent.site", (lastSite = site.id));
   const main = h("main", { id: "main", tabindex: "-1" });
   const ctx: Ctx = { me, sites, site, main, params, go, refreshSites };
   root.className = "";
