@@ -55,7 +55,14 @@ func open(cfg *Config, log *slog.Logger, now func() time.Time) (*app, error) {
 	if err != nil {
 		return nil, err
 	}
-	st, err := store.Open(filepath.Join(cfg.Data, "assent.db"))
+	var lg *ledger.Log
+	metrics := api.NewMetrics(func() float64 {
+		if lg == nil || lg.Fresh().IsZero() {
+			return 0
+		}
+		return time.Since(lg.Fresh()).Seconds()
+	})
+	st, err := store.OpenWith(filepath.Join(cfg.Data, "assent.db"), store.Options{OnCommit: metrics.ObserveCommit})
 	if err != nil {
 		return nil, err
 	}
@@ -63,7 +70,7 @@ func open(cfg *Config, log *slog.Logger, now func() time.Time) (*app, error) {
 		st.Close()
 		return nil, err
 	}
-	lg, err := openLedger(cfg, st, log)
+	lg, err = openLedger(cfg, st, log)
 	if err == nil {
 		err = recordKeyActivation(cfg, st, signer, log, now())
 	}

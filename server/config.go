@@ -18,6 +18,8 @@ type Config struct {
 	PublicURL     string
 	RateLimit     float64
 	TrustProxy    bool
+	TLSCert       string
+	TLSKey        string
 	AdminPassword string // secret: never printed
 	AdminToken    string // secret: never printed
 }
@@ -31,6 +33,8 @@ func Load(args []string, getenv func(string) string) (*Config, error) {
 	fs.StringVar(&c.Data, "data", envOr(getenv, "ASSENT_DATA", "./data"), "data directory (ASSENT_DATA)")
 	fs.StringVar(&c.PublicURL, "public-url", getenv("ASSENT_PUBLIC_URL"), "public base URL (ASSENT_PUBLIC_URL)")
 	rl := fs.String("rate-limit", envOr(getenv, "ASSENT_RATE_LIMIT", "20"), "decision POSTs per second per client IP, 0 = off (ASSENT_RATE_LIMIT)")
+	fs.StringVar(&c.TLSCert, "tls-cert", getenv("ASSENT_TLS_CERT"), "TLS certificate file (PEM) to serve HTTPS (ASSENT_TLS_CERT)")
+	fs.StringVar(&c.TLSKey, "tls-key", getenv("ASSENT_TLS_KEY"), "TLS private key file (PEM) (ASSENT_TLS_KEY)")
 	fs.BoolVar(&c.TrustProxy, "trust-proxy", getenv("ASSENT_TRUST_PROXY") == "true", "take client IPs from X-Forwarded-For (ASSENT_TRUST_PROXY)")
 	if err := fs.Parse(args); err != nil {
 		return nil, fmt.Errorf("%w\nusage: assent [flags] | assent verify PACK\n%s", err, usage(fs))
@@ -55,6 +59,8 @@ func (c *Config) Validate() error {
 		return errors.New("--data / ASSENT_DATA must not be empty")
 	case c.RateLimit < 0:
 		return errors.New("--rate-limit / ASSENT_RATE_LIMIT must be 0 (off) or more")
+	case (c.TLSCert == "") != (c.TLSKey == ""):
+		return errors.New("--tls-cert / ASSENT_TLS_CERT and --tls-key / ASSENT_TLS_KEY go together")
 	case c.AdminToken != "" && len(c.AdminToken) < 32:
 		return errors.New("ASSENT_ADMIN_TOKEN must be at least 32 characters")
 	case c.AdminPassword != "" && len(c.AdminPassword) < 12:

@@ -4,6 +4,8 @@
 //	go run ./server              serve on :8080 with data in ./data
 //	go run ./server verify PACK  check an evidence pack offline
 //	go run ./server keys rotate  start signing receipts with a new key
+//	go run ./server backup FILE  consistent copy of the database, live or not
+//	go run ./server restore FILE put a backup in place (server stopped)
 package main
 
 import (
@@ -39,6 +41,10 @@ func dispatch(ctx context.Context, args []string) error {
 			return verifyPack(args[1:], os.Stdout)
 		case "keys":
 			return keysCommand(args[1:], os.Getenv, os.Stdout)
+		case "backup":
+			return backupCommand(args[1:], os.Getenv, os.Stdout)
+		case "restore":
+			return restoreCommand(args[1:], os.Getenv, os.Stdout)
 		}
 	}
 	return run(ctx, args, os.Getenv, os.Stdout, nil)
@@ -81,7 +87,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, out io.
 		return err
 	}
 	if cfg.PublicURL == "" {
-		cfg.PublicURL = "http://" + displayHost(ln.Addr().(*net.TCPAddr))
+		scheme := "http://"
+		if cfg.TLSCert != "" {
+			scheme = "https://"
+		}
+		cfg.PublicURL = scheme + displayHost(ln.Addr().(*net.TCPAddr))
 	}
 	app, err := open(cfg, log, time.Now)
 	if err != nil {
@@ -98,7 +108,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, out io.
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
+	go func() {
+		if cfg.TLSCert != "" {
+			errc <- srv.ServeTLS(ln, cfg.TLSCert, cfg.TLSKey)
+			return
+		}
+		errc <- srv.Serve(ln)
+	}()
 	log.Info("assent is running", "demo", cfg.PublicURL+"/", "snippet", cfg.PublicURL+"/s/demo.js",
 		"jwks", cfg.PublicURL+"/.well-known/jwks.json", "data", cfg.Data)
 	if ready != nil {

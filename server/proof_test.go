@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -101,4 +102,23 @@ func TestEvidencePackRotationAndRestart(t *testing.T) {
 	if err := verifyPack([]string{path}, io.Discard); err == nil {
 		t.Error("a corrupted pack verified")
 	}
+}
+
+var httpClient = &http.Client{}
+
+func newGet(ctx context.Context, url string) (*http.Request, error) {
+	return http.NewRequestWithContext(ctx, "GET", url, nil)
+}
+
+func newPost(ctx context.Context, url, body string) (*http.Request, error) {
+	req, err := http.NewRequestWithContext(ctx, "POST", url, strings.NewReader(body))
+	if err == nil {
+		req.Header.Set("Content-Type", "text/plain")
+	}
+	return req, err
+}
+
+func decodeJSON(res *http.Response, v any) {
+	defer res.Body.Close()
+	json.NewDecoder(res.Body).Decode(v)
 }

@@ -311,3 +311,18 @@ func (s *Server) standardView(c echo.Context) error {
 	}
 	return consent.Errorf(consent.ECodeInvalid, "format must be kantara or dpv")
 }
+
+// backup streams a consistent copy of the database (owner only): one read
+// transaction, so receipts keep being written while it downloads.
+func (s *Server) backup(c echo.Context) error {
+	h := c.Response().Header()
+	h.Set(echo.HeaderContentType, "application/octet-stream")
+	h.Set("Content-Disposition", `attachment; filename="assent-`+s.Now().UTC().Format("20060102T150405Z")+`.db"`)
+	h.Set("Cache-Control", "no-store")
+	c.Response().WriteHeader(http.StatusOK)
+	w := &deadlineWriter{w: c.Response(), rc: http.NewResponseController(c.Response())}
+	if _, _, err := s.Store.Backup(w); err != nil {
+		return s.abort(c, err)
+	}
+	return nil
+}

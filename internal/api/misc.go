@@ -21,6 +21,18 @@ func (s *Server) healthz(c echo.Context) error {
 	return c.JSON(http.StatusOK, map[string]any{"status": "ok", "log_size": s.Store.LogSize()})
 }
 
+// readyz says whether this instance should get traffic: its log must be
+// signable (not rolled back or forked) and its store open.
+func (s *Server) readyz(c echo.Context) error {
+	if err := s.Ledger.Broken(); err != nil {
+		return c.JSON(http.StatusServiceUnavailable, map[string]string{"status": "not ready", "reason": err.Error()})
+	}
+	if _, err := s.Store.Meta("log_size"); err != nil {
+		return c.JSON(http.StatusServiceUnavailable, map[string]string{"status": "not ready", "reason": "database unavailable"})
+	}
+	return c.JSON(http.StatusOK, map[string]string{"status": "ready"})
+}
+
 // securityHeaders applies to every response; pages that render HTML set
 // their own stricter CSP.
 func securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {

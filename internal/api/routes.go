@@ -7,10 +7,15 @@ import (
 
 func (s *Server) routes(e *echo.Echo) {
 	e.Use(middleware.Recover(), securityHeaders)
+	if s.Metrics != nil {
+		e.Use(s.Metrics.middleware)
+		e.GET("/metrics", s.metricsHandler())
+	}
 
 	e.GET("/", s.demoPage)
 	e.GET("/demo/:file", s.demoAsset)
 	e.GET("/healthz", s.healthz)
+	e.GET("/readyz", s.readyz)
 	e.GET("/s/:file", s.snippet)
 	e.GET("/.well-known/jwks.json", s.jwks)
 	s.dashboardRoutes(e) // the web UI (admin_dashboard.go)
@@ -32,6 +37,7 @@ func (s *Server) routes(e *echo.Echo) {
 	admin.GET("/sites/:site/receipts", s.exportReceipts, auditor)
 	admin.GET("/sites/:site/evidence", s.evidencePack, auditor)
 	admin.GET("/consents/:id/view", s.standardView, auditor)
+	admin.GET("/backup", s.backup, s.requireRole(RoleOwner))
 	v1.POST("/admin/verify", s.verifyUpload, middleware.BodyLimit("512M"), auditor)
 
 	v1.Any("/*", notFound)

@@ -29,7 +29,8 @@ type Server struct {
 	Bundle    []byte    // the minified snippet bundle
 	Dashboard Dashboard // the built dashboard front end (admin_dashboard.go)
 
-	AdminToken string // ASSENT_ADMIN_TOKEN: a bearer token with the owner role
+	AdminToken string   // ASSENT_ADMIN_TOKEN: a bearer token with the owner role
+	Metrics    *Metrics // optional
 
 	snippets sync.Map // site id → *snippetEntry
 }

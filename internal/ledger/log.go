@@ -35,10 +35,11 @@ type Log struct {
 	key   *Key
 	state string
 
-	mu     sync.Mutex
-	signed []byte
-	cp     Checkpoint
-	broken error // ErrRollback or ErrInconsistent found at open
+	mu       sync.Mutex
+	signed   []byte
+	cp       Checkpoint
+	signedAt time.Time
+	broken   error // ErrRollback or ErrInconsistent found at open
 }
 
 // Open loads the last signed checkpoint from statePath, if any, and checks
@@ -56,6 +57,9 @@ func Open(tree Tree, key *Key, statePath string) (*Log, error) {
 		return nil, fmt.Errorf("ledger: %s: %w", statePath, err)
 	}
 	l.signed, l.cp = b, cp
+	if fi, err := os.Stat(statePath); err == nil {
+		l.signedAt = fi.ModTime()
+	}
 	l.broken = l.consistent(int64(tree.LogSize()))
 	return l, nil
 }
@@ -85,6 +89,7 @@ func (l *Log) Sign() ([]byte, Checkpoint, error) {
 	}
 	size := int64(l.tree.LogSize())
 	if l.signed != nil && size == l.cp.Size {
+		l.signedAt = time.Now() // re-signing the same tree would change nothing
 		return l.signed, l.cp, nil
 	}
 	if err := l.consistent(size); err != nil {
@@ -102,7 +107,7 @@ func (l *Log) Sign() ([]byte, Checkpoint, error) {
 	if err := writeAtomic(l.state, signed); err != nil {
 		return nil, Checkpoint{}, err
 	}
-	l.signed, l.cp = signed, cp
+	l.signed, l.cp, l.signedAt = signed, cp, time.Now()
 	return signed, cp, nil
 }
 
@@ -196,6 +201,14 @@ func writeAtomic(path string, b []byte) error {
 	}
 	defer d.Close()
 	return d.Sync()
+}
+
+// Fresh is when the log last confirmed its checkpoint covers the whole tree
+// (signing anew, or finding nothing new to sign); zero before that.
+func (l *Log) Fresh() time.Time {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.signedAt
 }
 
 // VerifierKey is the log's public key in note format.

@@ -47,11 +47,22 @@ type Store struct {
 
 	w writer
 
-	noTree bool // benchmarks only: skip tree hashes to measure their cost
+	noTree   bool // benchmarks only: skip tree hashes to measure their cost
+	onCommit func(int, time.Duration)
+}
+
+// Options tune a store.
+type Options struct {
+	// OnCommit, if set, is called after each receipt commit with the number
+	// of log entries it made durable and how long the commit took.
+	OnCommit func(entries int, took time.Duration)
 }
 
 // Open opens or creates the database at path and starts its writer.
-func Open(path string) (*Store, error) {
+func Open(path string) (*Store, error) { return OpenWith(path, Options{}) }
+
+// OpenWith is Open with options.
+func OpenWith(path string, o Options) (*Store, error) {
 	db, err := bolt.Open(path, 0o600, &bolt.Options{
 		Timeout:         time.Second, // another process holds the file: fail, don't hang
 		FreelistType:    bolt.FreelistMapType,
@@ -61,7 +72,7 @@ func Open(path string) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
 	}
-	s := &Store{db: db, sites: map[string]*siteEntry{}}
+	s := &Store{db: db, sites: map[string]*siteEntry{}, onCommit: o.OnCommit}
 	var size uint64
 	err = db.Update(func(tx *bolt.Tx) error {
 		for _, b := range [][]byte{bSites, bConfigs, bReceipts, bBySite, bVisitors, bLog, bMeta, bUsers, bStats, bHashes, bEvents} {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"runtime"
 	"sync"
+	"time"
 
 	bolt "go.etcd.io/bbolt"
 )
@@ -149,6 +150,7 @@ func (w *writer) contiguous(waiting map[uint64]*pending, batch []*pending) []*pe
 }
 
 func (w *writer) commit(batch []*pending, waiting map[uint64]*pending) {
+	start := time.Now()
 	err := w.s.db.Update(func(tx *bolt.Tx) error {
 		for _, p := range batch {
 			if err := p.put(tx, !w.s.noTree); err != nil {
@@ -171,6 +173,9 @@ func (w *writer) commit(batch []*pending, waiting map[uint64]*pending) {
 	w.sizeMu.Lock()
 	w.committed = batch[len(batch)-1].index + 1
 	w.sizeMu.Unlock()
+	if w.s.onCommit != nil {
+		w.s.onCommit(len(batch), time.Since(start))
+	}
 	for _, p := range batch {
 		p.ack <- nil
 	}

@@ -1,0 +1,85 @@
+package api
+
+import (
+	"net"
+	"strconv"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// Metrics are the Prometheus metrics of one server, in their own registry
+// (no package-level state).
+type Metrics struct {
+	Registry *prometheus.Registry
+	requests *prometheus.CounterVec
+	latency  *prometheus.HistogramVec
+	entries  prometheus.Counter
+	batch    prometheus.Histogram
+	commit   prometheus.Histogram
+}
+
+// NewMetrics registers Assent's metrics; checkpointAge reports seconds since
+// the log's checkpoint was last brought up to date.
+func NewMetrics(checkpointAge func() float64) *Metrics {
+	m := &Metrics{Registry: prometheus.NewRegistry()}
+	m.requests = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "assent_http_requests_total",
+		Help: "HTTP requests by route, method and status code."}, []string{"route", "method", "code"})
+	m.latency = prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "assent_http_request_duration_seconds",
+		Help: "HTTP request latency by route and method.", Buckets: prometheus.ExponentialBuckets(0.0001, 2.5, 12)},
+		[]string{"route", "method"})
+	m.entries = prometheus.NewCounter(prometheus.CounterOpts{Name: "assent_log_entries_written_total",
+		Help: "Receipts and log events made durable."})
+	m.batch = prometheus.NewHistogram(prometheus.HistogramOpts{Name: "assent_commit_batch_size",
+		Help: "Log entries per group commit.", Buckets: prometheus.ExponentialBuckets(1, 2, 12)})
+	m.commit = prometheus.NewHistogram(prometheus.HistogramOpts{Name: "assent_commit_duration_seconds",
+		Help: "Duration of a group commit, fsync included.", Buckets: prometheus.ExponentialBuckets(0.0001, 2, 14)})
+	age := prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "assent_checkpoint_age_seconds",
+		Help: "Seconds since the signed checkpoint was last brought up to date with the log."}, checkpointAge)
+	m.Registry.MustRegister(m.requests, m.latency, m.entries, m.batch, m.commit, age,
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return m
+}
+
+// ObserveCommit records one group commit; the store calls it.
+func (m *Metrics) ObserveCommit(entries int, took time.Duration) {
+	m.entries.Add(float64(entries))
+	m.batch.Observe(float64(entries))
+	m.commit.Observe(took.Seconds())
+}
+
+// middleware counts and times every request by its route pattern (not its
+// path, which would let clients create unbounded label values).
+func (m *Metrics) middleware(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		start := time.Now()
+		if err := next(c); err != nil {
+			c.Error(err) // write the error response now, so its status is counted
+		}
+		route := c.Path()
+		if route == "" {
+			route = "unmatched"
+		}
+		m.requests.WithLabelValues(route, c.Request().Method, strconv.Itoa(c.Response().Status)).Inc()
+		m.latency.WithLabelValues(route, c.Request().Method).Observe(time.Since(start).Seconds())
+		return nil
+	}
+}
+
+// metricsHandler serves /metrics to loopback clients (a local Prometheus or
+// agent) and to authenticated admins; traffic volumes are not public.
+func (s *Server) metricsHandler() echo.HandlerFunc {
+	h := promhttp.HandlerFor(s.Metrics.Registry, promhttp.HandlerOpts{})
+	return func(c echo.Context) error {
+		if ip := net.ParseIP(c.RealIP()); ip == nil || !ip.IsLoopback() {
+			if err := s.requireRole(RoleAuditor)(func(echo.Context) error { return nil })(c); err != nil {
+				return err
+			}
+		}
+		h.ServeHTTP(c.Response(), c.Request())
+		return nil
+	}
+}

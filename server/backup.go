@@ -1,0 +1,197 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/assent/assent/internal/ledger"
+	"github.com/assent/assent/internal/store"
+)
+
+// backupCommand is `assent backup FILE`: a consistent copy of the database.
+// With the server stopped it reads the file directly; while the server runs
+// (it holds the file's lock) it downloads GET /api/v1/admin/backup with
+// ASSENT_ADMIN_TOKEN. Either way the copy is a single bbolt transaction.
+func backupCommand(args []string, getenv func(string) string, out io.Writer) error {
+	if len(args) < 1 {
+		return errors.New("usage: assent backup FILE [--data DIR] [--addr ADDR]")
+	}
+	dest := args[0]
+	cfg, err := Load(args[1:], getenv)
+	if err != nil {
+		return err
+	}
+	tmp := dest + ".tmp"
+	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp)
+	n, err := backupDirect(cfg, f)
+	if errors.Is(err, errLocked) {
+		n, err = backupLive(cfg, f)
+	}
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return err
+	}
+	size, err := store.LogSizeOf(tmp)
+	if err != nil {
+		return fmt.Errorf("the copy does not open: %w", err)
+	}
+	if err := os.Rename(tmp, dest); err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "backup %s: %d bytes, log size %d\n", dest, n, size)
+	return nil
+}
+
+var errLocked = errors.New("database in use")
+
+func backupDirect(cfg *Config, w io.Writer) (int64, error) {
+	path := filepath.Join(cfg.Data, "assent.db")
+	if _, err := os.Stat(path); err != nil {
+		return 0, err
+	}
+	st, err := store.Open(path)
+	if err != nil {
+		return 0, errLocked // the running server holds the lock
+	}
+	defer st.Close()
+	n, _, err := st.Backup(w)
+	return n, err
+}
+
+func backupLive(cfg *Config, w io.Writer) (int64, error) {
+	if cfg.AdminToken == "" {
+		return 0, errors.New("the server is running: set ASSENT_ADMIN_TOKEN to back it up over its admin API")
+	}
+	_, port, err := net.SplitHostPort(cfg.Addr)
+	if err != nil {
+		return 0, err
+	}
+	scheme := "http"
+	if cfg.TLSCert != "" {
+		scheme = "https"
+	}
+	req, _ := http.NewRequest("GET", scheme+"://127.0.0.1:"+port+"/api/v1/admin/backup", nil)
+	req.Header.Set("Authorization", "Bearer "+cfg.AdminToken)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	defer res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		return 0, fmt.Errorf("backup over the admin API: %s", res.Status)
+	}
+	return io.Copy(w, res.Body)
+}
+
+// restoreCommand is `assent restore FILE`: with the server stopped, put a
+// backup in place of the database. The backup is checked first, and the
+// current database is kept beside it. A backup older than the last signed
+// checkpoint would roll the signed log back; that needs --accept-rollback,
+// which also sets the old checkpoint aside so signing can resume.
+func restoreCommand(args []string, getenv func(string) string, out io.Writer) error {
+	accept := false
+	if len(args) < 1 {
+		return errors.New("usage: assent restore FILE [--data DIR] [--accept-rollback]")
+	}
+	src := args[0]
+	rest := []string{}
+	for _, a := range args[1:] {
+		if a == "--accept-rollback" || a == "-accept-rollback" {
+			accept = true
+		} else {
+			rest = append(rest, a)
+		}
+	}
+	cfg, err := Load(rest, getenv)
+	if err != nil {
+		return err
+	}
+	size, err := checkBackup(src)
+	if err != nil {
+		return fmt.Errorf("backup %s: %w", src, err)
+	}
+	dbPath := filepath.Join(cfg.Data, "assent.db")
+	if st, err := store.Open(dbPath); err != nil {
+		return errors.New("stop the server first: the database is in use")
+	} else {
+		st.Close()
+	}
+	stamp := time.Now().UTC().Format("20060102T150405Z")
+	cpPath := filepath.Join(cfg.Data, "log-checkpoint")
+	if signed, err := os.ReadFile(cpPath); err == nil {
+		cp, err := ledger.ParseCheckpoint(string(signed))
+		if err == nil && uint64(cp.Size) > size {
+			if !accept {
+				return fmt.Errorf("the backup holds %d log entries but %d were already signed: %d would be missing; rerun with --accept-rollback if that is what you want",
+					size, cp.Size, uint64(cp.Size)-size)
+			}
+			if err := os.Rename(cpPath, cpPath+".before-restore-"+stamp); err != nil {
+				return err
+			}
+			fmt.Fprintf(out, "set aside the checkpoint of size %d: log entries %d to %d are not in this backup\n", cp.Size, size, cp.Size-1)
+		}
+	}
+	if err := os.Rename(dbPath, dbPath+".before-restore-"+stamp); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return err
+	}
+	if err := copyFile(src, dbPath); err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "restored %s (log size %d); the previous database is %s\n", src, size, dbPath+".before-restore-"+stamp)
+	return nil
+}
+
+// checkBackup opens a copy of the backup, runs bbolt's consistency check on
+// it, and returns its log size. The backup file itself is never written.
+func checkBackup(src string) (uint64, error) {
+	tmp := filepath.Join(os.TempDir(), fmt.Sprintf("assent-restore-check-%d.db", os.Getpid()))
+	defer os.Remove(tmp)
+	if err := copyFile(src, tmp); err != nil {
+		return 0, err
+	}
+	st, err := store.Open(tmp)
+	if err != nil {
+		return 0, err
+	}
+	defer st.Close()
+	if err := st.Check(); err != nil {
+		return 0, err
+	}
+	return st.LogSize(), nil
+}
+
+func copyFile(src, dst string) error {
+	in, err := os.Open(src)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		out.Close()
+		return err
+	}
+	if err := out.Sync(); err != nil {
+		out.Close()
+		return err
+	}
+	return out.Close()
+}

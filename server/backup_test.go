@@ -1,0 +1,92 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/google/uuid"
+)
+
+// A backup taken while receipts are being written restores into a server
+// whose receipts and log verify; restoring over a newer log needs consent.
+func TestBackupUnderLoadRestores(t *testing.T) {
+	data := t.TempDir()
+	env := map[string]string{"ASSENT_ADMIN_PASSWORD": "correct-horse-battery", "ASSENT_ADMIN_TOKEN": testToken}
+	ts := startServerIn(t, data, env, "--rate-limit", "0")
+	postDecision(t, ts.URL, uuid.NewString())
+
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for ctx.Err() == nil {
+				postDecisionCtx(ctx, ts.URL)
+			}
+		}()
+	}
+	backup := filepath.Join(t.TempDir(), "backup.db")
+	var out bytes.Buffer
+	getenv := func(k string) string { return env[k] }
+	err := backupCommand([]string{backup, "--addr", strings.TrimPrefix(ts.URL, "http://"), "--data", data}, getenv, &out)
+	cancel()
+	wg.Wait()
+	if err != nil {
+		t.Fatalf("live backup: %v", err)
+	}
+	t.Log(out.String())
+	ts.stop()
+
+	// Restore into a fresh directory that has the keys.
+	fresh := t.TempDir()
+	if err := exec.Command("cp", "-a", filepath.Join(data, "keys"), fresh).Run(); err != nil {
+		t.Fatal(err)
+	}
+	if err := restoreCommand([]string{backup, "--data", fresh}, getenv, &out); err != nil {
+		t.Fatalf("restore: %v", err)
+	}
+	ts2 := startServerIn(t, fresh, env)
+	pack := getJSON(t, ts2.URL+"/api/v1/admin/sites/demo/evidence", testToken, nil)
+	path := filepath.Join(t.TempDir(), "pack.zip")
+	os.WriteFile(path, pack, 0o600)
+	out.Reset()
+	if err := verifyPack([]string{path}, &out); err != nil {
+		t.Fatalf("restored server's pack: %v\n%s", err, out.String())
+	}
+	ts2.stop()
+
+	// Over the original data, whose signed log is ahead of the backup.
+	err = restoreCommand([]string{backup, "--data", data}, getenv, &out)
+	if err == nil || !strings.Contains(err.Error(), "--accept-rollback") {
+		t.Fatalf("restore behind the signed log: %v, want a refusal naming --accept-rollback", err)
+	}
+	if err := restoreCommand([]string{backup, "--data", data, "--accept-rollback"}, getenv, &out); err != nil {
+		t.Fatal(err)
+	}
+	ts3 := startServerIn(t, data, env)
+	var ready struct{ Status string }
+	if getJSON(t, ts3.URL+"/readyz", "", &ready); ready.Status != "ready" {
+		t.Errorf("after an accepted rollback: %v", ready)
+	}
+}
+
+func postDecisionCtx(ctx context.Context, base string) {
+	var cfg struct{ Version string }
+	req, _ := newGet(ctx, base+"/api/v1/sites/demo/config")
+	if res, err := httpClient.Do(req); err == nil {
+		decodeJSON(res, &cfg)
+	}
+	body := `{"site":"demo","visitor":"` + uuid.NewString() + `","action":"accept_all","choices":{"analytics":true,"advertising":true,"preferences":true},"config":"` +
+		cfg.Version + `","lang":"en","url":"` + base + `/"}`
+	req, _ = newPost(ctx, base+"/api/v1/consents", body)
+	if res, err := httpClient.Do(req); err == nil {
+		res.Body.Close()
+	}
+}
