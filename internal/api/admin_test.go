@@ -42,6 +42,7 @@ var minRole = map[string]string{
 	"GET /api/v1/admin/sites/:site/evidence":          "auditor",
 	"GET /api/v1/admin/consents/:id/view":             "auditor",
 	"POST /api/v1/admin/verify":                       "auditor",
+	"GET /api/v1/admin/backup":                        "owner",
 }
 
 // adminUser creates an account directly in the store (bcrypt at minimum
