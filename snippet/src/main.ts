@@ -48,6 +48,7 @@ function start(cfg: Config, me: HTMLScriptElement | null): void {
   let visitor = stored.visitor;
   const listeners: Record<string, Listener[]> = { consent: [], change: [] };
   let { choices, id: receipt, pending } = stored;
+  let watching = false;
 
   const granted = (p: string): boolean => p == "necessary" || !!(choices && choices[p]);
   const copy = () => (choices ? { ...choices } : null);
@@ -69,6 +70,11 @@ function start(cfg: Config, me: HTMLScriptElement | null): void {
   function apply(prev?: Choices): void {
     consentUpdate(granted);
     activate(granted, nonce);
+    // Until something is granted no tag can load, so nothing needs watching.
+    if (!watching && cfg.purposes.some((p) => !p.required && granted(p.id))) {
+      watching = true;
+      watch(() => activate(granted, nonce));
+    }
     for (const p of cfg.purposes) if (!granted(p.id)) dropCookies(p.cookies || []);
     emit("consent");
     if (prev && cfg.purposes.some((p) => !!prev[p.id] != granted(p.id))) emit("change");
@@ -136,7 +142,6 @@ function start(cfg: Config, me: HTMLScriptElement | null): void {
     },
   };
 
-  watch(() => activate(granted, nonce));
   document.addEventListener("click", (e) => {
     const t = e.target as Element;
     if (t.closest && t.closest("[data-assent-open]")) {

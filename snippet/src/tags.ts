@@ -40,13 +40,15 @@ export function activate(granted: (purpose: string) => boolean, nonce: string): 
   });
 }
 
-/** Calls fn after nodes are added anywhere, so tags added later (by a tag
- * manager or a single-page app) are held back or released like the rest. */
+/** Calls fn when elements holding blocked tags are added anywhere, so tags
+ * added later (by a tag manager or a single-page app) load like the rest.
+ * Only the added subtrees are searched, not the whole page. */
 export function watch(fn: () => void): void {
-  new MutationObserver((ms) => ms.some((m) => m.addedNodes.length) && fn()).observe(document.documentElement, {
-    childList: true,
-    subtree: true,
-  });
+  new MutationObserver((ms) => {
+    for (const m of ms)
+      for (const n of Array.from(m.addedNodes))
+        if (n instanceof Element && (n.matches(BLOCKED) || n.querySelector(BLOCKED))) return fn();
+  }).observe(document.documentElement, { childList: true, subtree: true });
 }
 
 /** Deletes first-party cookies named in the list, or prefixed by a name and
