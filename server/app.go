@@ -19,6 +19,7 @@ import (
 	"github.com/assent/assent/internal/jsbuild"
 	"github.com/assent/assent/internal/ledger"
 	"github.com/assent/assent/internal/receipt"
+	"github.com/assent/assent/internal/retention"
 	"github.com/assent/assent/internal/store"
 	"github.com/assent/assent/snippet"
 	"github.com/google/uuid"
@@ -27,11 +28,12 @@ import (
 
 // app is the wired server: its parts and the handler over them.
 type app struct {
-	store   *store.Store
-	ledger  *ledger.Log
-	handler http.Handler
-	stop    context.CancelFunc
-	done    chan struct{}
+	store     *store.Store
+	ledger    *ledger.Log
+	handler   http.Handler
+	stop      context.CancelFunc
+	done      chan struct{}
+	retention chan struct{}
 }
 
 // open prepares the data directory on first start (key, admin, demo site)
@@ -78,7 +80,8 @@ func open(cfg *Config, log *slog.Logger, now func() time.Time) (*app, error) {
 		st.Close()
 		return nil, err
 	}
-	srv := &api.Server{Store: st, Signer: signer, Ledger: lg, Now: now, Log: log, PublicURL: cfg.PublicURL,
+	remover := &retention.Remover{Store: st, Signer: signer, Issuer: cfg.PublicURL, Now: now, Log: log}
+	srv := &api.Server{Store: st, Signer: signer, Ledger: lg, Remover: remover, Now: now, Log: log, PublicURL: cfg.PublicURL,
 		RateLimit: cfg.RateLimit, TrustXFF: cfg.TrustProxy, Bundle: bundle, AdminToken: cfg.AdminToken,
 		Dashboard: dash}
 	a := &app{store: st, ledger: lg, handler: srv.Handler(), done: make(chan struct{})}
@@ -88,8 +91,16 @@ func open(cfg *Config, log *slog.Logger, now func() time.Time) (*app, error) {
 		defer close(a.done)
 		lg.Run(ctx, checkpointEvery, func(err error) { log.Error("checkpoint not signed", "err", err) })
 	}()
+	a.retention = make(chan struct{})
+	go func() {
+		defer close(a.retention)
+		remover.Run(ctx, retentionEvery)
+	}()
 	return a, nil
 }
+
+// retentionEvery is how often expired receipts are looked for.
+const retentionEvery = time.Hour
 
 // checkpointEvery is how often a new checkpoint is signed while the log grows.
 const checkpointEvery = 2 * time.Second
@@ -138,6 +149,7 @@ func recordKeyActivation(cfg *Config, st *store.Store, signer *receipt.Signer, l
 func (a *app) close() error {
 	a.stop()
 	<-a.done
+	<-a.retention
 	a.ledger.Sign()
 	return a.store.Close()
 }

@@ -19,30 +19,31 @@ import (
 // TestAdminRoutesRefuseAnonymousAndUnderPrivileged, so a new route cannot
 // ship unclassified.
 var minRole = map[string]string{
-	"POST /api/v1/admin/session":                      "anonymous",
-	"GET /api/v1/admin/session":                       "auditor",
-	"DELETE /api/v1/admin/session":                    "auditor",
-	"GET /api/v1/admin/whoami":                        "auditor",
-	"GET /api/v1/admin/users":                         "owner",
-	"POST /api/v1/admin/users":                        "owner",
-	"PUT /api/v1/admin/users/:name":                   "owner",
-	"DELETE /api/v1/admin/users/:name":                "owner",
-	"GET /api/v1/admin/tokens":                        "owner",
-	"POST /api/v1/admin/tokens":                       "owner",
-	"DELETE /api/v1/admin/tokens/:id":                 "owner",
-	"GET /api/v1/admin/sites":                         "auditor",
-	"POST /api/v1/admin/sites":                        "owner",
-	"GET /api/v1/admin/sites/:site":                   "auditor",
-	"PUT /api/v1/admin/sites/:site":                   "owner",
-	"POST /api/v1/admin/sites/:site/publish":          "owner",
-	"GET /api/v1/admin/sites/:site/versions/:version": "auditor",
-	"GET /api/v1/admin/sites/:site/insights":          "auditor",
-	"GET /api/v1/admin/consents":                      "auditor",
-	"GET /api/v1/admin/sites/:site/receipts":          "auditor",
-	"GET /api/v1/admin/sites/:site/evidence":          "auditor",
-	"GET /api/v1/admin/consents/:id/view":             "auditor",
-	"POST /api/v1/admin/verify":                       "auditor",
-	"GET /api/v1/admin/backup":                        "owner",
+	"POST /api/v1/admin/session":                             "anonymous",
+	"GET /api/v1/admin/session":                              "auditor",
+	"DELETE /api/v1/admin/session":                           "auditor",
+	"GET /api/v1/admin/whoami":                               "auditor",
+	"GET /api/v1/admin/users":                                "owner",
+	"POST /api/v1/admin/users":                               "owner",
+	"PUT /api/v1/admin/users/:name":                          "owner",
+	"DELETE /api/v1/admin/users/:name":                       "owner",
+	"GET /api/v1/admin/tokens":                               "owner",
+	"POST /api/v1/admin/tokens":                              "owner",
+	"DELETE /api/v1/admin/tokens/:id":                        "owner",
+	"GET /api/v1/admin/sites":                                "auditor",
+	"POST /api/v1/admin/sites":                               "owner",
+	"GET /api/v1/admin/sites/:site":                          "auditor",
+	"PUT /api/v1/admin/sites/:site":                          "owner",
+	"POST /api/v1/admin/sites/:site/publish":                 "owner",
+	"GET /api/v1/admin/sites/:site/versions/:version":        "auditor",
+	"GET /api/v1/admin/sites/:site/insights":                 "auditor",
+	"GET /api/v1/admin/consents":                             "auditor",
+	"GET /api/v1/admin/sites/:site/receipts":                 "auditor",
+	"GET /api/v1/admin/sites/:site/evidence":                 "auditor",
+	"GET /api/v1/admin/consents/:id/view":                    "auditor",
+	"POST /api/v1/admin/verify":                              "auditor",
+	"GET /api/v1/admin/backup":                               "owner",
+	"POST /api/v1/admin/sites/:site/visitors/:visitor/erase": "owner",
 }
 
 // adminUser creates an account directly in the store (bcrypt at minimum
@@ -85,7 +86,7 @@ func TestAdminRoutesRefuseAnonymousAndUnderPrivileged(t *testing.T) {
 			continue
 		}
 		seen++
-		path := strings.NewReplacer(":site", "demo", ":name", "admin", ":id", uuid.NewString(), ":version", e.version).Replace(rt.Path)
+		path := strings.NewReplacer(":site", "demo", ":name", "admin", ":id", uuid.NewString(), ":version", e.version, ":visitor", uuid.NewString()).Replace(rt.Path)
 		t.Run(key, func(t *testing.T) {
 			if role == "anonymous" {
 				return

@@ -18,6 +18,7 @@ import (
 	"github.com/assent/assent/internal/consent"
 	"github.com/assent/assent/internal/ledger"
 	"github.com/assent/assent/internal/receipt"
+	"github.com/assent/assent/internal/retention"
 	"github.com/assent/assent/internal/store/storetest"
 	"github.com/google/uuid"
 )
@@ -37,6 +38,7 @@ type env struct {
 	rate    float64
 	dir     string
 	ledger  *ledger.Log
+	remover *retention.Remover
 	mu      sync.Mutex
 	now     time.Time
 }
@@ -71,9 +73,12 @@ func (e *env) serve() {
 	if e.ledger, err = ledger.Open(e.db, key, filepath.Join(e.dir, "checkpoint")); err != nil {
 		e.t.Fatal(err)
 	}
-	srv := &api.Server{Store: e.db.Store, Signer: e.signer, Ledger: e.ledger, Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
+	now := func() time.Time { e.mu.Lock(); defer e.mu.Unlock(); return e.now }
+	e.remover = &retention.Remover{Store: e.db.Store, Signer: e.signer, Issuer: "https://consent.example", Now: now,
+		Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	srv := &api.Server{Store: e.db.Store, Signer: e.signer, Ledger: e.ledger, Remover: e.remover, Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
 		PublicURL: "https://consent.example", RateLimit: e.rate, Bundle: []byte("/*bundle*/"), AdminToken: adminToken,
-		Now: func() time.Time { e.mu.Lock(); defer e.mu.Unlock(); return e.now }}
+		Now: now}
 	e.h = srv.Handler()
 }
 

@@ -38,6 +38,7 @@ func (s *Server) routes(e *echo.Echo) {
 	admin.GET("/sites/:site/evidence", s.evidencePack, auditor)
 	admin.GET("/consents/:id/view", s.standardView, auditor)
 	admin.GET("/backup", s.backup, s.requireRole(RoleOwner))
+	admin.POST("/sites/:site/visitors/:visitor/erase", s.eraseVisitor, s.requireRole(RoleOwner))
 	v1.POST("/admin/verify", s.verifyUpload, middleware.BodyLimit("512M"), auditor)
 
 	v1.Any("/*", notFound)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/assent/assent/internal/ledger"
 	"github.com/assent/assent/internal/receipt"
+	"github.com/assent/assent/internal/retention"
 	"github.com/assent/assent/internal/store"
 	"github.com/labstack/echo/v4"
 )
@@ -21,6 +22,7 @@ type Server struct {
 	Store     *store.Store
 	Signer    *receipt.Signer
 	Ledger    *ledger.Log
+	Remover   *retention.Remover
 	Now       func() time.Time
 	Log       *slog.Logger
 	PublicURL string    // issuer of receipts, e.g. https://consent.example.com

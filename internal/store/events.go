@@ -25,6 +25,18 @@ type Event struct {
 // AppendEvent appends an event, built once its log index is known, and
 // returns when it is durable. Errors: ErrUnavailable.
 func (s *Store) AppendEvent(build func(logIndex uint64) *Event) (*Event, error) {
+	return s.appendEvent(nil, build)
+}
+
+// RemoveReceipts deletes receipts and appends the event recording their
+// removal (a tombstone) in one transaction: either both happen or neither.
+// The tree keeps their leaf hashes, so every other receipt still proves
+// its inclusion. Ids already gone are skipped.
+func (s *Store) RemoveReceipts(ids []uuid.UUID, build func(logIndex uint64) *Event) (*Event, error) {
+	return s.appendEvent(ids, build)
+}
+
+func (s *Store) appendEvent(remove []uuid.UUID, build func(logIndex uint64) *Event) (*Event, error) {
 	index, gen, ok := s.w.reserve()
 	if !ok {
 		return nil, ErrUnavailable
@@ -39,13 +51,33 @@ func (s *Store) AppendEvent(build func(logIndex uint64) *Event) (*Event, error) 
 		ev = build(index)
 		ev.Log, ev.leafHash = index, tlog.RecordHash([]byte(ev.JWS))
 	}()
-	if err := s.w.submit(&pending{index: index, gen: gen, ev: ev}); err != nil {
+	if err := s.w.submit(&pending{index: index, gen: gen, ev: ev, remove: remove}); err != nil {
 		return nil, err
 	}
 	if ev == nil {
 		return nil, ErrUnavailable
 	}
 	return ev, nil
+}
+
+func removeReceipt(tx *bolt.Tx, id uuid.UUID) error {
+	receipts := tx.Bucket(bReceipts)
+	r, ok := decodeRecord(id[:], receipts.Get(id[:]))
+	if !ok {
+		return nil // already removed
+	}
+	if err := receipts.Delete(id[:]); err != nil {
+		return err
+	}
+	if err := tx.Bucket(bBySite).Delete(siteKey(r.Site, string(id[:]))); err != nil {
+		return err
+	}
+	visitors := tx.Bucket(bVisitors)
+	vk := siteKey(r.Site, r.Visitor)
+	if v := visitors.Get(vk); len(v) >= 16 && uuid.UUID(v[:16]) == id {
+		return visitors.Delete(vk) // the visitor's latest decision is gone: undecided
+	}
+	return nil
 }
 
 func putEvent(tx *bolt.Tx, index uint64, ev *Event) error {

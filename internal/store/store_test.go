@@ -294,3 +294,30 @@ func TestEventsShareTheLog(t *testing.T) {
 		t.Errorf("by id: %+v %v", e, err)
 	}
 }
+
+func TestRemoveReceiptsWithTombstone(t *testing.T) {
+	db := storetest.Open(t)
+	a, _ := db.AppendReceipt("demo", "va", build("demo", "va"))
+	b, _ := db.AppendReceipt("demo", "vb", build("demo", "vb"))
+	ev, err := db.RemoveReceipts([]uuid.UUID{a.ID, uuid.New()}, func(i uint64) *store.Event {
+		return &store.Event{ID: uuid.Must(uuid.NewV7()), Kind: "tombstone", JWS: "tomb"}
+	})
+	if err != nil || ev.Log != 2 {
+		t.Fatalf("remove: %v %+v", err, ev)
+	}
+	db.Reopen()
+	if _, err := db.Receipt(a.ID); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("removed receipt still there: %v", err)
+	}
+	if _, err := db.Visitor("demo", "va", false); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("visitor of a removed latest receipt still decided: %v", err)
+	}
+	if _, err := db.Receipt(b.ID); err != nil {
+		t.Errorf("other receipt gone: %v", err)
+	}
+	n := 0
+	db.ScanSite("demo", time.Unix(0, 0), time.Now().Add(time.Hour), func(*store.Receipt) error { n++; return nil })
+	if n != 1 || db.LogSize() != 3 {
+		t.Errorf("scan sees %d receipts, log size %d; want 1 and 3", n, db.LogSize())
+	}
+}

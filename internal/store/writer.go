@@ -2,6 +2,7 @@ package store
 
 import (
 	"fmt"
+	"github.com/google/uuid"
 	"runtime"
 	"sync"
 	"time"
@@ -35,8 +36,9 @@ type writer struct {
 
 type pending struct {
 	index, gen uint64
-	rec        *Receipt // a receipt, or
-	ev         *Event   // a log event; neither: the reservation was abandoned
+	rec        *Receipt    // a receipt, or
+	ev         *Event      // a log event; neither: the reservation was abandoned
+	remove     []uuid.UUID // receipts the event removes, in the same commit
 	ack        chan error
 }
 
@@ -197,6 +199,11 @@ func (w *writer) rewind(waiting map[uint64]*pending, err error) {
 
 func (p *pending) put(tx *bolt.Tx, tree bool) error {
 	if p.ev != nil {
+		for _, id := range p.remove {
+			if err := removeReceipt(tx, id); err != nil {
+				return err
+			}
+		}
 		return putEvent(tx, p.index, p.ev)
 	}
 	return putReceipt(tx, p.index, p.rec, tree)

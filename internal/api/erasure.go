@@ -1,0 +1,39 @@
+package api
+
+import (
+	"net/http"
+
+	"github.com/assent/assent/internal/consent"
+	"github.com/assent/assent/internal/retention"
+	"github.com/labstack/echo/v4"
+)
+
+type erased struct {
+	Erased       int    `json:"erased"`
+	Log          uint64 `json:"log"`
+	Confirmation string `json:"confirmation"` // the tombstone: a JWS (typ assent-event+jwt)
+}
+
+// eraseVisitor removes every receipt of one visitor on a site (a data
+// subject's erasure request, handled by an owner) and returns the signed
+// tombstone as confirmation. The log keeps the receipts' leaf hashes only.
+func (s *Server) eraseVisitor(c echo.Context) error {
+	site, err := s.adminSite(c)
+	if err != nil {
+		return err
+	}
+	v := c.Param("visitor")
+	if !consent.ValidUUID(v) {
+		return consent.Errorf(consent.ECodeInvalid, "visitor must be a UUID")
+	}
+	chain, err := s.visitorChain(site.ID, v)
+	if err != nil {
+		return err
+	}
+	ev, err := s.Remover.Remove(site.ID, retention.ReasonErasure, chain)
+	if err != nil {
+		return err
+	}
+	s.Log.Info("visitor erased", "site", site.ID, "receipts", len(chain), "log", ev.Log)
+	return c.JSON(http.StatusOK, erased{Erased: len(chain), Log: ev.Log, Confirmation: ev.JWS})
+}

@@ -1,0 +1,72 @@
+package api_test
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// Retention removes expired decisions with a tombstone, and the evidence
+// pack of what remains still verifies offline.
+func TestRetentionKeepsTheLogVerifiable(t *testing.T) {
+	e := newEnv(t, 0)
+	old := e.seed(t, 4)
+	e.advance(24*30*24*time.Hour + 200*24*time.Hour) // past expiry (182 days) + 24 months
+	recent := e.seed(t, 3)
+	n, err := e.remover.RunOnce()
+	if err != nil || n != 4 {
+		t.Fatalf("retention removed %d (%v), want the 4 old receipts", n, err)
+	}
+	for _, id := range old {
+		if r := e.do("GET", "/api/v1/consents/"+id, ""); r.status != 404 {
+			t.Errorf("expired receipt %s: %d, want 404", id, r.status)
+		}
+	}
+	for _, id := range recent {
+		if r := e.do("GET", "/api/v1/consents/"+id, ""); r.status != 200 {
+			t.Errorf("recent receipt %s: %d", id, r.status)
+		}
+	}
+	if n, _ := e.remover.RunOnce(); n != 0 {
+		t.Errorf("second run removed %d more", n)
+	}
+	rep := verify(t, e.admin("GET", "/api/v1/admin/sites/demo/evidence").body)
+	if !rep.OK || len(rep.Receipts) != 3 || rep.Checkpoint.Size != 8 {
+		t.Fatalf("pack after retention: ok=%v receipts %d size %d %v", rep.OK, len(rep.Receipts), rep.Checkpoint.Size, rep.Problems)
+	}
+}
+
+func TestErasureReturnsSignedConfirmation(t *testing.T) {
+	e := newEnv(t, 0)
+	v := uuid.NewString()
+	e.seed(t, 2)
+	e.do("POST", "/api/v1/consents", e.decision(v, "accept_all", allOn))
+	e.do("POST", "/api/v1/consents", e.decision(v, "custom", mixed))
+	e.seed(t, 1)
+	if r := e.do("POST", "/api/v1/admin/sites/demo/visitors/"+v+"/erase", "", bearer...); r.status != 200 {
+		t.Fatalf("erase: %d %s", r.status, r.body)
+	} else {
+		out := r.json(t)
+		typ, claims := verifyJOSE(t, e, out["confirmation"].(string))
+		removed, _ := claims["removed"].([]any)
+		if out["erased"] != float64(2) || typ != "assent-event+jwt" || claims["reason"] != "erasure" || len(removed) != 2 {
+			t.Errorf("confirmation %v (typ %s)", claims, typ)
+		}
+		if b, _ := json.Marshal(claims); strings.Contains(string(b), v) {
+			t.Error("the tombstone keeps the erased visitor's id")
+		}
+	}
+	if s := e.do("GET", "/api/v1/sites/demo/visitors/"+v+"/consent", "").json(t); s["decided"] != false {
+		t.Errorf("erased visitor still decided: %v", s)
+	}
+	if r := e.do("POST", "/api/v1/admin/sites/demo/visitors/"+v+"/erase", "", bearer...); r.status != 404 {
+		t.Errorf("second erasure: %d, want 404", r.status)
+	}
+	rep := verify(t, e.admin("GET", "/api/v1/admin/sites/demo/evidence").body)
+	if !rep.OK || len(rep.Receipts) != 3 {
+		t.Fatalf("pack after erasure: ok=%v receipts %d %v", rep.OK, len(rep.Receipts), rep.Problems)
+	}
+}

@@ -1,0 +1,134 @@
+// Package retention removes receipts that are no longer needed: by a
+// background job once a decision has been out of force for the site's
+// retention period, and by erasure requests for one visitor. Each removal
+// appends a signed tombstone to the log in the same commit, so an
+// authorised deletion is distinguishable from tampering and every remaining
+// receipt still proves its inclusion.
+package retention
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/assent/assent/internal/ledger"
+	"github.com/assent/assent/internal/receipt"
+	"github.com/assent/assent/internal/store"
+	"github.com/google/uuid"
+)
+
+// Reasons recorded in tombstones.
+const (
+	ReasonRetention = "retention"
+	ReasonErasure   = "erasure"
+)
+
+// chunk bounds how many receipts one tombstone (and one commit) removes.
+const chunk = 500
+
+// Removed names one removed receipt in a tombstone. No visitor id: a
+// tombstone must not keep what an erasure removed.
+type Removed struct {
+	ID       string `json:"id"`
+	Log      uint64 `json:"log"`
+	LeafHash string `json:"leaf_hash"`
+}
+
+// Tombstone is the signed claims of a removal event.
+type Tombstone struct {
+	JTI     string    `json:"jti"`
+	Iss     string    `json:"iss"`
+	Iat     int64     `json:"iat"`
+	Event   string    `json:"event"` // "tombstone"
+	Reason  string    `json:"reason"`
+	Site    string    `json:"site"`
+	Log     uint64    `json:"log"`
+	Removed []Removed `json:"removed"`
+}
+
+// Remover deletes receipts with tombstones.
+type Remover struct {
+	Store  *store.Store
+	Signer *receipt.Signer
+	Issuer string
+	Now    func() time.Time
+	Log    *slog.Logger
+}
+
+// Remove deletes the receipts and appends their tombstone; it returns the
+// tombstone event (its JWS is the signed confirmation).
+func (r *Remover) Remove(site, reason string, recs []*store.Receipt) (*store.Event, error) {
+	ids := make([]uuid.UUID, len(recs))
+	removed := make([]Removed, len(recs))
+	for i, rec := range recs {
+		ids[i] = rec.ID
+		h := ledger.LeafHash([]byte(rec.JWS))
+		removed[i] = Removed{ID: rec.ID.String(), Log: rec.Log, LeafHash: b64(h[:])}
+	}
+	now := r.Now()
+	return r.Store.RemoveReceipts(ids, func(i uint64) *store.Event {
+		id := uuid.Must(uuid.NewV7())
+		t := Tombstone{JTI: id.String(), Iss: r.Issuer, Iat: now.Unix(), Event: "tombstone", Reason: reason,
+			Site: site, Log: i, Removed: removed}
+		return &store.Event{ID: id, Kind: "tombstone", JWS: r.Signer.SignEvent(&t)}
+	})
+}
+
+// RunOnce removes, on every site, the receipts whose decision expired more
+// than the site's retention period ago. A decision superseded earlier is
+// kept until its own expiry plus retention: it is evidence for that span.
+func (r *Remover) RunOnce() (int, error) {
+	now, total := r.Now(), 0
+	for _, site := range r.Store.Sites() {
+		cutoff := now.AddDate(0, -site.RetentionMonths, 0)
+		var batch []*store.Receipt
+		flush := func() error {
+			if len(batch) == 0 {
+				return nil
+			}
+			if _, err := r.Remove(site.ID, ReasonRetention, batch); err != nil {
+				return err
+			}
+			total += len(batch)
+			batch = batch[:0]
+			return nil
+		}
+		// Expiry is at most 13 months after issue, so candidates were
+		// issued before the cutoff.
+		err := r.Store.ScanSite(site.ID, time.Unix(0, 0), cutoff, func(rec *store.Receipt) error {
+			if !rec.ExpiresAt.Before(cutoff) {
+				return nil
+			}
+			batch = append(batch, rec)
+			if len(batch) == chunk {
+				return flush()
+			}
+			return nil
+		})
+		if err == nil {
+			err = flush()
+		}
+		if err != nil {
+			return total, err
+		}
+	}
+	return total, nil
+}
+
+// Run applies retention every interval until ctx ends.
+func (r *Remover) Run(ctx context.Context, every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		if n, err := r.RunOnce(); err != nil {
+			r.Log.Error("retention run failed", "err", err, "removed", n)
+		} else if n > 0 {
+			r.Log.Info("retention removed expired receipts", "removed", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
