@@ -17,6 +17,7 @@ type Config struct {
 	Data          string
 	PublicURL     string
 	RateLimit     float64
+	SiteRateLimit float64
 	TrustProxy    bool
 	TLSCert       string
 	TLSKey        string
@@ -33,6 +34,7 @@ func Load(args []string, getenv func(string) string) (*Config, error) {
 	fs.StringVar(&c.Data, "data", envOr(getenv, "ASSENT_DATA", "./data"), "data directory (ASSENT_DATA)")
 	fs.StringVar(&c.PublicURL, "public-url", getenv("ASSENT_PUBLIC_URL"), "public base URL (ASSENT_PUBLIC_URL)")
 	rl := fs.String("rate-limit", envOr(getenv, "ASSENT_RATE_LIMIT", "20"), "decision POSTs per second per client IP, 0 = off (ASSENT_RATE_LIMIT)")
+	srl := fs.String("site-rate-limit", envOr(getenv, "ASSENT_SITE_RATE_LIMIT", "1000"), "decisions per second per site, 0 = off (ASSENT_SITE_RATE_LIMIT)")
 	fs.StringVar(&c.TLSCert, "tls-cert", getenv("ASSENT_TLS_CERT"), "TLS certificate file (PEM) to serve HTTPS (ASSENT_TLS_CERT)")
 	fs.StringVar(&c.TLSKey, "tls-key", getenv("ASSENT_TLS_KEY"), "TLS private key file (PEM) (ASSENT_TLS_KEY)")
 	fs.BoolVar(&c.TrustProxy, "trust-proxy", getenv("ASSENT_TRUST_PROXY") == "true", "take client IPs from X-Forwarded-For (ASSENT_TRUST_PROXY)")
@@ -45,6 +47,9 @@ func Load(args []string, getenv func(string) string) (*Config, error) {
 	var err error
 	if c.RateLimit, err = strconv.ParseFloat(*rl, 64); err != nil {
 		return nil, errors.New("--rate-limit / ASSENT_RATE_LIMIT must be a number of requests per second")
+	}
+	if c.SiteRateLimit, err = strconv.ParseFloat(*srl, 64); err != nil {
+		return nil, errors.New("--site-rate-limit / ASSENT_SITE_RATE_LIMIT must be a number of decisions per second")
 	}
 	c.AdminPassword, c.AdminToken = getenv("ASSENT_ADMIN_PASSWORD"), getenv("ASSENT_ADMIN_TOKEN")
 	return c, c.Validate()
@@ -59,6 +64,8 @@ func (c *Config) Validate() error {
 		return errors.New("--data / ASSENT_DATA must not be empty")
 	case c.RateLimit < 0:
 		return errors.New("--rate-limit / ASSENT_RATE_LIMIT must be 0 (off) or more")
+	case c.SiteRateLimit < 0:
+		return errors.New("--site-rate-limit / ASSENT_SITE_RATE_LIMIT must be 0 (off) or more")
 	case (c.TLSCert == "") != (c.TLSKey == ""):
 		return errors.New("--tls-cert / ASSENT_TLS_CERT and --tls-key / ASSENT_TLS_KEY go together")
 	case c.AdminToken != "" && len(c.AdminToken) < 32:

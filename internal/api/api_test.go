@@ -30,17 +30,18 @@ const (
 
 // env is a real API over a real bbolt file, with a clock the test moves.
 type env struct {
-	t       testing.TB
-	db      *storetest.DB
-	signer  *receipt.Signer
-	h       http.Handler
-	version string
-	rate    float64
-	dir     string
-	ledger  *ledger.Log
-	remover *retention.Remover
-	mu      sync.Mutex
-	now     time.Time
+	t        testing.TB
+	db       *storetest.DB
+	signer   *receipt.Signer
+	h        http.Handler
+	version  string
+	rate     float64
+	siteRate float64
+	dir      string
+	ledger   *ledger.Log
+	remover  *retention.Remover
+	mu       sync.Mutex
+	now      time.Time
 }
 
 func newEnv(t testing.TB, rateLimit float64) *env {
@@ -77,7 +78,7 @@ func (e *env) serve() {
 	e.remover = &retention.Remover{Store: e.db.Store, Signer: e.signer, Issuer: "https://consent.example", Now: now,
 		Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	srv := &api.Server{Store: e.db.Store, Signer: e.signer, Ledger: e.ledger, Remover: e.remover, Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
-		PublicURL: "https://consent.example", RateLimit: e.rate, Bundle: []byte("/*bundle*/"), AdminToken: adminToken,
+		PublicURL: "https://consent.example", RateLimit: e.rate, SiteRateLimit: e.siteRate, Bundle: []byte("/*bundle*/"), AdminToken: adminToken,
 		Now: now}
 	e.h = srv.Handler()
 }

@@ -44,6 +44,9 @@ func (s *Server) recordConsent(c echo.Context) error {
 	if !s.allowOrigin(c, site) {
 		return consent.Errorf(consent.ECodeForbidden, "origin not allowed for site %q", d.Site)
 	}
+	if err := s.allowSite(c, site.ID); err != nil {
+		return err
+	}
 	pub, err := s.Store.Config(d.Site, d.Config)
 	if err != nil {
 		return consent.Errorf(consent.ECodeUnknownConfig, "config %s is not a published version of site %q", d.Config, d.Site)

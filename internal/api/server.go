@@ -19,22 +19,24 @@ import (
 // Server holds the API's dependencies. Fill the exported fields, then call
 // Handler once.
 type Server struct {
-	Store     *store.Store
-	Signer    *receipt.Signer
-	Ledger    *ledger.Log
-	Remover   *retention.Remover
-	Now       func() time.Time
-	Log       *slog.Logger
-	PublicURL string    // issuer of receipts, e.g. https://consent.example.com
-	RateLimit float64   // decision POSTs per second per client IP; 0 = off
-	TrustXFF  bool      // take the client IP from X-Forwarded-For (behind a proxy)
-	Bundle    []byte    // the minified snippet bundle
-	Dashboard Dashboard // the built dashboard front end (admin_dashboard.go)
+	Store         *store.Store
+	Signer        *receipt.Signer
+	Ledger        *ledger.Log
+	Remover       *retention.Remover
+	Now           func() time.Time
+	Log           *slog.Logger
+	PublicURL     string    // issuer of receipts, e.g. https://consent.example.com
+	RateLimit     float64   // decision POSTs per second per client IP; 0 = off
+	SiteRateLimit float64   // decisions per second per site; 0 = off
+	TrustXFF      bool      // take the client IP from X-Forwarded-For (behind a proxy)
+	Bundle        []byte    // the minified snippet bundle
+	Dashboard     Dashboard // the built dashboard front end (admin_dashboard.go)
 
 	AdminToken string   // ASSENT_ADMIN_TOKEN: a bearer token with the owner role
 	Metrics    *Metrics // optional
 
-	snippets sync.Map // site id → *snippetEntry
+	snippets   sync.Map // site id → *snippetEntry
+	siteLimits siteLimits
 }
 
 // Handler builds the Echo instance serving every route.
