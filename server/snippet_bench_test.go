@@ -215,6 +215,14 @@ func installCookieConsent(t *testing.T) string {
 	return filepath.Join(dir, "node_modules", "vanilla-cookieconsent", "dist")
 }
 
+func maxLongTasks(ss []sample) int {
+	n := 0
+	for _, s := range ss {
+		n = max(n, s.LongTasks)
+	}
+	return n
+}
+
 func median(xs []float64) float64 {
 	s := slices.Clone(xs)
 	slices.Sort(s)
@@ -236,17 +244,15 @@ func report(t *testing.T, results map[string][]sample, n int) {
 		base := col("baseline@"+rate, func(s sample) float64 { return s.Heap })
 		for _, p := range []string{"assent", "cookieconsent"} {
 			k := p + "@" + rate
-			lt := 0
-			for _, s := range results[k] {
-				lt = max(lt, s.LongTasks)
-			}
+			lt := maxLongTasks(results[k])
 			fmt.Fprintf(&b, "%-22s %8.1fms %8.1fms %10.1fms %7.2fms %9.4f %10d %8.1fKiB\n", k,
 				col(k, func(s sample) float64 { return s.Visible }), col(k, func(s sample) float64 { return s.Script }),
 				col(k, func(s sample) float64 { return s.Task }),
 				col(k, func(s sample) float64 { return s.Click }), col(k, func(s sample) float64 { return s.CLS }), lt,
 				(col(k, func(s sample) float64 { return s.Heap })-base)/1024)
 		}
-		fmt.Fprintf(&b, "%-22s %10s %10s %10.1fms\n", "baseline@"+rate, "-", "-", col("baseline@"+rate, func(s sample) float64 { return s.Task }))
+		fmt.Fprintf(&b, "%-22s %10s %10s %10.1fms %9s %9s %10d\n", "baseline@"+rate, "-", "-", col("baseline@"+rate, func(s sample) float64 { return s.Task }),
+			"-", "-", maxLongTasks(results["baseline@"+rate]))
 	}
 	t.Log("\n" + b.String())
 	vis := col("assent@1x", func(s sample) float64 { return s.Visible }) / col("cookieconsent@1x", func(s sample) float64 { return s.Visible })
@@ -255,10 +261,14 @@ func report(t *testing.T, results map[string][]sample, n int) {
 	if vis > 0.8 || scr > 0.5 {
 		t.Errorf("speed goals missed: visible %.2f×, script %.2f×", vis, scr)
 	}
+	// Long tasks count for the whole page; the page alone has some at 4×,
+	// so the banner must add none beyond the baseline's worst load.
 	for _, rate := range []string{"1x", "4x"} {
+		base := maxLongTasks(results["baseline@"+rate])
 		for _, s := range results["assent@"+rate] {
-			if s.LongTasks > 0 || s.CLS > 0 || s.Click >= 16 {
-				t.Errorf("assent at %s CPU: %d long tasks, CLS %.4f, click %.1f ms; want 0, 0, < 16 ms", rate, s.LongTasks, s.CLS, s.Click)
+			if s.LongTasks > base || s.CLS > 0 || s.Click >= 16 {
+				t.Errorf("assent at %s CPU: %d long tasks (page alone ≤ %d), CLS %.4f, click %.1f ms; want none added, 0, < 16 ms",
+					rate, s.LongTasks, base, s.CLS, s.Click)
 			}
 		}
 	}
