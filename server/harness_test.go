@@ -1,10 +1,11 @@
 package main
 
 import (
+	"bytes"
 	"context"
-	"io"
 	"os"
 	"os/exec"
+	"sync"
 	"testing"
 	"time"
 
@@ -16,7 +17,26 @@ import (
 type testServer struct {
 	URL  string
 	Data string
+	Logs *syncBuffer // everything the server logged
 	stop func()
+}
+
+// syncBuffer is a bytes.Buffer safe for the server's concurrent writes.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }
 
 // startServer runs the server until the test ends. Extra args are flags.
@@ -32,9 +52,10 @@ func startServerIn(t testing.TB, data string, env map[string]string, args ...str
 	ctx, cancel := context.WithCancel(context.Background())
 	addrc := make(chan string, 1)
 	done := make(chan error, 1)
+	logs := &syncBuffer{}
 	args = append([]string{"--addr", "127.0.0.1:0", "--data", data}, args...)
 	go func() {
-		done <- run(ctx, args, func(k string) string { return env[k] }, io.Discard, func(a string) { addrc <- a })
+		done <- run(ctx, args, func(k string) string { return env[k] }, logs, func(a string) { addrc <- a })
 	}()
 	var addr string
 	select {
@@ -43,7 +64,7 @@ func startServerIn(t testing.TB, data string, env map[string]string, args ...str
 		cancel()
 		t.Fatalf("server did not start: %v", err)
 	}
-	ts := &testServer{URL: "http://" + addr, Data: data}
+	ts := &testServer{URL: "http://" + addr, Data: data, Logs: logs}
 	var once bool
 	ts.stop = func() {
 		if once {

@@ -254,3 +254,20 @@ func TestConfigEndpointHashIsTheServedConfig(t *testing.T) {
 		t.Errorf("served version %s does not hash the served config", version)
 	}
 }
+
+func TestSecurityHeaders(t *testing.T) {
+	e := newEnv(t, 0)
+	for _, path := range []string{"/api/v1/sites/demo/config", "/api/v1/nothing", "/.well-known/jwks.json"} {
+		h := e.do("GET", path, "").header
+		if h.Get("X-Content-Type-Options") != "nosniff" || h.Get("Referrer-Policy") == "" ||
+			!strings.Contains(h.Get("Content-Security-Policy"), "frame-ancestors 'none'") {
+			t.Errorf("%s: headers %v", path, h)
+		}
+	}
+	if h := e.do("GET", "/s/demo.js", "").header; h.Get("Cross-Origin-Resource-Policy") != "cross-origin" {
+		t.Errorf("snippet CORP %q", h.Get("Cross-Origin-Resource-Policy"))
+	}
+	if h := e.do("GET", "/", "").header; !strings.Contains(h.Get("Content-Security-Policy"), "script-src 'self'") {
+		t.Errorf("demo page CSP %q", h.Get("Content-Security-Policy"))
+	}
+}
