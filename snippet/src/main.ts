@@ -123,7 +123,7 @@ function start(cfg: Config, me: HTMLScriptElement | null): void {
     /** Every purpose → granted, or null while undecided. */
     choices: copy,
     /** The id of the receipt recording the current decision, null while it is not recorded yet. */
-    receipt: () => receipt || null,
+    receipt: () => (choices && receipt) || null,
     /** Opens the preferences showing the current choices. */
     open: () => show(view, true),
     acceptAll: () => decide("accept_all"),
