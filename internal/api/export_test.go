@@ -19,7 +19,7 @@ var bearer = []string{"Authorization", "Bearer " + adminToken}
 func (e *env) admin(method, path string) resp { return e.do(method, path, "", bearer...) }
 
 // seed posts n decisions one minute apart and returns their ids.
-func (e *env) seed(t *testing.T, n int) []string {
+func (e *env) seed(t testing.TB, n int) []string {
 	var ids []string
 	for i := range n {
 		action, choices := "custom", mixed

@@ -1,6 +1,7 @@
 package consent_test
 
 import (
+	"encoding/json"
 	"errors"
 	"testing"
 
@@ -47,6 +48,35 @@ func FuzzOrigin(f *testing.F) {
 			if _, err := consent.ParseOrigin(origin); err != nil {
 				t.Fatalf("allowed unparseable origin %q", origin)
 			}
+		}
+	})
+}
+
+// FuzzConfig: any JSON either fails validation with a *consent.Error or is a
+// config whose canonical form is stable (hashing it twice agrees).
+func FuzzConfig(f *testing.F) {
+	c := consent.DefaultConfig("demo")
+	f.Add(c.Canonical())
+	f.Add([]byte(`{"site":"x","purposes":[{"id":"necessary","required":true}]}`))
+	f.Add([]byte(`{"texts":{"en":{"purposes":{"necessary":{}}}}}`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		var cfg consent.Config
+		if json.Unmarshal(b, &cfg) != nil {
+			return
+		}
+		if err := cfg.Validate(); err != nil {
+			var ce *consent.Error
+			if !errors.As(err, &ce) {
+				t.Fatalf("validation error %v is not a *consent.Error", err)
+			}
+			return
+		}
+		var again consent.Config
+		if err := json.Unmarshal(cfg.Canonical(), &again); err != nil {
+			t.Fatal(err)
+		}
+		if consent.VersionOf(again.Canonical()) != consent.VersionOf(cfg.Canonical()) {
+			t.Fatal("canonical form is not stable")
 		}
 	})
 }
