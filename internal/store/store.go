@@ -75,7 +75,7 @@ func OpenWith(path string, o Options) (*Store, error) {
 	s := &Store{db: db, sites: map[string]*siteEntry{}, onCommit: o.OnCommit}
 	var size uint64
 	err = db.Update(func(tx *bolt.Tx) error {
-		for _, b := range [][]byte{bSites, bConfigs, bReceipts, bBySite, bVisitors, bLog, bMeta, bUsers, bStats, bHashes, bEvents} {
+		for _, b := range [][]byte{bSites, bConfigs, bReceipts, bBySite, bVisitors, bLog, bMeta, bUsers, bStats, bHashes, bEvents, bSessions, bTokens} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}
