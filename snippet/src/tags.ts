@@ -8,8 +8,9 @@ let policy: { createScript(s: string): string } | undefined;
 
 // trusted passes a blocked inline script's own text through a Trusted Types
 // policy named "assent", for pages that require Trusted Types (list the
-// name if the page restricts policy names). It adds no power: the copy
-// still needs the page's nonce or hash to run under its CSP.
+// name if the page restricts policy names). It adds no power: the text is
+// what the page itself holds, and a copy without the page's nonce is
+// refused by activate or blocked by the page's CSP.
 function trusted(text: string): string {
   const tt = (window as any).trustedTypes;
   if (!tt) return text;
