@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/metrics"
 	"slices"
 	"strconv"
 	"sync"
@@ -46,6 +47,7 @@ type Phase struct {
 	Errors   int64
 	PerSec   float64
 	P50, P99 time.Duration
+	SchedP99 time.Duration // server goroutines' run-queue wait (receipt phases)
 }
 
 // Result holds every phase of a run.
@@ -92,9 +94,11 @@ func Run(o Options, progress io.Writer) (*Result, error) {
 		return p
 	}
 	for _, n := range o.Concurrency {
+		sched0 := schedLatency()
 		p := measure("receipts", Job{Addr: addr, Clients: n, Duration: o.Phase, Want: 201, Version: pub.Version})
+		p.SchedP99 = schedLatency().p99since(sched0)
 		res.Receipts = append(res.Receipts, p)
-		fmt.Fprintf(progress, "receipts, %d clients: %.0f/s p50 %v p99 %v errors %d\n", n, p.PerSec, p.P50, p.P99, p.Errors)
+		fmt.Fprintf(progress, "receipts, %d clients: %.0f/s p50 %v p99 %v errors %d; server scheduling latency p99 %v\n", n, p.PerSec, p.P50, p.P99, p.Errors, p.SchedP99)
 	}
 	visitor, err := seedVisitor(addr, pub.Version)
 	if err != nil {
@@ -297,4 +301,34 @@ func signRate(d time.Duration) float64 {
 	}
 	wg.Wait()
 	return float64(n.Load()) / time.Since(start).Seconds()
+}
+
+type schedHist struct {
+	counts  []uint64
+	buckets []float64
+}
+
+// schedLatency reads the Go runtime's histogram of how long goroutines
+// waited to run: the cost of having more runnable work than cores.
+func schedLatency() schedHist {
+	s := []metrics.Sample{{Name: "/sched/latencies:seconds"}}
+	metrics.Read(s)
+	h := s[0].Value.Float64Histogram()
+	return schedHist{counts: append([]uint64(nil), h.Counts...), buckets: h.Buckets}
+}
+
+func (h schedHist) p99since(before schedHist) time.Duration {
+	var total uint64
+	d := make([]uint64, len(h.counts))
+	for i := range h.counts {
+		d[i] = h.counts[i] - before.counts[i]
+		total += d[i]
+	}
+	var acc uint64
+	for i, c := range d {
+		if acc += c; acc*100 >= total*99 {
+			return time.Duration(h.buckets[i+1] * float64(time.Second))
+		}
+	}
+	return 0
 }
