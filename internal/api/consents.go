@@ -111,17 +111,26 @@ type consentView struct {
 	Claims  json.RawMessage `json:"claims"`
 }
 
-func (s *Server) getConsent(c echo.Context) error {
+// receiptParam loads the receipt named by the :id path parameter. Errors:
+// invalid_request, not_found.
+func (s *Server) receiptParam(c echo.Context) (*store.Receipt, error) {
 	id, err := uuid.Parse(c.Param("id"))
 	if err != nil || len(c.Param("id")) != 36 {
-		return consent.Errorf(consent.ECodeInvalid, "receipt id must be a UUID")
+		return nil, consent.Errorf(consent.ECodeInvalid, "receipt id must be a UUID")
 	}
 	rec, err := s.Store.Receipt(id)
 	if errors.Is(err, store.ErrNotFound) {
-		return consent.Errorf(consent.ECodeNotFound, "no receipt %s", id)
-	} else if err != nil {
+		return nil, consent.Errorf(consent.ECodeNotFound, "no receipt %s", id)
+	}
+	return rec, err
+}
+
+func (s *Server) getConsent(c echo.Context) error {
+	rec, err := s.receiptParam(c)
+	if err != nil {
 		return err
 	}
+	id := rec.ID
 	payload, _, err := s.Signer.Keys().Verify(rec.JWS, receipt.TypReceipt)
 	if err != nil {
 		return err // our own stored receipt failed to verify: a 500 worth logging

@@ -279,17 +279,11 @@ func (s *Server) verifyOne(jws string) oneVerdict {
 // (?format=kantara, the default) or an ISO/IEC TS 27560-style DPV record
 // (?format=dpv).
 func (s *Server) standardView(c echo.Context) error {
-	id, err := uuid.Parse(c.Param("id"))
+	rec, err := s.receiptParam(c)
 	if err != nil {
-		return consent.Errorf(consent.ECodeInvalid, "receipt id must be a UUID")
-	}
-	rec, err := s.Store.Receipt(id)
-	if errors.Is(err, store.ErrNotFound) {
-		return consent.Errorf(consent.ECodeNotFound, "no receipt %s", id)
-	} else if err != nil {
 		return err
 	}
-	var claims export.Claims
+	var claims consent.ReceiptClaims
 	if _, err := s.Signer.Keys().VerifyClaims(rec.JWS, "consent-receipt+jwt", &claims); err != nil {
 		return err
 	}

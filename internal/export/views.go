@@ -6,24 +6,6 @@ import (
 	"github.com/assent/assent/internal/consent"
 )
 
-// Receipt claims as the standard views need them.
-type Claims struct {
-	JTI     string          `json:"jti"`
-	Iss     string          `json:"iss"`
-	Sub     string          `json:"sub"`
-	Iat     int64           `json:"iat"`
-	Exp     int64           `json:"exp"`
-	Site    string          `json:"site"`
-	Action  string          `json:"action"`
-	Choices map[string]bool `json:"choices"`
-	Config  string          `json:"config"`
-	Lang    string          `json:"lang"`
-	URL     string          `json:"url"`
-	GPC     bool            `json:"gpc"`
-	Prev    string          `json:"prev,omitempty"`
-	Log     uint64          `json:"log"`
-}
-
 // Controller names who collected the consent, for the standard views.
 type Controller struct {
 	Name      string
@@ -43,7 +25,7 @@ var kantaraCategory = map[string]string{
 // One service (the site), one purpose entry per purpose the visitor was
 // asked about; refused purposes are listed with consentType "EXPLICIT" and
 // termination set to the moment of refusal, so the record is complete.
-func Kantara(c *Claims, cfg *consent.Config, ctl Controller) map[string]any {
+func Kantara(c *consent.ReceiptClaims, cfg *consent.Config, ctl Controller) map[string]any {
 	purposes := []map[string]any{}
 	for _, p := range cfg.Purposes {
 		granted := c.Choices[p.ID]
@@ -87,7 +69,7 @@ var dpvPurpose = map[string]string{
 // DPV renders a receipt as an ISO/IEC TS 27560-style consent record in
 // JSON-LD with the W3C Data Privacy Vocabulary: one record per purpose, each
 // with its consent status, linked to the signed receipt.
-func DPV(c *Claims, cfg *consent.Config, ctl Controller) map[string]any {
+func DPV(c *consent.ReceiptClaims, cfg *consent.Config, ctl Controller) map[string]any {
 	status := func(p consent.Purpose) string {
 		switch {
 		case c.Action == consent.ActionWithdraw && !p.Required:

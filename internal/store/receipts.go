@@ -119,16 +119,8 @@ func encodeRecord(r *Receipt) []byte {
 func decodeRecord(id []byte, b []byte) (*Receipt, bool) {
 	r := &Receipt{}
 	copy(r.ID[:], id)
-	var f [8]string
-	for i := range f {
-		n, k := binary.Uvarint(b)
-		if k <= 0 || uint64(len(b)-k) < n {
-			return nil, false
-		}
-		f[i] = string(b[k : k+int(n)])
-		b = b[k+int(n):]
-	}
-	if len(b) != 24 {
+	f, b, ok := readFields(b, 8)
+	if !ok || len(b) != 24 {
 		return nil, false
 	}
 	r.Site, r.Visitor, r.Action, r.Choices, r.JWS, r.Token, r.IPPrefix, r.Config = f[0], f[1], f[2], []byte(f[3]), f[4], f[5], f[6], f[7]
@@ -177,4 +169,18 @@ func (s *Store) ReceiptAt(index uint64) (*Receipt, error) {
 // is exact.
 func Granted(choices []byte, purpose string) bool {
 	return bytes.Contains(choices, []byte(`"`+purpose+`":true`))
+}
+
+// readFields reads n length-prefixed strings and returns the rest of b.
+func readFields(b []byte, n int) ([]string, []byte, bool) {
+	f := make([]string, n)
+	for i := range f {
+		l, k := binary.Uvarint(b)
+		if k <= 0 || uint64(len(b)-k) < l {
+			return nil, nil, false
+		}
+		f[i] = string(b[k : k+int(l)])
+		b = b[k+int(l):]
+	}
+	return f, b, true
 }

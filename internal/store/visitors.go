@@ -90,15 +90,9 @@ func decodeState(b []byte) (*VisitorState, bool) {
 	copy(v.ReceiptID[:], b)
 	v.IssuedAt = time.UnixMilli(int64(binary.BigEndian.Uint64(b[16:]))).UTC()
 	v.ExpiresAt = time.UnixMilli(int64(binary.BigEndian.Uint64(b[24:]))).UTC()
-	b = b[32:]
-	var f [2]string
-	for i := range f {
-		n, k := binary.Uvarint(b)
-		if k <= 0 || uint64(len(b)-k) < n {
-			return nil, false
-		}
-		f[i] = string(b[k : k+int(n)])
-		b = b[k+int(n):]
+	f, _, ok := readFields(b[32:], 2)
+	if !ok {
+		return nil, false
 	}
 	v.Action, v.Choices = f[0], []byte(f[1])
 	return v, true
