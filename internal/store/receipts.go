@@ -27,8 +27,18 @@ type Receipt struct {
 	Token     string
 	IPPrefix  string // truncated client address, never the whole one
 
-	Granted  []string  // purposes granted; counted in the insights, not stored
-	leafHash tlog.Hash // RFC 6962 leaf hash of JWS, computed before the commit
+	Granted []string // purposes granted; counted in the insights, not stored
+
+	// Computed by the request's goroutine, so the single writer only Puts.
+	leafHash              tlog.Hash
+	record, state         []byte
+	bysiteKey, visitorKey []byte
+}
+
+func (r *Receipt) encode() {
+	r.leafHash = tlog.RecordHash([]byte(r.JWS))
+	r.record, r.state = encodeRecord(r), encodeState(stateOf(r))
+	r.bysiteKey, r.visitorKey = siteKey(r.Site, string(r.ID[:])), siteKey(r.Site, r.Visitor)
 }
 
 // Build makes the receipt for a reserved log index, given the visitor's
@@ -70,7 +80,7 @@ func (s *Store) AppendReceipt(site, visitor string, build Build) (*Receipt, erro
 			}
 		}()
 		rec = build(index, prev)
-		rec.leafHash = tlog.RecordHash([]byte(rec.JWS))
+		rec.encode()
 	}()
 	if err := s.w.submit(&pending{index: index, gen: gen, rec: rec}); err != nil {
 		return nil, err
@@ -84,7 +94,7 @@ func (s *Store) AppendReceipt(site, visitor string, build Build) (*Receipt, erro
 func putReceipt(tx *bolt.Tx, index uint64, r *Receipt, tree bool) error {
 	receipts, log := tx.Bucket(bReceipts), tx.Bucket(bLog)
 	receipts.FillPercent, log.FillPercent = 1, 1 // append-only, time-ordered keys
-	if err := receipts.Put(r.ID[:], encodeRecord(r)); err != nil {
+	if err := receipts.Put(r.ID[:], r.record); err != nil {
 		return err
 	}
 	if err := log.Put(putU64(index), r.ID[:]); err != nil {
@@ -97,10 +107,10 @@ func putReceipt(tx *bolt.Tx, index uint64, r *Receipt, tree bool) error {
 	}
 	bysite := tx.Bucket(bBySite)
 	bysite.FillPercent = 0.9 // time-ordered within each site
-	if err := bysite.Put(siteKey(r.Site, string(r.ID[:])), nil); err != nil {
+	if err := bysite.Put(r.bysiteKey, nil); err != nil {
 		return err
 	}
-	return tx.Bucket(bVisitors).Put(siteKey(r.Site, r.Visitor), encodeState(stateOf(r)))
+	return tx.Bucket(bVisitors).Put(r.visitorKey, r.state)
 }
 
 // Record layout: site, visitor, action, choices, JWS, token, IP prefix, config as
