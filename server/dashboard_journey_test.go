@@ -167,7 +167,7 @@ func TestDashboardJourney(t *testing.T) {
 
 	// The consent log finds the receipt, verified, with the config shown.
 	dGo(t, ctx, base+"/dashboard/log?q="+id, `!!document.querySelector("#verdict")`)
-	if v := dEval[string](t, ctx, `document.querySelector("#verdict").className + " " + document.querySelector("#verdict").textContent`); !strings.Contains(v, "ok") || !strings.Contains(v, "Signature valid") {
+	if v := dEval[string](t, ctx, `document.querySelector("#verdict").className + " " + document.querySelector("#verdict").textContent`); !strings.Contains(v, "ok") || !strings.Contains(v, "Verified") {
 		t.Errorf("verdict: got %q, want a valid signature", v)
 	}
 	dWait(t, ctx, `document.querySelector(".config-view")?.textContent.includes("Cookies, honestly")`)

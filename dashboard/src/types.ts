@@ -98,3 +98,33 @@ export interface Token {
   created_at: string;
   token?: string;
 }
+// POST /admin/verify with a pack: internal/export.Report.
+export interface PackVerdict {
+  id: string;
+  log: number;
+  site?: string;
+  action?: string;
+  ok: boolean;
+  problems?: string[];
+}
+export interface PackReport {
+  ok: boolean;
+  problems?: string[];
+  receipts: PackVerdict[];
+  failed: number;
+  checkpoint: { origin: string; size: number };
+}
+// POST /admin/verify with {"receipt": JWS}.
+export interface ReceiptVerdict {
+  ok: boolean;
+  kid?: string;
+  claims?: Record<string, unknown>;
+  stored: boolean;
+  error?: string;
+}
+// POST /admin/sites/{site}/visitors/{visitor}/erase.
+export interface Erasure {
+  erased: number;
+  log: number;
+  confirmation: string;
+}

@@ -1,10 +1,12 @@
-import { ApiError, get } from "../api";
+import { ApiError, BASE, get } from "../api";
 import type { Ctx } from "../app";
 import { P } from "../app";
 import { copyButton, field, fmtTime, h, replace } from "../dom";
+import { eraseDialog } from "../erase";
 import { previewFrame } from "../frame";
 import { renderConfig } from "../render";
 import type { LogEntry, LogResult } from "../types";
+import { verdictBanner } from "../verdict";
 
 export function logPage(ctx: Ctx): void {
   const q = h("input", { type: "search", name: "q", value: ctx.params.get("q") || "", placeholder: "Receipt id or visitor id", spellcheck: "false", autocomplete: "off", class: "mono" });
@@ -20,11 +22,11 @@ export function logPage(ctx: Ctx): void {
   if (!query) return;
   replace(out, h("p", { class: "muted" }, "Searching…"));
   get<LogResult>(`/consents?q=${encodeURIComponent(query)}${ctx.params.get("site") ? "&site=" + ctx.params.get("site") : ""}`)
-    .then((r) => show(out, r))
+    .then((r) => show(ctx, out, r))
     .catch((e) => replace(out, h("div", { class: "card alert", role: "alert" }, e instanceof ApiError ? e.message : String(e))));
 }
 
-function show(out: HTMLElement, r: LogResult): void {
+function show(ctx: Ctx, out: HTMLElement, r: LogResult): void {
   const detail = h("div", { class: "receipt-detail" });
   const preview = previewFrame("The banner as this visitor saw it");
   const select = (e: LogEntry) => {
@@ -33,9 +35,11 @@ function show(out: HTMLElement, r: LogResult): void {
     const cfg = r.configs[c.config];
     replace(detail,
       h("div", { class: "card" },
-        e.verified
-          ? h("div", { class: "verdict ok", id: "verdict" }, h("span", { class: "big-check", "aria-hidden": "true" }, "✓"), h("div", null, h("strong", null, "Signature valid"), h("p", { class: "muted small" }, `Ed25519 signature by key ${e.kid}, checked against this server's published keys.`)))
-          : h("div", { class: "verdict bad", id: "verdict" }, h("span", { class: "big-check", "aria-hidden": "true" }, "✗"), h("div", null, h("strong", null, "Signature does not verify"), h("p", { class: "muted small" }, e.problem || ""))),
+        verdictBanner({
+          ok: e.verified, kind: "Receipt",
+          lead: e.verified ? `Ed25519 signature by key ${e.kid}, checked against this server's published keys.` : "The signature does not check out against this server's published keys.",
+          problems: e.problem ? [e.problem] : [],
+        }),
         h("h2", null, "Receipt ", h("code", null, e.id)),
         h("dl", { class: "kv" },
           h("dt", null, "Action"), h("dd", null, h("span", { class: "badge action " + c.action }, String(c.action).replace("_", " "))),
@@ -63,8 +67,25 @@ function show(out: HTMLElement, r: LogResult): void {
       h("span", { class: "badge action " + e.claims.action }, String(e.claims.action || "?").replace("_", " ")),
       h("span", { class: "small" }, fmtTime(e.issued_at)),
       h("span", { class: e.verified ? "ok-text small" : "error small" }, e.verified ? "✓ verified" : "✗ invalid")))));
-  replace(out,
-    h("p", { class: "muted" }, `Visitor `, h("code", null, r.visitor), ` on site `, h("strong", null, r.site), ` · ${r.receipts.length} receipt${r.receipts.length == 1 ? "" : "s"} in their chain`),
-    h("div", { class: "log-grid" }, h("div", { class: "card" }, h("h2", null, "Chain"), chain), detail));
+  replace(out, visitorHead(ctx, out, r), h("div", { class: "log-grid" }, h("div", { class: "card" }, h("h2", null, "Chain"), chain), detail));
   select(r.receipts.find((e) => e.id == r.query) || r.receipts[0]);
+}
+
+// visitorHead names the visitor and offers what can be done with all their
+// receipts at once: everyone may take the evidence; only owners may erase.
+function visitorHead(ctx: Ctx, out: HTMLElement, r: LogResult): HTMLElement {
+  const n = r.receipts.length;
+  const pack = h("a", { class: "btn", id: "visitor-pack", href: `${BASE}/sites/${encodeURIComponent(r.site)}/evidence?visitor=${encodeURIComponent(r.visitor)}`, download: "", "aria-label": "Download evidence pack for this visitor" }, "Download evidence pack");
+  let erase: HTMLElement[] = [];
+  if (ctx.me.role == "owner") {
+    const dialog = eraseDialog(r, (done) => replace(out, done));
+    erase = [h("button", { type: "button", class: "btn danger", id: "erase", "aria-haspopup": "dialog", onclick: () => dialog.showModal() }, "Erase this visitor"), dialog];
+  }
+  return h("div", { class: "card visitor-head" },
+    h("div", { class: "visitor-id" },
+      h("p", { class: "muted small" }, "Visitor"),
+      h("code", { class: "break" }, r.visitor),
+      h("p", { class: "muted small" }, "on site ", h("strong", null, r.site), ` · ${n}${n >= 100 ? "+" : ""} receipt${n == 1 ? "" : "s"} in their chain`)),
+    h("div", { class: "visitor-actions" }, pack, erase),
+  );
 }
