@@ -1,9 +1,11 @@
 package main
 
 import (
+	"github.com/google/uuid"
 	"maps"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 )
@@ -125,6 +127,11 @@ func TestSnippetReturningVisitor(t *testing.T) {
 	click(t, ctx, "Accept all")
 	first := receiptClaims(t, ctx, ts)
 	tokenClaims(t, ctx)
+	// The visitor id is a UUIDv7 of about now: time-ordered keys are cheap
+	// for the server's visitor index.
+	if v, err := uuid.Parse(first.Sub); err != nil || v.Version() != 7 || time.Since(time.Unix(v.Time().UnixTime())) > time.Hour {
+		t.Errorf("visitor id %s is not a current UUIDv7 (%v)", first.Sub, err)
+	}
 
 	visit(t, ctx, ts.URL+"/")
 	waitFor(t, ctx, `(window.demoTagsRan || []).length === 2`)

@@ -22,6 +22,7 @@ import (
 	"github.com/assent/assent/internal/consent"
 	"github.com/assent/assent/internal/receipt"
 	"github.com/assent/assent/internal/store"
+	"github.com/google/uuid"
 	"github.com/labstack/echo/v4"
 )
 
@@ -209,10 +210,12 @@ func decisionRequest(addr, version, visitor string) []byte {
 		strconv.Itoa(len(body)) + "\r\n\r\n" + body)
 }
 
-// decisionRequests gives every request a new visitor, as real traffic does.
+// decisionRequests gives every request a new visitor with a UUIDv7, as the
+// snippet makes them on a first decision (most decisions are first ones).
 func decisionRequests(addr, version string) reqGen {
-	run := uint64(time.Now().UnixNano())
-	return func(worker int, n uint64) []byte { return decisionRequest(addr, version, visitorID(run, worker, n)) }
+	return func(worker int, n uint64) []byte {
+		return decisionRequest(addr, version, uuid.Must(uuid.NewV7()).String())
+	}
 }
 
 // seedVisitor records one decision and returns its visitor, for the checks.

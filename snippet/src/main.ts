@@ -17,13 +17,17 @@ delete w.__assentBoot;
 const me = document.currentScript as HTMLScriptElement | null;
 if (boot && !w.assent) start(boot.config, me);
 
+// uuid makes a UUIDv7: time-ordered, so a new visitor's entry in the
+// server's visitor index is an append, not a random page rewrite; its 74
+// random bits keep it unguessable. (The server sees the decision's time in
+// the receipt anyway.)
 function uuid(): string {
-  // randomUUID needs a secure context; plain-http pages fall back to getRandomValues.
-  return crypto.randomUUID
-    ? crypto.randomUUID()
-    : "10000000-1000-4000-8000-100000000000".replace(/[018]/g, (c) =>
-        (+c ^ (crypto.getRandomValues(new Uint8Array(1))[0] & (15 >> (+c / 4)))).toString(16),
-      );
+  const b = crypto.getRandomValues(new Uint8Array(16));
+  for (let i = 5, t = Date.now(); i >= 0; i--, t = Math.floor(t / 256)) b[i] = t & 255;
+  b[6] = (b[6] & 15) | 112;
+  b[8] = (b[8] & 63) | 128;
+  const h = Array.from(b, (x) => (x + 256).toString(16).slice(1)).join("");
+  return [h.slice(0, 8), h.slice(8, 12), h.slice(12, 16), h.slice(16, 20), h.slice(20)].join("-");
 }
 
 // pickLang prefers <html lang>, then the browser's languages, exactly and
