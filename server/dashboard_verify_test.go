@@ -34,6 +34,11 @@ func TestDashboardVerifyAndErase(t *testing.T) {
 			ids = append(ids, postDecision(t, base, v)["id"].(string))
 		}
 	}
+	// More than a page of receipts, so the table pages and can be searched.
+	for range 200 {
+		ids = append(ids, postDecision(t, base, uuid.NewString())["id"].(string))
+	}
+	total := len(ids)
 	now := time.Now().UTC()
 	pack := getBytes(t, fmt.Sprintf("%s/api/v1/admin/sites/demo/evidence?from=%s&to=%s", base,
 		now.Add(-time.Hour).Format(time.RFC3339), now.Add(time.Hour).Format(time.RFC3339)))
@@ -59,15 +64,21 @@ func TestDashboardVerifyAndErase(t *testing.T) {
 		t.Errorf("good pack verdict: got %q, want %q", v, "verdict ok | Verified")
 	}
 	summary := dEval[string](t, ctx, `document.querySelector("#pack-summary").textContent`)
-	for _, want := range []string{"6 receipts", "6 verified", "0 failed", "size "} {
+	for _, want := range []string{fmt.Sprintf("%d receipts", total), fmt.Sprintf("%d verified", total), "0 failed", "size "} {
 		if !strings.Contains(summary, want) {
 			t.Errorf("good pack summary: got %q, want it to say %q", summary, want)
 		}
 	}
-	if n := dEval[float64](t, ctx, `document.querySelectorAll("#pack-receipts tbody tr").length`); n != 6 {
-		t.Errorf("good pack table: got %v rows, want 6", n)
+	rows := `document.querySelectorAll("#pack-receipts tbody tr").length`
+	if n := dEval[float64](t, ctx, rows); n != 200 {
+		t.Errorf("good pack table: got %v rows, want the first page of 200", n)
 	}
-	dShot2(t, ctx, "verify-ok")
+	dShot2(t, ctx, "verify-ok", "#verdict")
+	dShot2(t, ctx, "verify-ok-more", ".more-row")
+	dButton(t, ctx, fmt.Sprintf("Show %d more", total-200))
+	dWait(t, ctx, fmt.Sprintf(`%s === %d && document.querySelector("#show-more").hidden`, rows, total))
+	dType(t, ctx, ".table-head input[type=search]", ids[3][24:])
+	dWait(t, ctx, rows+` === 1 && document.querySelector("#pack-receipts tbody tr").textContent.includes(`+fmt.Sprintf("%q", ids[3])+`)`)
 
 	// One flipped byte: not verified, the failing receipt first.
 	dDo(t, ctx, chromedp.SetUploadFiles(chromedp.CSS("input[name=pack]"), []string{badPath}))
@@ -76,8 +87,8 @@ func TestDashboardVerifyAndErase(t *testing.T) {
 	if v := dEval[string](t, ctx, `document.querySelector(".verdict-title").textContent`); v != "NOT verified" {
 		t.Errorf("tampered pack verdict: got %q, want NOT verified", v)
 	}
-	if s := dEval[string](t, ctx, `document.querySelector("#pack-summary").textContent`); !strings.Contains(s, "5 verified") || !strings.Contains(s, "1 failed") {
-		t.Errorf("tampered pack summary: got %q, want 5 verified and 1 failed", s)
+	if s := dEval[string](t, ctx, `document.querySelector("#pack-summary").textContent`); !strings.Contains(s, fmt.Sprintf("%d verified", total-1)) || !strings.Contains(s, "1 failed") {
+		t.Errorf("tampered pack summary: got %q, want %d verified and 1 failed", s, total-1)
 	}
 	first := dEval[string](t, ctx, `(() => { const r = document.querySelector("#pack-receipts tbody tr"); return r.className + " | " + r.textContent })()`)
 	if !strings.HasPrefix(first, "failed | "+badID) || !strings.Contains(first, "signature") {
@@ -86,7 +97,15 @@ func TestDashboardVerifyAndErase(t *testing.T) {
 	if ids[len(ids)-1] != badID {
 		t.Errorf("tampered receipt: got %s, want the last one %s (so listing it first means sorting)", badID, ids[len(ids)-1])
 	}
-	dShot2(t, ctx, "verify-bad")
+	dShot2(t, ctx, "verify-bad", "#verdict")
+
+	// A pasted receipt gets the same verdict banner.
+	var one struct{ Receipt string }
+	getJSON(t, base+"/api/v1/consents/"+ids[2], "", &one)
+	dDo(t, ctx, chromedp.SetValue(chromedp.CSS("textarea"), one.Receipt))
+	dButton(t, ctx, "Verify receipt")
+	dWait(t, ctx, `document.querySelector("#verdict.ok .verdict-title")?.textContent === "Verified" && document.querySelector("#verify-summary")?.textContent.includes("stored on this server")`)
+	dShot2(t, ctx, "verify-receipt")
 
 	// The consent log offers the visitor's evidence pack, downloadable with
 	// the session cookie alone.
@@ -251,16 +270,20 @@ func addUser(t *testing.T, base, name, password, role string) {
 }
 
 // dShot2 saves screenshots of the current page at 1280 and 360 px to
-// /tmp/shots/dash2-NAME-WIDTH.png, leaving the page at 1280 px. A modal is
-// shot as the viewport shows it: a full-page shot stretches the page under
-// the backdrop.
-func dShot2(t *testing.T, ctx context.Context, name string) {
+// /tmp/shots/dash2-NAME-WIDTH.png, leaving the page at 1280 px. With scrollTo
+// (a CSS selector) it shows the viewport scrolled to that element, else the
+// whole page. A modal is shot as the viewport shows it: a full-page shot
+// stretches the page under the backdrop.
+func dShot2(t *testing.T, ctx context.Context, name string, scrollTo ...string) {
 	t.Helper()
 	for _, w := range []int64{1280, 360} {
-		dDo(t, ctx, chromedp.EmulateViewport(w, 800))
+		dDo(t, ctx, chromedp.EmulateViewport(w, 900))
 		dWait(t, ctx, fmt.Sprintf(`window.innerWidth === %d`, w))
 		shot := chromedp.FullScreenshot(100)
-		if dEval[bool](t, ctx, `!!document.querySelector("dialog[open]")`) {
+		if len(scrollTo) > 0 {
+			dEval[bool](t, ctx, fmt.Sprintf(`(document.querySelector(%q).scrollIntoView({block: "center"}), true)`, scrollTo[0]))
+			shot = chromedp.CaptureScreenshot()
+		} else if dEval[bool](t, ctx, `!!document.querySelector("dialog[open]")`) {
 			shot = chromedp.CaptureScreenshot()
 		}
 		b, err := chromedp.Run(ctx, shot)

@@ -12,7 +12,7 @@ export interface VerdictOpts {
 
 export function verdictBanner(v: VerdictOpts): HTMLElement {
   const problems = v.problems || [];
-  return h("section", { class: "verdict " + (v.ok ? "ok" : "bad"), id: "verdict", "aria-label": `${v.kind}: ${v.ok ? "verified" : "not verified"}` },
+  return h("section", { class: "verdict " + (v.ok ? "ok" : "bad"), id: "verdict", tabindex: "-1", "aria-label": `${v.kind}: ${v.ok ? "verified" : "not verified"}` },
     h("span", { class: "big-check", "aria-hidden": "true" }, v.ok ? "✓" : "✗"),
     h("div", { class: "verdict-body" },
       h("p", { class: "verdict-kind" }, v.kind),

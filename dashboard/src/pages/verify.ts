@@ -20,6 +20,7 @@ export function verifyPage(ctx: Ctx): void {
     } catch (x) {
       failed(out, "Receipt", x);
     }
+    reveal(out);
   });
   const f2 = h("form", { class: "card form-grid" }, h("h2", null, "An evidence pack"),
     field("Evidence pack (.zip)", file, "Checked with the keys, log key and checkpoint inside the pack, as the offline verifier does."),
@@ -36,9 +37,14 @@ export function verifyPage(ctx: Ctx): void {
     } catch (x) {
       failed(out, "Evidence pack", x);
     }
+    reveal(out);
   });
   replace(ctx.main, h("div", { class: "page-head" }, h("h1", null, "Verify"), h("p", { class: "muted" }, "Check a receipt against this server's keys, or an evidence pack against the keys and signed log it carries.")), h("div", { class: "grid2 pair" }, f1, f2), out);
 }
+
+// reveal brings the verdict into view (on a phone it is below the forms)
+// and gives it focus, so keyboard users continue from it.
+const reveal = (out: HTMLElement) => (out.querySelector("#verdict") as HTMLElement | null)?.focus();
 
 const size = (n: number) => (n < 1 << 20 ? `${(n / 1024).toFixed(1)} KiB` : `${(n / (1 << 20)).toFixed(1)} MiB`);
 
@@ -64,8 +70,7 @@ function receiptResult(out: HTMLElement, v: ReceiptVerdict): void {
       problems: v.error ? [v.error] : [],
     }),
     v.ok && h("p", { class: "summary", id: "verify-summary" },
-      h("span", null, "Key ", h("code", null, v.kid || "")),
-      v.stored ? h("span", { class: "ok-text" }, "This exact receipt is stored on this server") : h("span", null, "Not stored on this server")),
+      v.stored ? h("span", { class: "ok-text" }, "✓ This exact receipt is stored on this server") : h("span", null, "Not stored on this server (signed by it, but not in its database)")),
     v.ok && h("dl", { class: "kv" },
       h("dt", null, "Receipt"), h("dd", null, v.stored ? h("a", { href: P(`/log?q=${encodeURIComponent(str("jti"))}`), "data-route": "", class: "mono" }, str("jti")) : h("code", null, str("jti"))),
       h("dt", null, "Site"), h("dd", null, str("site")),
@@ -106,7 +111,7 @@ function packResult(out: HTMLElement, rep: PackReport, name: string): void {
   const tbody = h("tbody");
   const more = h("button", { type: "button", class: "btn", id: "show-more" });
   const shown = h("p", { class: "muted small", role: "status" });
-  const find = h("input", { type: "search", class: "mono", placeholder: "Receipt id", spellcheck: "false", autocomplete: "off" });
+  const find = h("input", { type: "search", class: "find", placeholder: "Find a receipt by id…", "aria-label": "Find a receipt by id", "aria-controls": "pack-receipts", spellcheck: "false", autocomplete: "off" });
   let list = order, at = 0;
   const page = () => {
     const end = Math.min(list.length, at + PAGE);
@@ -131,7 +136,7 @@ function packResult(out: HTMLElement, rep: PackReport, name: string): void {
     verdictBanner({ ok: rep.ok, kind: "Evidence pack · " + name, lead, problems: rep.problems }),
     summary,
     n > 0 && [
-      h("div", { class: "table-head" }, h("h2", null, "Receipts"), n > PAGE && field("Find a receipt", find)),
+      h("div", { class: "table-head" }, h("h2", null, "Receipts"), n > PAGE && find),
       h("div", { class: "table-wrap" }, h("table", { class: "data receipts", id: "pack-receipts" },
         h("thead", null, h("tr", null, ["Receipt", "Log index", "Action", "Verdict", "Problems"].map((c) => h("th", { scope: "col" }, c)))),
         tbody)),
