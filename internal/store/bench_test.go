@@ -25,7 +25,7 @@ func benchAppend(b *testing.B, tree bool) {
 	b.ResetTimer()
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
-			v := uuid.NewString()
+			v := uuid.Must(uuid.NewV7()).String() // as the snippet makes them
 			bl := build("demo", v)
 			_, err := db.AppendReceipt("demo", v, func(i uint64, prev uuid.UUID) *store.Receipt {
 				r := bl(i, prev)
