@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 	"github.com/google/uuid"
 )
 
@@ -115,6 +116,14 @@ func TestDashboardVerifyAndErase(t *testing.T) {
 	if dl != "200 application/zip" {
 		t.Errorf("visitor evidence pack link: got %q, want 200 application/zip", dl)
 	}
+
+	// The dialog works from the keyboard: it opens with focus in the
+	// confirmation field, and Escape closes it, back on the button.
+	dEval[bool](t, ctx, `(document.querySelector("#erase").focus(), true)`)
+	dDo(t, ctx, chromedp.KeyEvent(kb.Enter))
+	dWait(t, ctx, `document.querySelector("dialog.modal")?.open && document.activeElement?.name === "confirm-visitor"`)
+	dDo(t, ctx, chromedp.KeyEvent(kb.Escape))
+	dWait(t, ctx, `!document.querySelector("dialog.modal").open && document.activeElement?.id === "erase"`)
 
 	// Erasing needs the first 8 characters of the visitor id.
 	dClick(t, ctx, "#erase")
