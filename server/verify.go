@@ -30,10 +30,14 @@ func verifyPack(args []string, out io.Writer) error {
 		return err
 	}
 	for _, v := range rep.Receipts {
+		log := "log ?"
+		if v.Log != nil {
+			log = fmt.Sprintf("log %d", *v.Log)
+		}
 		if v.OK {
-			fmt.Fprintf(out, "ok    %s  log %d  %s  %s\n", v.ID, v.Log, v.Site, v.Action)
+			fmt.Fprintf(out, "ok    %s  %s  %s  %s\n", v.ID, log, v.Site, v.Action)
 		} else {
-			fmt.Fprintf(out, "FAIL  %s  log %d: %s\n", v.ID, v.Log, strings.Join(v.Problems, "; "))
+			fmt.Fprintf(out, "FAIL  %s  %s: %s\n", v.ID, log, strings.Join(v.Problems, "; "))
 		}
 	}
 	for _, p := range rep.Problems {

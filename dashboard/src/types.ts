@@ -101,7 +101,7 @@ export interface Token {
 // POST /admin/verify with a pack: internal/export.Report.
 export interface PackVerdict {
   id: string;
-  log: number;
+  log?: number; // absent when the receipt's claims could not be read
   site?: string;
   action?: string;
   ok: boolean;

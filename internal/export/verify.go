@@ -25,7 +25,7 @@ import (
 // Verdict is the outcome for one receipt.
 type Verdict struct {
 	ID       string   `json:"id"`
-	Log      uint64   `json:"log"`
+	Log      *uint64  `json:"log,omitempty"` // unset when the claims could not be read
 	Site     string   `json:"site,omitempty"`
 	Action   string   `json:"action,omitempty"`
 	OK       bool     `json:"ok"`
@@ -264,7 +264,7 @@ func (pf *packFiles) finish(i int, it *item) {
 		fail("claims are not JSON")
 		return
 	}
-	v.Log, v.Site, v.Action = c.Log, c.Site, c.Action
+	v.Log, v.Site, v.Action = &c.Log, c.Site, c.Action
 	if c.JTI != it.id {
 		fail("the receipt's jti %q is not the id it is listed under", c.JTI)
 	}

@@ -147,8 +147,8 @@ function packResult(out: HTMLElement, rep: PackReport, name: string): void {
 
 function row(r: PackVerdict): HTMLElement {
   // A receipt whose claims could not be read (a bad signature) has no
-  // trustworthy index or action: show neither rather than a zero.
-  const read = r.ok || !!r.action;
+  // trustworthy index or action: the server sends neither.
+  const read = r.log !== undefined;
   return h("tr", { class: r.ok ? "" : "failed" },
     h("th", { scope: "row", class: "c-id" }, h("code", null, r.id)),
     h("td", { class: "c-log" }, read ? String(r.log) : "unknown"),
