@@ -41,7 +41,8 @@ func dWait(t *testing.T, ctx context.Context, expr string) {
 	}
 	if err != nil {
 		body, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.body ? document.body.innerText.slice(0, 600) : ""`))
-		t.Fatalf("waiting for %s: %v\npage: %s", expr, err, body)
+		focus, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`(document.activeElement ? document.activeElement.tagName + "#" + document.activeElement.id : "none") + " dialogs open: " + [...document.querySelectorAll("dialog")].filter(d => d.open).length`))
+		t.Fatalf("waiting for %s: %v\nfocus: %s\npage: %s", expr, err, focus, body)
 	}
 }
 

@@ -12,6 +12,14 @@ function clearCookie(): void {
 }
 
 w.fetch = () => Promise.reject(new Error("preview: decisions are not recorded"));
+// On a real page the banner moves focus into itself for keyboard users; in
+// a preview that would pull focus out of the dashboard around it (and send
+// its keystrokes here), so it may only move focus while the reader is
+// already working inside the preview.
+const realFocus = HTMLElement.prototype.focus;
+HTMLElement.prototype.focus = function (this: HTMLElement, o?: FocusOptions) {
+  if (document.hasFocus()) realFocus.call(this, o);
+};
 clearCookie();
 // The snippet keeps an unsigned decision in the cookie until it is recorded;
 // in a preview it never will be, so drop it at once.

@@ -79,7 +79,11 @@ function visitorHead(ctx: Ctx, out: HTMLElement, r: LogResult): HTMLElement {
   let erase: HTMLElement[] = [];
   if (ctx.me.role == "owner") {
     const dialog = eraseDialog(r, (done) => replace(out, done));
-    erase = [h("button", { type: "button", class: "btn danger", id: "erase", "aria-haspopup": "dialog", onclick: () => dialog.showModal() }, "Erase this visitor"), dialog];
+    const open = h("button", { type: "button", class: "btn danger", id: "erase", "aria-haspopup": "dialog", onclick: () => dialog.showModal() }, "Erase this visitor");
+    // Back to the button on close: browsers restore focus from a modal
+    // dialog unreliably (headless Chromium under load does not always).
+    dialog.addEventListener("close", () => open.isConnected && open.focus());
+    erase = [open, dialog];
   }
   return h("div", { class: "card visitor-head" },
     h("div", { class: "visitor-id" },
