@@ -223,7 +223,7 @@ func (pf *packFiles) checkAll(lines [][]byte, lo, hi int, out []Verdict) {
 	for i := range items {
 		it := &items[i]
 		if it.p != nil && it.p.Pub != nil && !batchOK && !ed25519.Verify(it.p.Pub, it.p.Msg, it.p.Sig) {
-			it.v.Problems = append(it.v.Problems, "signature: "+receipt.ErrSignature.Error())
+			it.v.Problems = append(it.v.Problems, sigProblem(receipt.ErrSignature))
 			it.p = nil
 		}
 		if it.p != nil {
@@ -249,7 +249,7 @@ func (pf *packFiles) prepare(line []byte, it *item) {
 	}
 	p, err := pf.verifier.Prepare(l.Receipt, receipt.TypReceipt)
 	if err != nil {
-		it.v.Problems = append(it.v.Problems, "signature: "+err.Error())
+		it.v.Problems = append(it.v.Problems, sigProblem(err))
 		return
 	}
 	it.p = p
@@ -378,4 +378,19 @@ func parallel(n int, f func(i int)) {
 	}
 	close(next)
 	wg.Wait()
+}
+
+// sigProblem says in plain words why a receipt's signature failed.
+func sigProblem(err error) string {
+	switch {
+	case errors.Is(err, receipt.ErrSignature):
+		return "signature does not verify: the receipt was altered or not signed by a key in jwks.json"
+	case errors.Is(err, receipt.ErrUnknownKey):
+		return "signature: signed by a key that is not in jwks.json"
+	case errors.Is(err, receipt.ErrAlgorithm):
+		return "signature: not EdDSA (Ed25519)"
+	case errors.Is(err, receipt.ErrType):
+		return "signature: not a consent receipt (wrong typ)"
+	}
+	return "signature: the JWS is malformed"
 }
