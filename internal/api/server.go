@@ -6,6 +6,7 @@ package api
 import (
 	"log/slog"
 	"net/http"
+	"runtime"
 	"sync"
 	"time"
 
@@ -35,12 +36,14 @@ type Server struct {
 	AdminToken string   // ASSENT_ADMIN_TOKEN: a bearer token with the owner role
 	Metrics    *Metrics // optional
 
-	snippets   sync.Map // site id → *snippetEntry
+	admit      chan struct{} // decisions being decoded and signed, a few per core
+	snippets   sync.Map      // site id → *snippetEntry
 	siteLimits siteLimits
 }
 
 // Handler builds the Echo instance serving every route.
 func (s *Server) Handler() http.Handler {
+	s.admit = make(chan struct{}, 2*runtime.GOMAXPROCS(0))
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.handleError

@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"runtime/debug"
 	"runtime/pprof"
 )
 
@@ -23,6 +24,9 @@ func main() {
 	client := flag.String("client", "", "internal: run this JSON job as the load generator and print the result")
 	inproc := flag.Bool("inprocess", false, "generate load from the server's own process")
 	flag.Parse()
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(300) // as the server binary does (server/main.go)
+	}
 	if *client != "" {
 		runClient(*client)
 		return

@@ -159,10 +159,19 @@ func (s *Signer) SignEvent(claims any) string { return s.sign(s.hdrEvt, claims) 
 // SignEvidence signs an evidence pack's manifest.
 func (s *Signer) SignEvidence(claims any) string { return s.sign(s.hdrEvid, claims) }
 
+// jsonAppender is implemented by claims that marshal themselves without
+// reflection (the consent claims: two per decision, on the request path).
+type jsonAppender interface{ AppendJSON([]byte) []byte }
+
 func (s *Signer) sign(hdr string, claims any) string {
-	payload, err := json.Marshal(claims)
-	if err != nil {
-		panic("receipt: claims cannot be marshalled: " + err.Error()) // our own plain structs
+	var payload []byte
+	if a, ok := claims.(jsonAppender); ok {
+		payload = a.AppendJSON(make([]byte, 0, 512))
+	} else {
+		var err error
+		if payload, err = json.Marshal(claims); err != nil {
+			panic("receipt: claims cannot be marshalled: " + err.Error()) // our own plain structs
+		}
 	}
 	buf := make([]byte, 0, len(hdr)+1+b64.EncodedLen(len(payload))+1+86)
 	buf = append(buf, hdr...)
