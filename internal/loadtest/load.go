@@ -34,10 +34,11 @@ type Options struct {
 	Checkers    int   // concurrent clients for the check phases
 	Dir         string
 	Load        func(Job) Phase // runs a job: Hammer in-process, or a client process
+	WithoutLog  bool            // also measure receipts with the Merkle tree switched off
 }
 
 func defaultOptions() Options {
-	return Options{Phase: 5 * time.Second, Warmup: time.Second, Concurrency: []int{64, 256}, Checkers: 64, Load: Hammer}
+	return Options{Phase: 5 * time.Second, Warmup: time.Second, Concurrency: []int{64, 256}, Checkers: 64, Load: Hammer, WithoutLog: true}
 }
 
 // Phase is one measured run.
@@ -55,6 +56,7 @@ type Phase struct {
 type Result struct {
 	SignPerSec float64
 	Receipts   []Phase
+	NoLog      *Phase // receipts with the tree off, at the highest concurrency
 	Checks     Phase
 	Baseline   Phase
 	LogSize    uint64
@@ -94,6 +96,16 @@ func Run(o Options, progress io.Writer) (*Result, error) {
 		p.Name = name
 		return p
 	}
+	if o.WithoutLog {
+		// The same load on a second, fresh server whose commits leave the
+		// Merkle tree out: what the log costs, from the same run.
+		p, err := measureWithoutLog(o, filepath.Join(dir, "nolog"))
+		if err != nil {
+			return nil, err
+		}
+		res.NoLog = &p
+		fmt.Fprintf(progress, "receipts without the log, %d clients: %.0f/s p50 %v p99 %v errors %d\n", p.Clients, p.PerSec, p.P50, p.P99, p.Errors)
+	}
 	for _, n := range o.Concurrency {
 		sched0 := schedLatency()
 		p := measure("receipts", Job{Addr: addr, Clients: n, Duration: o.Phase, Want: 201, Version: pub.Version})
@@ -119,6 +131,27 @@ func Run(o Options, progress io.Writer) (*Result, error) {
 	return res, nil
 }
 
+func measureWithoutLog(o Options, dir string) (Phase, error) {
+	st, srv, err := openServer(dir)
+	if err != nil {
+		return Phase{}, err
+	}
+	defer st.Close()
+	store.SetTreeForBenchmark(st, false)
+	addr, stop, err := listen(srv.Handler())
+	if err != nil {
+		return Phase{}, err
+	}
+	defer stop()
+	pub, _ := st.Config("demo", mustCurrent(st))
+	j := Job{Addr: addr, Clients: o.Concurrency[len(o.Concurrency)-1], Duration: o.Warmup, Want: 201, Version: pub.Version}
+	o.Load(j)
+	j.Duration = o.Phase
+	p := o.Load(j)
+	p.Name = "receipts, log off"
+	return p, nil
+}
+
 // Print writes the figures and the ratios the project's goals are set in.
 func (r *Result) Print(w io.Writer) {
 	fmt.Fprintf(w, "\n%-28s %10s %10s %10s %8s\n", "phase", "req/s", "p50", "p99", "errors")
@@ -130,6 +163,11 @@ func (r *Result) Print(w io.Writer) {
 		fmt.Fprintf(w, "ratio receipts/s ÷ signatures/s at %d clients: %.3f  (goal ≥ 0.35)\n", p.Clients, p.PerSec/r.SignPerSec)
 	}
 	fmt.Fprintf(w, "ratio checks/s ÷ constant-JSON Echo: %.3f  (goal ≥ 0.7)\n", r.Checks.PerSec/r.Baseline.PerSec)
+	if r.NoLog != nil {
+		on := r.Receipts[len(r.Receipts)-1]
+		fmt.Fprintf(w, "the log's cost at %d clients: %.0f/s without it, %.0f/s with it: %.1f%% fewer receipts/s (goal < 10%%)\n",
+			on.Clients, r.NoLog.PerSec, on.PerSec, 100*(1-on.PerSec/r.NoLog.PerSec))
+	}
 	fmt.Fprintf(w, "log size %d, bbolt check: %v\n", r.LogSize, r.CheckErr)
 }
 
