@@ -45,6 +45,13 @@ type pending struct {
 // maxBatch bounds one transaction so a burst cannot build an unbounded commit.
 const maxBatch = 2000
 
+// A commit of at least busyBatch entries means load is high; the next batch
+// then gathers for up to lingerFor before committing.
+const (
+	busyBatch = 32
+	lingerFor = 2 * time.Millisecond
+)
+
 func (w *writer) start(s *Store, size uint64) {
 	w.s, w.next, w.committed = s, size, size
 	w.queue = make(chan *pending, 4096)
@@ -100,21 +107,50 @@ func (w *writer) loop() {
 	defer close(w.done)
 	waiting := map[uint64]*pending{}
 	var batch []*pending
+	busy := false // the last commit was a large batch: load is high
+	linger := time.NewTimer(0)
+	<-linger.C
 	for p := range w.queue {
 		w.accept(p, waiting)
+		// Under load a commit's fixed cost (two fsyncs, the meta page, the
+		// tree's and indexes' upper pages) dominates, so the writer lingers
+		// up to lingerFor to commit more at once. Under light load it
+		// commits at once: nobody waits for a timer then.
+		if busy {
+			linger.Reset(lingerFor)
+		}
 	drain:
 		for len(waiting) < maxBatch {
+			if !busy {
+				select {
+				case p, ok := <-w.queue:
+					if !ok {
+						break drain
+					}
+					w.accept(p, waiting)
+					continue
+				default:
+					break drain
+				}
+			}
 			select {
 			case p, ok := <-w.queue:
 				if !ok {
 					break drain
 				}
 				w.accept(p, waiting)
-			default:
+			case <-linger.C:
 				break drain
 			}
 		}
+		if busy && !linger.Stop() {
+			select {
+			case <-linger.C:
+			default:
+			}
+		}
 		batch = w.contiguous(waiting, batch[:0])
+		busy = len(batch) >= busyBatch
 		if len(batch) > 0 {
 			w.commit(batch, waiting)
 		}
