@@ -114,18 +114,23 @@ func (k *Key) Sign(c Checkpoint) ([]byte, error) {
 	return note.Sign(&note.Note{Text: string(c.Text())}, k.signer)
 }
 
+// writeFileSync creates path (it must not exist) holding b, fsynced, mode
+// 0600.
 func writeFileSync(path string, b []byte) error {
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	return writeNew(path, os.O_EXCL, b)
+}
+
+func writeNew(path string, flag int, b []byte) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|flag, 0o600)
 	if err != nil {
 		return err
 	}
-	if _, err := f.Write(b); err != nil {
-		f.Close()
-		return err
+	_, err = f.Write(b)
+	if err == nil {
+		err = f.Sync()
 	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
+	if cerr := f.Close(); err == nil {
+		err = cerr
 	}
-	return f.Close()
+	return err
 }

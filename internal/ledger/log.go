@@ -177,19 +177,7 @@ func (l *Log) ConsistencyProof(from, to int64) (tlog.TreeProof, error) {
 // of the directory.
 func writeAtomic(path string, b []byte) error {
 	tmp := path + ".tmp"
-	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
-	if err != nil {
-		return err
-	}
-	if _, err := f.Write(b); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
+	if err := writeNew(tmp, os.O_TRUNC, b); err != nil {
 		return err
 	}
 	if err := os.Rename(tmp, path); err != nil {
