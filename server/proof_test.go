@@ -1,6 +1,7 @@
 package main
 
 import (
+	"archive/zip"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -97,11 +98,34 @@ func TestEvidencePackRotationAndRestart(t *testing.T) {
 			t.Errorf("verifier output lacks receipt %s:\n%s", r["id"], out.String())
 		}
 	}
-	pack[len(pack)/2] ^= 0xff
-	os.WriteFile(path, pack, 0o600)
-	if err := verifyPack([]string{path}, io.Discard); err == nil {
-		t.Error("a corrupted pack verified")
+	// Alter one character of the second receipt's signature, then re-zip:
+	// the verifier must refuse the pack and name that receipt.
+	os.WriteFile(path, alterPack(t, pack, second["receipt"].(string)), 0o600)
+	out.Reset()
+	if err := verifyPack([]string{path}, &out); err == nil || !strings.Contains(out.String(), "FAIL  "+second["id"].(string)) {
+		t.Errorf("an altered pack: err %v, output:\n%s", err, out.String())
 	}
+}
+
+// alterPack rewrites a pack with one character of the given JWS changed.
+func alterPack(t *testing.T, pack []byte, jws string) []byte {
+	t.Helper()
+	zr, err := zip.NewReader(bytes.NewReader(pack), int64(len(pack)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	altered := jws[:len(jws)-10] + string("AB"[strings.IndexByte("AB", jws[len(jws)-10])+1&1]) + jws[len(jws)-9:]
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	for _, f := range zr.File {
+		rc, _ := f.Open()
+		b, _ := io.ReadAll(rc)
+		rc.Close()
+		w, _ := zw.Create(f.Name)
+		w.Write(bytes.ReplaceAll(b, []byte(jws), []byte(altered)))
+	}
+	zw.Close()
+	return buf.Bytes()
 }
 
 var httpClient = &http.Client{}
