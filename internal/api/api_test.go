@@ -271,3 +271,42 @@ func TestSecurityHeaders(t *testing.T) {
 		t.Errorf("demo page CSP %q", h.Get("Content-Security-Policy"))
 	}
 }
+
+// Concurrent decisions for one visitor: one at a time is recorded, the
+// others are told to retry (429), and the receipts that were recorded form
+// one linear prev chain.
+func TestConcurrentDecisionsForOneVisitor(t *testing.T) {
+	e := newEnv(t, 0)
+	v := uuid.NewString()
+	var wg sync.WaitGroup
+	codes := make([]int, 20)
+	for i := range codes {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			codes[i] = e.do("POST", "/api/v1/consents", e.decision(v, "custom", mixed)).status
+		}()
+	}
+	wg.Wait()
+	created := 0
+	for _, c := range codes {
+		switch c {
+		case 201:
+			created++
+		case 429:
+		default:
+			t.Fatalf("status %d; want 201 or 429", c)
+		}
+	}
+	if created == 0 {
+		t.Fatal("no decision was recorded")
+	}
+	chain := 0
+	for id := e.do("GET", "/api/v1/sites/demo/visitors/"+v+"/consent", "").json(t)["receipt_id"]; id != nil; chain++ {
+		claims := e.do("GET", "/api/v1/consents/"+id.(string), "").json(t)["claims"].(map[string]any)
+		id = claims["prev"]
+	}
+	if chain != created {
+		t.Errorf("chain of %d receipts, %d recorded", chain, created)
+	}
+}

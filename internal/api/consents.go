@@ -25,6 +25,19 @@ func (s *Server) recordConsent(c echo.Context) error {
 	if err != nil {
 		return err // the body limit's 413, or a broken connection
 	}
+	d, err := consent.DecodeDecision(body)
+	if err != nil {
+		return err
+	}
+	// One decision per visitor at a time: the snippet never sends two at
+	// once, and a flood for one visitor must not queue for its lock while
+	// holding the admission slots below that everyone else needs.
+	key := d.Site + "|" + d.Visitor
+	if _, busy := s.inflight.LoadOrStore(key, struct{}{}); busy {
+		c.Response().Header().Set("Retry-After", "1")
+		return consent.Errorf(consent.ECodeRateLimited, "a decision for this visitor is already being recorded; retry")
+	}
+	defer s.inflight.Delete(key)
 	// Decisions are CPU-bound (two signatures each). Past a few per core,
 	// running more at once only lengthens every one of them; waiting here,
 	// in arrival order, keeps the tail latency near the median and leaves a
@@ -38,10 +51,6 @@ func (s *Server) recordConsent(c echo.Context) error {
 		}
 	}
 	defer release()
-	d, err := consent.DecodeDecision(body)
-	if err != nil {
-		return err
-	}
 	site, err := s.Store.Site(d.Site)
 	if err != nil {
 		return consent.Errorf(consent.ECodeNotFound, "unknown site %q", d.Site)

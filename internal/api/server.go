@@ -38,6 +38,7 @@ type Server struct {
 
 	admit      chan struct{} // decisions being decoded and signed, a few per core
 	snippets   sync.Map      // site id → *snippetEntry
+	inflight   sync.Map      // site|visitor → decision being recorded
 	siteLimits siteLimits
 }
 
