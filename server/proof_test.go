@@ -114,7 +114,7 @@ func alterPack(t *testing.T, pack []byte, jws string) []byte {
 	if err != nil {
 		t.Fatal(err)
 	}
-	altered := jws[:len(jws)-10] + string("AB"[strings.IndexByte("AB", jws[len(jws)-10])+1&1]) + jws[len(jws)-9:]
+	altered := jws[:len(jws)-10] + string("AB"[(strings.IndexByte("AB", jws[len(jws)-10])+1)&1]) + jws[len(jws)-9:]
 	var buf bytes.Buffer
 	zw := zip.NewWriter(&buf)
 	for _, f := range zr.File {
