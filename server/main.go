@@ -124,7 +124,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, out io.
 		}
 		errc <- srv.Serve(ln)
 	}()
-	log.Info("assent is running", "demo", cfg.PublicURL+"/", "snippet", cfg.PublicURL+"/s/demo.js",
+	log.Info("assent is running", "demo", cfg.PublicURL+"/", "dashboard", cfg.PublicURL+"/dashboard/", "snippet", cfg.PublicURL+"/s/demo.js",
 		"jwks", cfg.PublicURL+"/.well-known/jwks.json", "data", cfg.Data)
 	if ready != nil {
 		ready(ln.Addr().String())
