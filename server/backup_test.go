@@ -83,8 +83,7 @@ func postDecisionCtx(ctx context.Context, base string) {
 	if res, err := httpClient.Do(req); err == nil {
 		decodeJSON(res, &cfg)
 	}
-	body := `{"site":"demo","visitor":"` + uuid.NewString() + `","action":"accept_all","choices":{"analytics":true,"advertising":true,"preferences":true},"config":"` +
-		cfg.Version + `","lang":"en","url":"` + base + `/"}`
+	body := decisionBody(base, cfg.Version, uuid.NewString(), "accept_all")
 	req, _ = newPost(ctx, base+"/api/v1/consents", body)
 	if res, err := httpClient.Do(req); err == nil {
 		res.Body.Close()

@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"flag"
-	"fmt"
 	"io"
 	"math/rand/v2"
 	"net/http"
@@ -197,8 +196,7 @@ func (s *binServer) keys(t *testing.T) receipt.KeySet {
 
 // post records one decision; ok only for a 201 with a receipt.
 func (s *binServer) post(ctx context.Context) (id, jws string, ok bool) {
-	body := fmt.Sprintf(`{"site":"demo","visitor":"%s","action":"reject_all","choices":{"analytics":false,"advertising":false,"preferences":false},"config":"%s","lang":"en","url":"%s/"}`,
-		uuid.NewString(), s.version, s.url)
+	body := decisionBody(s.url, s.version, uuid.NewString(), "reject_all")
 	req, _ := http.NewRequestWithContext(ctx, "POST", s.url+"/api/v1/consents", strings.NewReader(body))
 	res, err := s.client.Do(req)
 	if err != nil {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"os"
 	"os/exec"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -126,4 +127,12 @@ func newBrowser(t testing.TB, opts ...chromedp.ExecAllocatorOption) context.Cont
 	ctx, tcancel := context.WithTimeout(bctx, 60*time.Second)
 	t.Cleanup(func() { tcancel(); cancel(); acancel() })
 	return ctx
+}
+
+// decisionBody is a decision for the demo site: accept_all grants every
+// purpose, anything else refuses them all.
+func decisionBody(base, version, visitor, action string) string {
+	on := strconv.FormatBool(action == "accept_all")
+	return `{"site":"demo","visitor":"` + visitor + `","action":"` + action + `","choices":{"analytics":` + on +
+		`,"advertising":` + on + `,"preferences":` + on + `},"config":"` + version + `","lang":"en","url":"` + base + `/"}`
 }

@@ -21,8 +21,7 @@ func postDecision(t *testing.T, base, visitor string) map[string]any {
 	t.Helper()
 	var cfg struct{ Version string }
 	getJSON(t, base+"/api/v1/sites/demo/config", "", &cfg)
-	body := `{"site":"demo","visitor":"` + visitor + `","action":"accept_all","choices":{"analytics":true,"advertising":true,"preferences":true},"config":"` +
-		cfg.Version + `","lang":"en","url":"` + base + `/"}`
+	body := decisionBody(base, cfg.Version, visitor, "accept_all")
 	res, err := http.Post(base+"/api/v1/consents", "text/plain", strings.NewReader(body))
 	if err != nil {
 		t.Fatal(err)

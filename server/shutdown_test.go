@@ -32,8 +32,7 @@ func TestGracefulShutdownKeepsAcknowledgedWrites(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			for ctx.Err() == nil {
-				body := `{"site":"demo","visitor":"` + uuid.NewString() + `","action":"reject_all","choices":{"analytics":false,"advertising":false,"preferences":false},"config":"` +
-					cfg.Version + `","lang":"en","url":"` + ts.URL + `/"}`
+				body := decisionBody(ts.URL, cfg.Version, uuid.NewString(), "reject_all")
 				res, err := http.Post(ts.URL+"/api/v1/consents", "text/plain", strings.NewReader(body))
 				if err != nil {
 					return // the server has stopped listening
