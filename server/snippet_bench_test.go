@@ -251,7 +251,7 @@ func report(t *testing.T, results map[string][]sample, n int) {
 				col(k, func(s sample) float64 { return s.Click }), col(k, func(s sample) float64 { return s.CLS }), lt,
 				(col(k, func(s sample) float64 { return s.Heap })-base)/1024)
 		}
-		fmt.Fprintf(&b, "%-22s %10s %10s %10.1fms %9s %9s %10d\n", "baseline@"+rate, "-", "-", col("baseline@"+rate, func(s sample) float64 { return s.Task }),
+		fmt.Fprintf(&b, "%-22s %8.1fms %10s %10.1fms %9s %9s %10d\n", "baseline@"+rate, col("baseline@"+rate, func(s sample) float64 { return s.Visible }), "-", col("baseline@"+rate, func(s sample) float64 { return s.Task }),
 			"-", "-", maxLongTasks(results["baseline@"+rate]))
 	}
 	t.Log("\n" + b.String())

@@ -3,6 +3,7 @@
 // preferences layer is modal and traps focus. Built with DOM calls, never
 // innerHTML, so it also runs on pages enforcing Trusted Types.
 import css from "./banner.css";
+import prefsCss from "./prefs.css";
 import type { Action, Choices, Config, Texts } from "./types";
 
 export interface View {
@@ -18,6 +19,7 @@ export interface View {
 let host: HTMLElement | undefined;
 let shown: HTMLElement | undefined; // the dialog in host's shadow root
 let back: HTMLElement | null = null; // where focus returns on close
+let styled = false; // whether host's shadow root has the preferences' styles
 
 type Attrs = Record<string, string | boolean | ((e: Event) => void)>;
 
@@ -52,13 +54,13 @@ function theme(cfg: Config): string {
 
 // Constructable stylesheets need no CSP allowance; older browsers get a
 // <style> carrying the script's nonce. Either way styles stay in the shadow.
-function style(root: ShadowRoot, v: View): void {
+function style(root: ShadowRoot, v: View, text: string): void {
   try {
     const s = new CSSStyleSheet();
-    s.replaceSync(theme(v.cfg));
-    root.adoptedStyleSheets = [s];
+    s.replaceSync(text);
+    root.adoptedStyleSheets = [...root.adoptedStyleSheets, s];
   } catch {
-    root.append(h("style", { nonce: v.nonce }, theme(v.cfg)));
+    root.append(h("style", { nonce: v.nonce }, text));
   }
 }
 
@@ -78,18 +80,22 @@ export function show(v: View, prefs: boolean): void {
     host = h("assent-banner", { "data-l": v.cfg.look.layout, "data-p": v.cfg.look.position });
     host.dir = /^(ar|he|fa|ur|ps|sd|ug|yi|dv|ckb)\b/i.test(v.lang) ? "rtl" : "ltr";
     const root = host.attachShadow({ mode: "open" });
-    style(root, v);
+    // The preferences' rules are parsed only once they are opened.
+    style(root, v, theme(v.cfg));
+    styled = false;
     root.addEventListener("keydown", (e) => keys(root, e as KeyboardEvent));
     document.documentElement.append(host);
   }
+  if (prefs && !styled) style(host.shadowRoot!, v, prefsCss), (styled = true);
   prefs ? host.setAttribute("data-m", "") : host.removeAttribute("data-m");
   if (shown) shown.remove();
   const d = (shown = dialog(v, prefs));
   host.shadowRoot!.append(d);
-  const focus = () => d.isConnected && d.focus({ preventScroll: true });
-  // Focusing needs layout: on page load, wait until the first frame is
-  // painted rather than force a layout inside the page's loading task.
-  prefs ? focus() : requestAnimationFrame(() => setTimeout(focus));
+  // On page load the browser focuses the dialog itself (autofocus) in its
+  // next frame, when layout is up to date anyway, unless the visitor has
+  // focused something by then; focus() here would force a layout into the
+  // page's loading. An opened preferences layer takes focus at once.
+  if (prefs) d.focus({ preventScroll: true });
 }
 
 function dialog(v: View, prefs: boolean): HTMLElement {
@@ -109,7 +115,7 @@ function dialog(v: View, prefs: boolean): HTMLElement {
   };
   return h(
     "div",
-    { class: "d", role: "dialog", "aria-modal": prefs ? "true" : "false", "aria-labelledby": "t", "aria-describedby": "x", tabindex: "-1", lang: v.lang },
+    { class: "d", role: "dialog", "aria-modal": prefs ? "true" : "false", "aria-labelledby": "t", "aria-describedby": "x", tabindex: "-1", lang: v.lang, autofocus: !prefs },
     h("h2", { id: "t" }, t.title),
     h("p", { id: "x" }, t.description, url && " ", url && h("a", { href: url, target: "_blank", rel: "noopener" }, t.privacy_policy || url)),
     v.gpc && t.gpc_notice && h("p", { class: "g" }, t.gpc_notice),
