@@ -33,3 +33,26 @@ func TestDemoPageRunsSnippetInBrowser(t *testing.T) {
 		t.Fatalf("window.assent not defined on the demo page: %v", err)
 	}
 }
+
+// TestMetricsServed: the running server exposes its Prometheus metrics to a
+// loopback scraper, counting the decision just recorded and the commit
+// that made it durable.
+func TestMetricsServed(t *testing.T) {
+	ts := startServer(t)
+	postDecision(t, ts.URL, "0190f3c4-7e1a-7b2c-9d4e-5f6a7b8c9d0e")
+	res, err := http.Get(ts.URL + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	for _, want := range []string{
+		`assent_http_requests_total{code="201",method="POST",route="/api/v1/consents"} 1`,
+		"assent_commit_batch_size_count",
+		"assent_checkpoint_age_seconds",
+	} {
+		if res.StatusCode != 200 || !strings.Contains(string(body), want) {
+			t.Fatalf("GET /metrics = %d, want 200 with %s; body %.600s", res.StatusCode, want, body)
+		}
+	}
+}
