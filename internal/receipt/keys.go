@@ -13,6 +13,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	voi "github.com/oasisprotocol/curve25519-voi/primitives/ed25519"
 )
 
 // Signer signs receipts and tokens with the newest key in its key directory
@@ -177,7 +179,11 @@ func (s *Signer) sign(hdr string, claims any) string {
 	buf = append(buf, hdr...)
 	buf = append(buf, '.')
 	buf = b64.AppendEncode(buf, payload)
-	sig := ed25519.Sign(s.priv, buf)
+	// curve25519-voi signs twice as fast as crypto/ed25519 here (its
+	// fixed-base multiplication uses larger tables), and two signatures per
+	// decision are most of a receipt's CPU. Same RFC 8032 deterministic
+	// signatures, byte for byte (TestVoiSignsLikeStdlib).
+	sig := voi.Sign(voi.PrivateKey(s.priv), buf)
 	buf = append(buf, '.')
 	buf = b64.AppendEncode(buf, sig)
 	return string(buf)
