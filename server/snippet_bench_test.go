@@ -255,6 +255,15 @@ func report(t *testing.T, results map[string][]sample, n int) {
 			"-", "-", maxLongTasks(results["baseline@"+rate]))
 	}
 	t.Log("\n" + b.String())
+	if os.Getenv("ASSENT_BENCH_SAMPLES") != "" {
+		for k, ss := range results {
+			var v []string
+			for _, s := range ss {
+				v = append(v, fmt.Sprintf("%.0f/%d", s.Visible, s.LongTasks))
+			}
+			t.Logf("%s visible/longtasks: %s", k, strings.Join(v, " "))
+		}
+	}
 	vis := col("assent@1x", func(s sample) float64 { return s.Visible }) / col("cookieconsent@1x", func(s sample) float64 { return s.Visible })
 	scr := col("assent@1x", func(s sample) float64 { return s.Script }) / col("cookieconsent@1x", func(s sample) float64 { return s.Script })
 	t.Logf("assent / cookieconsent: banner visible %.2f× (goal ≤ 0.8), script evaluation %.2f× (goal ≤ 0.5)", vis, scr)
