@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -212,6 +213,9 @@ func TestSnippetServing(t *testing.T) {
 	plain, err := io.ReadAll(brotli.NewReader(bytes.NewReader(br.body)))
 	if br.header.Get("Content-Encoding") != "br" || err != nil || !bytes.Equal(plain, r.body) {
 		t.Errorf("brotli: encoding %q, decodes to the plain body: %v", br.header.Get("Content-Encoding"), err)
+	}
+	if cl := br.header.Get("Content-Length"); cl != strconv.Itoa(len(br.body)) {
+		t.Errorf("Content-Length %q for a %d-byte body", cl, len(br.body))
 	}
 	if gz := e.do("GET", "/s/demo.js", "", "Accept-Encoding", "br;q=0, gzip"); gz.header.Get("Content-Encoding") != "gzip" {
 		t.Errorf("br;q=0 should pick gzip, got %q", gz.header.Get("Content-Encoding"))

@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/andybalholm/brotli"
@@ -68,6 +69,9 @@ func (s *Server) snippet(c echo.Context) error {
 		body = e.gz
 		h.Set("Content-Encoding", "gzip")
 	}
+	// Without it net/http chunks anything over 2 KiB; with it the browser
+	// knows the script's size up front.
+	h.Set("Content-Length", strconv.Itoa(len(body)))
 	return c.Blob(http.StatusOK, "text/javascript; charset=utf-8", body)
 }
 
