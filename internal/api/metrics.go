@@ -3,6 +3,7 @@ package api
 import (
 	"net"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -20,6 +21,17 @@ type Metrics struct {
 	entries  prometheus.Counter
 	batch    prometheus.Histogram
 	commit   prometheus.Histogram
+	series   sync.Map // seriesKey → *series, so a request does not hash its labels
+}
+
+type seriesKey struct {
+	route, method string
+	status        int
+}
+
+type series struct {
+	requests prometheus.Counter
+	latency  prometheus.Observer
 }
 
 // NewMetrics registers Assent's metrics; checkpointAge reports seconds since
@@ -63,8 +75,18 @@ func (m *Metrics) middleware(next echo.HandlerFunc) echo.HandlerFunc {
 		if route == "" {
 			route = "unmatched"
 		}
-		m.requests.WithLabelValues(route, c.Request().Method, strconv.Itoa(c.Response().Status)).Inc()
-		m.latency.WithLabelValues(route, c.Request().Method).Observe(time.Since(start).Seconds())
+		k := seriesKey{route, c.Request().Method, c.Response().Status}
+		v, ok := m.series.Load(k)
+		if !ok {
+			// Routes and methods are bounded by the router (unmatched paths
+			// share one label), statuses by the handlers.
+			v, _ = m.series.LoadOrStore(k, &series{
+				requests: m.requests.WithLabelValues(k.route, k.method, strconv.Itoa(k.status)),
+				latency:  m.latency.WithLabelValues(k.route, k.method),
+			})
+		}
+		v.(*series).requests.Inc()
+		v.(*series).latency.Observe(time.Since(start).Seconds())
 		return nil
 	}
 }
