@@ -48,7 +48,7 @@ const maxBatch = 2000
 // A commit of at least busyBatch entries means load is high; the next batch
 // then gathers for up to lingerFor before committing.
 const (
-	busyBatch = 32
+	busyBatch = 16
 	lingerFor = 2 * time.Millisecond
 )
 
