@@ -10,16 +10,16 @@ const PREFIX = 8;
 /** eraseDialog builds the (closed) dialog; done receives the page's new content. */
 export function eraseDialog(r: LogResult, done: (el: HTMLElement) => void): HTMLDialogElement {
   const want = r.visitor.slice(0, PREFIX).toLowerCase();
-  const n = r.receipts.length;
+  const n = r.total;
   const typed = h("input", { name: "confirm-visitor", class: "mono", autocomplete: "off", spellcheck: "false", autocapitalize: "off", maxlength: String(PREFIX) });
-  const go = h("button", { type: "submit", class: "btn danger-solid", disabled: true }, n >= 100 ? "Erase all receipts" : `Erase ${n} receipt${n == 1 ? "" : "s"}`);
+  const go = h("button", { type: "submit", class: "btn danger-solid", disabled: true }, `Erase ${n} receipt${n == 1 ? "" : "s"}`);
   const err = h("p", { class: "error", role: "alert" });
   const cancel = h("button", { type: "button", class: "btn" }, "Cancel");
   typed.addEventListener("input", () => (go.disabled = typed.value.trim().toLowerCase() != want));
   const form = h("form", { class: "erase-form" },
     h("h2", { id: "erase-title" }, "Erase this visitor?"),
     h("p", null, "Every receipt of visitor ", h("code", { class: "break" }, r.visitor), " on ", h("strong", null, r.site),
-      ` is deleted${n < 100 ? ` (${n} in their chain)` : ""}. The log keeps only their hashes and records the erasure as a signed tombstone.`),
+      ` is deleted (${n} in their chain). The log keeps only their hashes and records the erasure as a signed tombstone.`),
     h("p", { class: "warn-note" }, "This cannot be undone. Their consent can no longer be proven: download their evidence pack first if you may need it."),
     field(`Type ${want} (the first ${PREFIX} characters of the visitor id) to confirm`, typed),
     err,

@@ -82,7 +82,8 @@ export interface LogResult {
   match: "receipt" | "visitor";
   site: string;
   visitor: string;
-  receipts: LogEntry[];
+  receipts: LogEntry[]; // newest first, at most 100
+  total: number; // receipts in the whole chain
   configs: Record<string, Config>;
 }
 export interface User {

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -13,8 +14,12 @@ import (
 	"github.com/labstack/echo/v4"
 )
 
-// maxChain bounds how many of a visitor's receipts one search returns.
-const maxChain = 100
+// maxChain bounds how many of a visitor's receipts one search returns;
+// maxWalk how far a chain is followed at all (also by erasure).
+const (
+	maxChain = 100
+	maxWalk  = 100000
+)
 
 type logEntry struct {
 	ID        string          `json:"id"`
@@ -32,7 +37,8 @@ type logResult struct {
 	Match    string                     `json:"match"` // receipt or visitor
 	Site     string                     `json:"site"`
 	Visitor  string                     `json:"visitor"`
-	Receipts []logEntry                 `json:"receipts"` // the visitor's chain, newest first
+	Receipts []logEntry                 `json:"receipts"` // the visitor's chain, newest first, at most maxChain
+	Total    int                        `json:"total"`    // receipts in the whole chain
 	Configs  map[string]json.RawMessage `json:"configs"`  // every config version the chain names, as served
 }
 
@@ -86,7 +92,8 @@ func (s *Server) findVisitor(visitor, site string) (string, uuid.UUID) {
 // chain follows prev links from head, verifying each receipt.
 func (s *Server) chain(res *logResult, head uuid.UUID) error {
 	keys := s.Signer.Keys()
-	for id := head; id != uuid.Nil && len(res.Receipts) < maxChain; {
+	id := head
+	for id != uuid.Nil && len(res.Receipts) < maxChain {
 		rec, err := s.Store.Receipt(id)
 		if err != nil {
 			return err
@@ -114,5 +121,31 @@ func (s *Server) chain(res *logResult, head uuid.UUID) error {
 		res.Receipts = append(res.Receipts, e)
 		id, _ = uuid.Parse(claims.Prev)
 	}
+	// Past the shown receipts only count (as erasure would find them), so
+	// an owner erasing a visitor is told exactly how many receipts go.
+	res.Total = len(res.Receipts)
+	for ; id != uuid.Nil && res.Total < maxWalk; res.Total++ {
+		rec, err := s.Store.Receipt(id)
+		if errors.Is(err, store.ErrNotFound) {
+			break // removed by retention: the chain ends here
+		} else if err != nil {
+			return err
+		}
+		id = prevOf(rec.JWS)
+	}
 	return nil
+}
+
+// prevOf reads the prev claim of a stored receipt without verifying it (the
+// shown part of the chain is verified; this only counts).
+func prevOf(jws string) uuid.UUID {
+	_, p, _ := strings.Cut(jws, ".")
+	p, _, _ = strings.Cut(p, ".")
+	payload, err := base64.RawURLEncoding.DecodeString(p)
+	var claims struct{ Prev string }
+	if err != nil || json.Unmarshal(payload, &claims) != nil {
+		return uuid.Nil
+	}
+	id, _ := uuid.Parse(claims.Prev)
+	return id
 }

@@ -298,6 +298,39 @@ func TestAdminInsightsFillEveryDay(t *testing.T) {
 	}
 }
 
+// TestAdminConsentSearchCountsLongChains: a search shows the newest
+// receipts of a long chain but counts them all, so the erase dialog can say
+// exactly how many receipts an erasure removes (and it removes that many).
+func TestAdminConsentSearchCountsLongChains(t *testing.T) {
+	e := newEnv(t, 0)
+	v := uuid.NewString()
+	const n = 104
+	for i := range n {
+		d := e.decision(v, "accept_all", allOn)
+		if i%2 == 1 {
+			d = e.decision(v, "withdraw", allOff)
+		}
+		if r := e.do("POST", "/api/v1/consents", d, "Origin", origin); r.status != 201 {
+			t.Fatalf("decision %d: %d %s", i, r.status, r.body)
+		}
+		e.advance(time.Second)
+	}
+	var res struct {
+		Receipts []struct{ ID string }
+		Total    int
+	}
+	if r := e.admin("GET", "/api/v1/admin/consents?q="+v); r.status != 200 || json.Unmarshal(r.body, &res) != nil {
+		t.Fatalf("search: %d %s", r.status, r.body)
+	}
+	if len(res.Receipts) != 100 || res.Total != n {
+		t.Fatalf("search shows %d receipts of %d, want 100 of %d", len(res.Receipts), res.Total, n)
+	}
+	var erased struct{ Erased int }
+	if r := e.admin("POST", "/api/v1/admin/sites/demo/visitors/"+v+"/erase"); r.status != 200 || json.Unmarshal(r.body, &erased) != nil || erased.Erased != res.Total {
+		t.Fatalf("erase: %d %s, want %d receipts erased", r.status, r.body, res.Total)
+	}
+}
+
 func TestAdminConsentSearchVerifiesTheChain(t *testing.T) {
 	e := newEnv(t, 0)
 	v := uuid.NewString()
@@ -317,8 +350,12 @@ func TestAdminConsentSearchVerifiesTheChain(t *testing.T) {
 				Claims   map[string]any
 			}
 			Configs map[string]any
+			Total   int
 		}
 		json.Unmarshal(r.body, &res)
+		if res.Total != 2 {
+			t.Errorf("q=%s: total %d, want 2", q, res.Total)
+		}
 		got := []string{}
 		for _, x := range res.Receipts {
 			if !x.Verified {

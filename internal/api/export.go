@@ -199,7 +199,7 @@ func (s *Server) visitorChain(site, visitor string) ([]*store.Receipt, error) {
 		return nil, err
 	}
 	var chain []*store.Receipt
-	for id := st.ReceiptID; id != uuid.Nil && len(chain) < 100000; {
+	for id := st.ReceiptID; id != uuid.Nil && len(chain) < maxWalk; {
 		r, err := s.Store.Receipt(id)
 		if errors.Is(err, store.ErrNotFound) {
 			break // removed by retention: the chain ends here

@@ -74,7 +74,7 @@ function show(ctx: Ctx, out: HTMLElement, r: LogResult): void {
 // visitorHead names the visitor and offers what can be done with all their
 // receipts at once: everyone may take the evidence; only owners may erase.
 function visitorHead(ctx: Ctx, out: HTMLElement, r: LogResult): HTMLElement {
-  const n = r.receipts.length;
+  const n = r.total;
   const pack = h("a", { class: "btn", id: "visitor-pack", href: `${BASE}/sites/${encodeURIComponent(r.site)}/evidence?visitor=${encodeURIComponent(r.visitor)}`, download: "", "aria-label": "Download evidence pack for this visitor" }, "Download evidence pack");
   let erase: HTMLElement[] = [];
   if (ctx.me.role == "owner") {
@@ -89,7 +89,7 @@ function visitorHead(ctx: Ctx, out: HTMLElement, r: LogResult): HTMLElement {
     h("div", { class: "visitor-id" },
       h("p", { class: "muted small" }, "Visitor"),
       h("code", { class: "break" }, r.visitor),
-      h("p", { class: "muted small" }, "on site ", h("strong", null, r.site), ` · ${n}${n >= 100 ? "+" : ""} receipt${n == 1 ? "" : "s"} in their chain`)),
+      h("p", { class: "muted small" }, "on site ", h("strong", null, r.site), ` · ${n} receipt${n == 1 ? "" : "s"} in their chain${n > r.receipts.length ? `, the newest ${r.receipts.length} shown` : ""}`)),
     h("div", { class: "visitor-actions" }, pack, erase),
   );
 }
