@@ -14,6 +14,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/assent/assent/dashboard"
 	"github.com/assent/assent/internal/api"
 	"github.com/assent/assent/internal/consent"
 	"github.com/assent/assent/internal/jsbuild"
@@ -53,7 +54,7 @@ func open(cfg *Config, log *slog.Logger, now func() time.Time) (*app, error) {
 	if err != nil {
 		return nil, err
 	}
-	dash, err := buildDashboard() // dashboard.go
+	dash, err := buildDashboard(dashboard.Files) // dashboard.go
 	if err != nil {
 		return nil, err
 	}
@@ -84,6 +85,10 @@ func open(cfg *Config, log *slog.Logger, now func() time.Time) (*app, error) {
 	srv := &api.Server{Store: st, Signer: signer, Ledger: lg, Remover: remover, Now: now, Log: log, PublicURL: cfg.PublicURL,
 		RateLimit: cfg.RateLimit, SiteRateLimit: cfg.SiteRateLimit, TrustXFF: cfg.TrustProxy, Bundle: bundle, AdminToken: cfg.AdminToken,
 		Dashboard: dash, Metrics: metrics}
+	if cfg.Dev != "" {
+		srv.Rebuild = (&devFrontEnd{dir: cfg.Dev}).Rebuild
+		log.Warn("development mode: the snippet and dashboard are served from the sources on disk and rebuilt when they change", "dir", cfg.Dev)
+	}
 	a := &app{store: st, ledger: lg, handler: srv.Handler(), done: make(chan struct{})}
 	ctx, stop := context.WithCancel(context.Background())
 	a.stop = stop

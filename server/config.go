@@ -6,8 +6,12 @@ import (
 	"fmt"
 	"io"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
+
+	"github.com/assent/assent/snippet"
 )
 
 // Config is everything the server reads from its flags and environment.
@@ -21,6 +25,7 @@ type Config struct {
 	TrustProxy    bool
 	TLSCert       string
 	TLSKey        string
+	Dev           string // a checkout whose front-end sources are served, rebuilt on change
 	AdminPassword string // secret: never printed
 	AdminToken    string // secret: never printed
 }
@@ -37,6 +42,7 @@ func Load(args []string, getenv func(string) string) (*Config, error) {
 	srl := fs.String("site-rate-limit", envOr(getenv, "ASSENT_SITE_RATE_LIMIT", "1000"), "decisions per second per site, 0 = off (ASSENT_SITE_RATE_LIMIT)")
 	fs.StringVar(&c.TLSCert, "tls-cert", getenv("ASSENT_TLS_CERT"), "TLS certificate file (PEM) to serve HTTPS (ASSENT_TLS_CERT)")
 	fs.StringVar(&c.TLSKey, "tls-key", getenv("ASSENT_TLS_KEY"), "TLS private key file (PEM) (ASSENT_TLS_KEY)")
+	fs.StringVar(&c.Dev, "dev", getenv("ASSENT_DEV"), "development: serve the snippet and dashboard from the sources in this checkout, rebuilt when they change (ASSENT_DEV)")
 	fs.BoolVar(&c.TrustProxy, "trust-proxy", getenv("ASSENT_TRUST_PROXY") == "true", "take client IPs from X-Forwarded-For (ASSENT_TRUST_PROXY)")
 	if err := fs.Parse(args); err != nil {
 		return nil, fmt.Errorf("%w\nusage: assent [flags] | assent verify PACK\n%s", err, usage(fs))
@@ -68,6 +74,8 @@ func (c *Config) Validate() error {
 		return errors.New("--site-rate-limit / ASSENT_SITE_RATE_LIMIT must be 0 (off) or more")
 	case (c.TLSCert == "") != (c.TLSKey == ""):
 		return errors.New("--tls-cert / ASSENT_TLS_CERT and --tls-key / ASSENT_TLS_KEY go together")
+	case c.Dev != "" && !isFile(filepath.Join(c.Dev, "snippet", snippet.Entry)):
+		return errors.New("--dev / ASSENT_DEV must name a checkout of Assent (a folder holding snippet/ and dashboard/), e.g. --dev .")
 	case c.AdminToken != "" && len(c.AdminToken) < 32:
 		return errors.New("ASSENT_ADMIN_TOKEN must be at least 32 characters")
 	case c.AdminPassword != "" && len(c.AdminPassword) < 12:
@@ -81,6 +89,11 @@ func (c *Config) Validate() error {
 		c.PublicURL = strings.TrimSuffix(c.PublicURL, "/")
 	}
 	return nil
+}
+
+func isFile(name string) bool {
+	fi, err := os.Stat(name)
+	return err == nil && fi.Mode().IsRegular()
 }
 
 func envOr(getenv func(string) string, key, def string) string {

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/assent/assent/internal/consent"
 	"github.com/labstack/echo/v4"
 )
 
@@ -30,13 +31,21 @@ type dashAsset struct {
 	ctype string
 }
 
-// dashboardRoutes serves the dashboard UI: a shell page for every path under
-// /dashboard/ (the app routes in the browser), and content-hashed assets
-// cached as immutable.
-func (s *Server) dashboardRoutes(e *echo.Echo) {
-	assets, names := map[string]dashAsset{}, map[string]string{}
-	files := map[string][]byte{"snippet.js": s.Bundle}
-	for k, v := range s.Dashboard {
+// frontEnd is the browser code being served: the snippet bundle and the
+// dashboard with its content-hashed asset names.
+type frontEnd struct {
+	gen     uint64 // which build: only development rebuilds
+	bundle  []byte
+	assets  map[string]dashAsset // by hashed name
+	shell   []byte               // the dashboard's page
+	preview []byte               // the banner preview's page
+}
+
+func newFrontEnd(gen uint64, bundle []byte, dash Dashboard) *frontEnd {
+	f := &frontEnd{gen: gen, bundle: bundle, assets: map[string]dashAsset{}}
+	names := map[string]string{}
+	files := map[string][]byte{"snippet.js": bundle}
+	for k, v := range dash {
 		files[k] = v
 	}
 	for name, body := range files {
@@ -47,26 +56,59 @@ func (s *Server) dashboardRoutes(e *echo.Echo) {
 		if ext == "css" {
 			ctype = "text/css; charset=utf-8"
 		}
-		assets[hashed], names[name] = dashAsset{body, ctype}, "/dashboard/assets/"+hashed
+		f.assets[hashed], names[name] = dashAsset{body, ctype}, "/dashboard/assets/"+hashed
 	}
-	shell := []byte(fmt.Sprintf(shellHTML, names["app.css"], names["app.js"]))
-	preview := []byte(fmt.Sprintf(previewHTML, names["preview.css"], names["preview.js"], names["snippet.js"]))
+	f.shell = []byte(fmt.Sprintf(shellHTML, names["app.css"], names["app.js"]))
+	f.preview = []byte(fmt.Sprintf(previewHTML, names["preview.css"], names["preview.js"], names["snippet.js"]))
+	return f
+}
 
+// frontEnd returns the browser code to serve now: the one built at start,
+// or in development the one Rebuild made from the sources on disk.
+func (s *Server) frontEnd() (*frontEnd, error) {
+	f := s.front.Load()
+	if s.Rebuild == nil {
+		return f, nil
+	}
+	gen, bundle, dash, err := s.Rebuild()
+	if err != nil {
+		s.Log.Error("front-end build failed", "err", err)
+		return nil, consent.Errorf(consent.ECodeInternal, "front-end build failed (development mode): %v", err)
+	}
+	if f == nil || f.gen != gen {
+		f = newFrontEnd(gen, bundle, dash)
+		s.front.Store(f)
+	}
+	return f, nil
+}
+
+// dashboardRoutes serves the dashboard UI: a shell page for every path under
+// /dashboard/ (the app routes in the browser), and content-hashed assets
+// cached as immutable.
+func (s *Server) dashboardRoutes(e *echo.Echo) {
 	e.GET("/dashboard", func(c echo.Context) error { return c.Redirect(http.StatusFound, "/dashboard/") })
 	e.GET("/dashboard/assets/:file", func(c echo.Context) error {
-		a, ok := assets[c.Param("file")]
+		f, err := s.frontEnd()
+		if err != nil {
+			return err
+		}
+		a, ok := f.assets[c.Param("file")]
 		if !ok {
 			return echo.ErrNotFound
 		}
 		c.Response().Header().Set("Cache-Control", "public, max-age=31536000, immutable")
 		return c.Blob(http.StatusOK, a.ctype, a.body)
 	})
-	e.GET("/dashboard/preview", page(preview, previewCSP))
-	e.GET("/dashboard/*", page(shell, dashboardCSP))
+	e.GET("/dashboard/preview", s.page(func(f *frontEnd) []byte { return f.preview }, previewCSP))
+	e.GET("/dashboard/*", s.page(func(f *frontEnd) []byte { return f.shell }, dashboardCSP))
 }
 
-func page(body []byte, csp string) echo.HandlerFunc {
+func (s *Server) page(body func(*frontEnd) []byte, csp string) echo.HandlerFunc {
 	return func(c echo.Context) error {
+		f, err := s.frontEnd()
+		if err != nil {
+			return err
+		}
 		h := c.Response().Header()
 		h.Set("Content-Security-Policy", csp)
 		h.Set("Cache-Control", "no-cache")
@@ -76,7 +118,7 @@ func page(body []byte, csp string) echo.HandlerFunc {
 		} else {
 			h.Set("X-Frame-Options", "SAMEORIGIN")
 		}
-		return c.HTMLBlob(http.StatusOK, body)
+		return c.HTMLBlob(http.StatusOK, body(f))
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/assent/assent/internal/ledger"
@@ -32,19 +33,27 @@ type Server struct {
 	TrustXFF      bool      // take the client IP from X-Forwarded-For (behind a proxy)
 	Bundle        []byte    // the minified snippet bundle
 	Dashboard     Dashboard // the built dashboard front end (admin_dashboard.go)
+	// Rebuild, in development only (--dev), returns the snippet bundle and
+	// the dashboard as built from the sources on disk, with a number that
+	// changes when they were rebuilt; then Bundle and Dashboard are unused.
+	Rebuild func() (gen uint64, bundle []byte, dash Dashboard, err error)
 
 	AdminToken string   // ASSENT_ADMIN_TOKEN: a bearer token with the owner role
 	Metrics    *Metrics // optional
 
-	admit      chan struct{} // decisions being decoded and signed, a few per core
-	snippets   sync.Map      // site id → *snippetEntry
-	inflight   sync.Map      // site|visitor → decision being recorded
+	admit      chan struct{}            // decisions being decoded and signed, a few per core
+	front      atomic.Pointer[frontEnd] // what /s/ and /dashboard/ serve
+	snippets   sync.Map                 // site id → *snippetEntry
+	inflight   sync.Map                 // site|visitor → decision being recorded
 	siteLimits siteLimits
 }
 
 // Handler builds the Echo instance serving every route.
 func (s *Server) Handler() http.Handler {
 	s.admit = make(chan struct{}, 2*runtime.GOMAXPROCS(0))
+	if s.Rebuild == nil {
+		s.front.Store(newFrontEnd(0, s.Bundle, s.Dashboard))
+	}
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.handleError

@@ -18,6 +18,7 @@ import (
 // snippetEntry is one site's script for one config version, compressed once.
 type snippetEntry struct {
 	version     string
+	gen         uint64 // of the front end it was built with
 	etag        string
 	raw, gz, br []byte
 }
@@ -53,7 +54,11 @@ func (s *Server) snippet(c echo.Context) error {
 		h.Set("Cache-Control", "no-store")
 		return c.Blob(http.StatusNotFound, "text/javascript; charset=utf-8", []byte("/* assent: unknown site */\n"))
 	}
-	e := s.snippetFor(id, pub)
+	f, err := s.frontEnd()
+	if err != nil {
+		return err
+	}
+	e := s.snippetFor(id, pub, f)
 	h.Set("ETag", e.etag)
 	h.Set("Cache-Control", "public, max-age=300, stale-while-revalidate=86400")
 	h.Add("Vary", "Accept-Encoding")
@@ -75,8 +80,8 @@ func (s *Server) snippet(c echo.Context) error {
 	return c.Blob(http.StatusOK, "text/javascript; charset=utf-8", body)
 }
 
-func (s *Server) snippetFor(site string, pub *store.Published) *snippetEntry {
-	if v, ok := s.snippets.Load(site); ok && v.(*snippetEntry).version == pub.Version {
+func (s *Server) snippetFor(site string, pub *store.Published, f *frontEnd) *snippetEntry {
+	if v, ok := s.snippets.Load(site); ok && v.(*snippetEntry).version == pub.Version && v.(*snippetEntry).gen == f.gen {
 		return v.(*snippetEntry)
 	}
 	var raw bytes.Buffer
@@ -89,9 +94,9 @@ func (s *Server) snippetFor(site string, pub *store.Published) *snippetEntry {
 	raw.WriteString("self.__assentBoot={\"config\":")
 	raw.Write(served(pub))
 	raw.WriteString("};\n")
-	raw.Write(s.Bundle)
+	raw.Write(f.bundle)
 	sum := sha256.Sum256(raw.Bytes())
-	e := &snippetEntry{version: pub.Version, etag: `"` + hex.EncodeToString(sum[:12]) + `"`, raw: raw.Bytes()}
+	e := &snippetEntry{version: pub.Version, gen: f.gen, etag: `"` + hex.EncodeToString(sum[:12]) + `"`, raw: raw.Bytes()}
 	e.gz, e.br = compress(e.raw)
 	s.snippets.Store(site, e)
 	return e
