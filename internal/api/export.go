@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"slices"
@@ -209,8 +210,13 @@ func (s *Server) visitorChain(site, visitor string) ([]*store.Receipt, error) {
 		chain = append(chain, r)
 		var claims struct{ Prev string }
 		payload, _, err := s.Signer.Keys().Verify(r.JWS, "consent-receipt+jwt")
-		if err != nil || json.Unmarshal(payload, &claims) != nil {
-			return nil, err
+		if err == nil {
+			err = json.Unmarshal(payload, &claims)
+		}
+		if err != nil {
+			// A stored receipt that does not verify: stop rather than act
+			// on part of the chain (an erasure would miss the rest).
+			return nil, fmt.Errorf("receipt %s: %w", r.ID, err)
 		}
 		id, _ = uuid.Parse(claims.Prev)
 	}
