@@ -250,3 +250,29 @@ func TestSnippetReducedMotion(t *testing.T) {
 		}
 	}
 }
+
+// TestSnippetFocusRespectsThePage: the banner takes focus only while
+// nothing else has it: a field the page focused keeps focus. Where a browser
+// does not apply autofocus (simulated here), the banner focuses itself.
+func TestSnippetFocusRespectsThePage(t *testing.T) {
+	site := newSiteServer(t, map[string]sitePage{
+		"/busy":  {html: `<!doctype html><html lang="en"><body><input id="q" autofocus><script src="{{assent}}/s/demo.js" async></script></body></html>`},
+		"/plain": {html: `<!doctype html><html lang="en"><body><p>Shop</p><script src="{{assent}}/s/demo.js" async></script></body></html>`},
+	})
+	startForSite(t, site)
+
+	ctx := newBrowser(t)
+	visit(t, ctx, site.URL+"/busy")
+	waitFor(t, ctx, jsShown)
+	// Two frames and a task later the banner has had every chance to move focus.
+	eval[bool](t, ctx, `(window.settled = false, requestAnimationFrame(() => requestAnimationFrame(() => setTimeout(() => window.settled = true))), true)`)
+	waitFor(t, ctx, `window.settled`)
+	if got := eval[string](t, ctx, `document.activeElement.id`); got != "q" {
+		t.Errorf("focus moved from the page's field to %q", got)
+	}
+
+	ctx = newBrowser(t)
+	onNewDocument(t, ctx, `Object.defineProperty(HTMLElement.prototype, "autofocus", {set() {}, get() { return false }})`)
+	visit(t, ctx, site.URL+"/plain")
+	waitFor(t, ctx, `document.activeElement === `+jsRoot+`.host && `+jsRoot+`.activeElement.getAttribute("role") === "dialog"`)
+}

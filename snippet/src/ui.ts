@@ -94,8 +94,12 @@ export function show(v: View, prefs: boolean): void {
   // On page load the browser focuses the dialog itself (autofocus) in its
   // next frame, when layout is up to date anyway, unless the visitor has
   // focused something by then; focus() here would force a layout into the
-  // page's loading. An opened preferences layer takes focus at once.
-  if (prefs) d.focus({ preventScroll: true });
+  // page's loading. Browsers that ignore autofocus in a shadow root get it
+  // after that frame, still only if nothing else has focus. An opened
+  // preferences layer takes focus at once.
+  const focus = () => d.isConnected && d.focus({ preventScroll: true });
+  if (prefs) focus();
+  else requestAnimationFrame(() => setTimeout(() => [null, document.body].includes(document.activeElement as HTMLElement) && focus()));
 }
 
 function dialog(v: View, prefs: boolean): HTMLElement {
