@@ -40,12 +40,22 @@ func TestDemoPageRunsSnippetInBrowser(t *testing.T) {
 func TestMetricsServed(t *testing.T) {
 	ts := startServer(t)
 	postDecision(t, ts.URL, "0190f3c4-7e1a-7b2c-9d4e-5f6a7b8c9d0e")
+	// Made-up methods must not each become a series of their own.
+	for _, m := range []string{"BREW", "WHEN"} {
+		req, _ := http.NewRequest(m, ts.URL+"/api/v1/nothing", nil)
+		if res, err := http.DefaultClient.Do(req); err == nil {
+			res.Body.Close()
+		}
+	}
 	res, err := http.Get(ts.URL + "/metrics")
 	if err != nil {
 		t.Fatal(err)
 	}
 	body, _ := io.ReadAll(res.Body)
 	res.Body.Close()
+	if strings.Contains(string(body), "BREW") || !strings.Contains(string(body), `method="other"`) {
+		t.Errorf("made-up methods are labelled as themselves, not \"other\"")
+	}
 	for _, want := range []string{
 		`assent_http_requests_total{code="201",method="POST",route="/api/v1/consents"} 1`,
 		"assent_commit_batch_size_count",

@@ -2,6 +2,7 @@ package api
 
 import (
 	"net"
+	"net/http"
 	"strconv"
 	"sync"
 	"time"
@@ -22,6 +23,16 @@ type Metrics struct {
 	batch    prometheus.Histogram
 	commit   prometheus.Histogram
 	series   sync.Map // seriesKey → *series, so a request does not hash its labels
+}
+
+// method bounds the method label: clients may send any token as a method,
+// and each new label value would be a new series held forever.
+func method(m string) string {
+	switch m {
+	case http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete, http.MethodOptions:
+		return m
+	}
+	return "other"
 }
 
 type seriesKey struct {
@@ -75,7 +86,7 @@ func (m *Metrics) middleware(next echo.HandlerFunc) echo.HandlerFunc {
 		if route == "" {
 			route = "unmatched"
 		}
-		k := seriesKey{route, c.Request().Method, c.Response().Status}
+		k := seriesKey{route, method(c.Request().Method), c.Response().Status}
 		v, ok := m.series.Load(k)
 		if !ok {
 			// Routes and methods are bounded by the router (unmatched paths
