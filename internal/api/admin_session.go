@@ -2,6 +2,7 @@ package api
 
 import (
 	"net/http"
+	"net/netip"
 	"strconv"
 	"strings"
 	"sync"
@@ -21,36 +22,75 @@ const (
 	maxFailures   = 5
 	maxIPFailures = 20
 	failWindow    = 15 * time.Minute
+	// maxTracked bounds the keys held. Past it expired keys are swept, and if
+	// that is not enough (an attack from that many addresses), attempts under
+	// new keys are refused until old ones expire: memory stays bounded.
+	maxTracked = 100_000
 )
 
 type throttle struct {
 	mu    sync.Mutex
 	fails map[string][]time.Time
+	swept time.Time // when a full throttle was last swept: at most once a minute
 }
 
 func newThrottle() *throttle { return &throttle{fails: map[string][]time.Time{}} }
 
-// wait returns how long key must wait before its next attempt, 0 if none.
-func (t *throttle) wait(key string, limit int, now time.Time) time.Duration {
+// limited is a throttle key with its limit.
+type limited struct {
+	key   string
+	limit int
+}
+
+// begin counts an attempt against every key at once, before the password
+// is checked, so concurrent attempts cannot all slip through while the
+// first ones are still being hashed. It returns how long to wait when any
+// key is over its limit (then nothing is counted).
+func (t *throttle) begin(now time.Time, keys ...limited) time.Duration {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	f := t.recent(key, now)
-	if len(f) < limit {
-		return 0
+	var wait time.Duration
+	for _, k := range keys {
+		if f := t.recent(k.key, now); len(f) >= k.limit {
+			wait = max(wait, f[len(f)-k.limit].Add(failWindow).Sub(now))
+		}
 	}
-	return f[len(f)-limit].Add(failWindow).Sub(now)
+	if wait == 0 && len(t.fails) >= maxTracked {
+		if now.Sub(t.swept) >= time.Minute {
+			t.sweep(now)
+			t.swept = now
+		}
+		for _, k := range keys {
+			if _, known := t.fails[k.key]; !known && len(t.fails) >= maxTracked {
+				wait = failWindow
+			}
+		}
+	}
+	if wait > 0 {
+		return wait
+	}
+	for _, k := range keys {
+		t.fails[k.key] = append(t.recent(k.key, now), now)
+	}
+	return 0
 }
 
-func (t *throttle) fail(key string, now time.Time) {
+// succeeded takes back an attempt that signed in: the account's failures
+// are forgotten, and the address is charged nothing for it.
+func (t *throttle) succeeded(user, ip string, at time.Time) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	t.fails[key] = append(t.recent(key, now), now)
-}
-
-func (t *throttle) reset(key string) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	delete(t.fails, key)
+	delete(t.fails, user)
+	f := t.fails[ip]
+	for i := len(f) - 1; i >= 0; i-- {
+		if f[i].Equal(at) {
+			t.fails[ip] = append(f[:i:i], f[i+1:]...)
+			break
+		}
+	}
+	if len(t.fails[ip]) == 0 {
+		delete(t.fails, ip)
+	}
 }
 
 func (t *throttle) recent(key string, now time.Time) []time.Time {
@@ -62,6 +102,26 @@ func (t *throttle) recent(key string, now time.Time) []time.Time {
 		delete(t.fails, key)
 	}
 	return f
+}
+
+func (t *throttle) sweep(now time.Time) {
+	for k := range t.fails {
+		t.recent(k, now)
+	}
+}
+
+// clientKey is the throttle key of a client address: IPv6 clients get a
+// /64 each, so one host cannot rotate through its addresses.
+func clientKey(ip string) string {
+	a, err := netip.ParseAddr(ip)
+	if err != nil {
+		return "ip:" + ip
+	}
+	if a.Is4() || a.Is4In6() {
+		return "ip:" + a.Unmap().String()
+	}
+	p, _ := a.Prefix(64)
+	return "ip:" + p.String()
 }
 
 // dummyHash is compared against when the account does not exist, so a
@@ -89,22 +149,30 @@ func (s *Server) login(t *throttle) echo.HandlerFunc {
 			return consent.Errorf(consent.ECodeInvalid, "username and password are required")
 		}
 		now := s.Now()
-		userKey, ipKey := "u:"+strings.ToLower(req.Username), "ip:"+c.RealIP()
-		if d := max(t.wait(userKey, maxFailures, now), t.wait(ipKey, maxIPFailures, now)); d > 0 {
+		ipKey := clientKey(c.RealIP())
+		// A name no account can have is refused before it is remembered
+		// anywhere, so made-up names cannot fill the throttle.
+		name := strings.ToLower(req.Username)
+		keys := []limited{{ipKey, maxIPFailures}}
+		if userName.MatchString(name) {
+			keys = append(keys, limited{"u:" + name, maxFailures})
+		}
+		if d := t.begin(now, keys...); d > 0 {
 			c.Response().Header().Set("Retry-After", strconv.Itoa(int(d.Seconds())+1))
 			return consent.Errorf(consent.ECodeRateLimited, "too many failed sign-ins; try again in %d minutes", int(d.Minutes())+1)
 		}
 		u, err := s.Store.User(req.Username)
+		if !userName.MatchString(name) {
+			err = store.ErrNotFound
+		}
 		hash := dummyHash
 		if err == nil {
 			hash = u.PasswordHash
 		}
 		if bcrypt.CompareHashAndPassword(hash, []byte(req.Password)) != nil || err != nil {
-			t.fail(userKey, now)
-			t.fail(ipKey, now)
 			return consent.Errorf(consent.ECodeUnauthorized, "wrong username or password")
 		}
-		t.reset(userKey)
+		t.succeeded("u:"+name, ipKey, now)
 		secret := newSecret()
 		sess := &store.Session{User: u.Name, CSRF: newSecret(), CreatedAt: now.UTC(), ExpiresAt: now.Add(sessionTTL).UTC()}
 		if err := s.Store.PutSession(hashSecret(secret), sess, now); err != nil {

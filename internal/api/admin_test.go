@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -181,6 +182,35 @@ func TestAdminLoginThrottled(t *testing.T) {
 		t.Errorf("after the window: got %d, want 200", got)
 	}
 }
+
+// TestAdminLoginThrottleHoldsUnderConcurrency: attempts are counted before
+// the password is checked, so a burst of parallel guesses gets no more
+// tries than sequential ones.
+func TestAdminLoginThrottleHoldsUnderConcurrency(t *testing.T) {
+	e := newEnv(t, 0)
+	e.login(t, "olga", "owner")
+	codes := make(chan int, 30)
+	var wg sync.WaitGroup
+	for range cap(codes) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			codes <- e.do("POST", "/api/v1/admin/session", `{"username":"olga","password":"wrong"}`, "Content-Type", "application/json").status
+		}()
+	}
+	wg.Wait()
+	close(codes)
+	n := map[int]int{}
+	for c := range codes {
+		n[c]++
+	}
+	if n[401] > maxFailuresPerAccount || n[401]+n[429] != 30 {
+		t.Errorf("30 parallel wrong passwords: %v, want at most %d answered 401 and the rest 429", n, maxFailuresPerAccount)
+	}
+}
+
+// maxFailuresPerAccount is the API's per-account limit (admin_session.go).
+const maxFailuresPerAccount = 5
 
 func TestAdminTokensHashedAndRevocable(t *testing.T) {
 	e := newEnv(t, 0)
