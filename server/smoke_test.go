@@ -66,3 +66,20 @@ func TestMetricsServed(t *testing.T) {
 		}
 	}
 }
+
+// TestMetricsNeedAuthThroughAProxy: only a direct loopback connection reads
+// /metrics without credentials; a forwarded request does not, whatever
+// address it claims (here behind --trust-proxy, claiming loopback).
+func TestMetricsNeedAuthThroughAProxy(t *testing.T) {
+	ts := startServer(t, "--trust-proxy")
+	req, _ := http.NewRequest("GET", ts.URL+"/metrics", nil)
+	req.Header.Set("X-Forwarded-For", "127.0.0.1")
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusUnauthorized {
+		t.Errorf("forwarded request claiming 127.0.0.1: got %d, want 401", res.StatusCode)
+	}
+}

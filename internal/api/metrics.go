@@ -104,10 +104,20 @@ func (m *Metrics) middleware(next echo.HandlerFunc) echo.HandlerFunc {
 
 // metricsHandler serves /metrics to loopback clients (a local Prometheus or
 // agent) and to authenticated admins; traffic volumes are not public.
+// localScraper: the connection itself comes from loopback and no proxy
+// forwarded it. The forwarded-for address is never trusted here (any
+// client can send one), and a reverse proxy on the same host adds it.
+func localScraper(r *http.Request) bool {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	ip := net.ParseIP(host)
+	return err == nil && ip != nil && ip.IsLoopback() &&
+		r.Header.Get("X-Forwarded-For") == "" && r.Header.Get("Forwarded") == "" && r.Header.Get("X-Real-Ip") == ""
+}
+
 func (s *Server) metricsHandler() echo.HandlerFunc {
 	h := promhttp.HandlerFor(s.Metrics.Registry, promhttp.HandlerOpts{})
 	return func(c echo.Context) error {
-		if ip := net.ParseIP(c.RealIP()); ip == nil || !ip.IsLoopback() {
+		if !localScraper(c.Request()) {
 			if err := s.requireRole(RoleAuditor)(func(echo.Context) error { return nil })(c); err != nil {
 				return err
 			}
