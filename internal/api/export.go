@@ -1,7 +1,6 @@
 package api
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -231,7 +230,8 @@ func (s *Server) verifyUpload(c echo.Context) error {
 		var in struct {
 			Receipt string `json:"receipt"`
 		}
-		if err := json.NewDecoder(c.Request().Body).Decode(&in); err != nil || in.Receipt == "" {
+		// A receipt is about a kilobyte; the route's limit is sized for packs.
+		if err := json.NewDecoder(io.LimitReader(c.Request().Body, 64<<10)).Decode(&in); err != nil || in.Receipt == "" {
 			return consent.Errorf(consent.ECodeInvalid, `send {"receipt":"<JWS>"}`)
 		}
 		return c.JSON(http.StatusOK, s.verifyOne(in.Receipt))
@@ -245,11 +245,9 @@ func (s *Server) verifyUpload(c echo.Context) error {
 		return err
 	}
 	defer f.Close()
-	b, err := io.ReadAll(f)
-	if err != nil {
-		return err
-	}
-	rep, err := export.VerifyPack(bytes.NewReader(b), int64(len(b)))
+	// The upload is read in place (a large one sits in a temporary file),
+	// never copied whole into memory.
+	rep, err := export.VerifyPack(f, fh.Size)
 	if err != nil {
 		return consent.Errorf(consent.ECodeInvalid, "%v", err)
 	}
