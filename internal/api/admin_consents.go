@@ -95,7 +95,10 @@ func (s *Server) chain(res *logResult, head uuid.UUID) error {
 	id := head
 	for id != uuid.Nil && len(res.Receipts) < maxChain {
 		rec, err := s.Store.Receipt(id)
-		if err != nil {
+		if errors.Is(err, store.ErrNotFound) && len(res.Receipts) > 0 {
+			id = uuid.Nil // older ones were removed by retention: the chain ends here
+			break
+		} else if err != nil {
 			return err
 		}
 		e := logEntry{ID: rec.ID.String(), Receipt: rec.JWS, IssuedAt: rec.IssuedAt.Format(timeMillis),

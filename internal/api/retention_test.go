@@ -70,3 +70,27 @@ func TestErasureReturnsSignedConfirmation(t *testing.T) {
 		t.Fatalf("pack after erasure: ok=%v receipts %d %v", rep.OK, len(rep.Receipts), rep.Problems)
 	}
 }
+
+// TestConsentSearchAfterRetention: once retention removed a visitor's old
+// receipts, the consent log still finds the visitor and shows what is left.
+func TestConsentSearchAfterRetention(t *testing.T) {
+	e := newEnv(t, 0)
+	v := uuid.NewString()
+	e.do("POST", "/api/v1/consents", e.decision(v, "accept_all", allOn))
+	e.advance(24*30*24*time.Hour + 200*24*time.Hour) // the first decision is past expiry + 24 months
+	r := e.do("POST", "/api/v1/consents", e.decision(v, "custom", mixed))
+	latest := r.json(t)["id"].(string)
+	if n, err := e.remover.RunOnce(); err != nil || n != 1 {
+		t.Fatalf("retention removed %d (%v), want 1", n, err)
+	}
+	var res struct {
+		Receipts []struct{ ID string }
+		Total    int
+	}
+	if r := e.admin("GET", "/api/v1/admin/consents?q="+v); r.status != 200 || json.Unmarshal(r.body, &res) != nil {
+		t.Fatalf("search: %d %s", r.status, r.body)
+	}
+	if len(res.Receipts) != 1 || res.Receipts[0].ID != latest || res.Total != 1 {
+		t.Errorf("search shows %+v (total %d), want only %s", res.Receipts, res.Total, latest)
+	}
+}
