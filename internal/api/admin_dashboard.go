@@ -72,8 +72,10 @@ func (s *Server) frontEnd() (*frontEnd, error) {
 	}
 	gen, bundle, dash, err := s.Rebuild()
 	if err != nil {
-		s.Log.Error("front-end build failed", "err", err)
-		return nil, consent.Errorf(consent.ECodeInternal, "front-end build failed (development mode): %v", err)
+		// The details (file, line, and paths on this machine) go to the log
+		// only, as for every internal error.
+		s.Log.Error("front-end build failed (development mode)", "err", err)
+		return nil, consent.Errorf(consent.ECodeInternal, "the front end does not build; the server log says why")
 	}
 	if f == nil || f.gen != gen {
 		f = newFrontEnd(gen, bundle, dash)

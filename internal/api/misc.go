@@ -25,7 +25,9 @@ func (s *Server) healthz(c echo.Context) error {
 // signable (not rolled back or forked) and its store open.
 func (s *Server) readyz(c echo.Context) error {
 	if err := s.Ledger.Broken(); err != nil {
-		return c.JSON(http.StatusServiceUnavailable, map[string]string{"status": "not ready", "reason": err.Error()})
+		// Anyone may ask; what exactly is wrong is for the operator's log.
+		s.Log.Error("not ready: the log cannot be signed", "err", err)
+		return c.JSON(http.StatusServiceUnavailable, map[string]string{"status": "not ready", "reason": "the log cannot be signed; see the server log"})
 	}
 	if _, err := s.Store.Meta("log_size"); err != nil {
 		return c.JSON(http.StatusServiceUnavailable, map[string]string{"status": "not ready", "reason": "database unavailable"})
