@@ -14,14 +14,17 @@ import (
 	"golang.org/x/crypto/bcrypt"
 )
 
-// Login throttling: after maxFailures failed attempts within failWindow for
-// one account or one client address, further attempts are refused until the
-// oldest failure ages out. Per account stops guessing one password from many
-// addresses; per address stops one client trying many accounts.
+// Login throttling: an account gets maxFailures failed attempts within
+// failWindow from one client address, and maxAccountFailures from all
+// addresses together; one address gets maxIPFailures over all accounts.
+// Counting per account and address means nobody can lock the owner out by
+// sending wrong passwords from elsewhere, while the account-wide backstop
+// still caps guessing spread over many addresses.
 const (
-	maxFailures   = 5
-	maxIPFailures = 20
-	failWindow    = 15 * time.Minute
+	maxFailures        = 5
+	maxAccountFailures = 100
+	maxIPFailures      = 20
+	failWindow         = 15 * time.Minute
 	// maxTracked bounds the keys held. Past it expired keys are swept, and if
 	// that is not enough (an attack from that many addresses), attempts under
 	// new keys are refused until old ones expire: memory stays bounded.
@@ -76,20 +79,23 @@ func (t *throttle) begin(now time.Time, keys ...limited) time.Duration {
 }
 
 // succeeded takes back an attempt that signed in: the account's failures
-// are forgotten, and the address is charged nothing for it.
-func (t *throttle) succeeded(user, ip string, at time.Time) {
+// from that address are forgotten, and the other keys are charged nothing
+// for it.
+func (t *throttle) succeeded(userAtIP string, others []string, at time.Time) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	delete(t.fails, user)
-	f := t.fails[ip]
-	for i := len(f) - 1; i >= 0; i-- {
-		if f[i].Equal(at) {
-			t.fails[ip] = append(f[:i:i], f[i+1:]...)
-			break
+	delete(t.fails, userAtIP)
+	for _, k := range others {
+		f := t.fails[k]
+		for i := len(f) - 1; i >= 0; i-- {
+			if f[i].Equal(at) {
+				t.fails[k] = append(f[:i:i], f[i+1:]...)
+				break
+			}
 		}
-	}
-	if len(t.fails[ip]) == 0 {
-		delete(t.fails, ip)
+		if len(t.fails[k]) == 0 {
+			delete(t.fails, k)
+		}
 	}
 }
 
@@ -155,7 +161,7 @@ func (s *Server) login(t *throttle) echo.HandlerFunc {
 		name := strings.ToLower(req.Username)
 		keys := []limited{{ipKey, maxIPFailures}}
 		if userName.MatchString(name) {
-			keys = append(keys, limited{"u:" + name, maxFailures})
+			keys = append(keys, limited{"u:" + name + "|" + ipKey, maxFailures}, limited{"u:" + name, maxAccountFailures})
 		}
 		if d := t.begin(now, keys...); d > 0 {
 			c.Response().Header().Set("Retry-After", strconv.Itoa(int(d.Seconds())+1))
@@ -172,7 +178,7 @@ func (s *Server) login(t *throttle) echo.HandlerFunc {
 		if bcrypt.CompareHashAndPassword(hash, []byte(req.Password)) != nil || err != nil {
 			return consent.Errorf(consent.ECodeUnauthorized, "wrong username or password")
 		}
-		t.succeeded("u:"+name, ipKey, now)
+		t.succeeded("u:"+name+"|"+ipKey, []string{ipKey, "u:" + name}, now)
 		secret := newSecret()
 		sess := &store.Session{User: u.Name, CSRF: newSecret(), CreatedAt: now.UTC(), ExpiresAt: now.Add(sessionTTL).UTC()}
 		if err := s.Store.PutSession(hashSecret(secret), sess, now); err != nil {

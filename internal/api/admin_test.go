@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"slices"
 	"strings"
 	"sync"
@@ -206,6 +207,30 @@ func TestAdminLoginThrottleHoldsUnderConcurrency(t *testing.T) {
 	}
 	if n[401] > maxFailuresPerAccount || n[401]+n[429] != 30 {
 		t.Errorf("30 parallel wrong passwords: %v, want at most %d answered 401 and the rest 429", n, maxFailuresPerAccount)
+	}
+}
+
+// TestAdminLoginNotLockedOutFromElsewhere: wrong passwords sent from one
+// address do not stop the account's owner signing in from another.
+func TestAdminLoginNotLockedOutFromElsewhere(t *testing.T) {
+	e := newEnv(t, 0)
+	e.login(t, "olga", "owner")
+	from := func(addr, pw string) int {
+		req := httptest.NewRequest("POST", "/api/v1/admin/session", strings.NewReader(`{"username":"olga","password":"`+pw+`"}`))
+		req.Header.Set("Content-Type", "application/json")
+		req.RemoteAddr = addr
+		rec := httptest.NewRecorder()
+		e.h.ServeHTTP(rec, req)
+		return rec.Code
+	}
+	for range maxFailuresPerAccount {
+		from("198.51.100.7:4000", "wrong")
+	}
+	if got := from("198.51.100.7:4000", "password-olga"); got != 429 {
+		t.Errorf("the guessing address, right password: got %d, want 429", got)
+	}
+	if got := from("203.0.113.9:5000", "password-olga"); got != 200 {
+		t.Errorf("the owner from another address: got %d, want 200", got)
 	}
 }
 
