@@ -197,3 +197,47 @@ func TestSnippetStrictCSP(t *testing.T) {
 		})
 	}
 }
+
+// hostilePage is markup an attacker might get onto a page (comments,
+// reflected HTML) where the page's CSP stops their scripts: it clobbers
+// document.currentScript and window.assent, and plants blocked tags that
+// name no purpose, an inherited property, or a javascript: frame.
+const hostilePage = `<!doctype html><html lang="en"><head><meta charset="utf-8"></head><body>
+<h2 id="assent">Privacy</h2>
+<img name="currentScript" src="data:," nonce="x">
+<script type="text/plain" data-assent="analytics" nonce="x">window.laundered = true</script>
+<script type="text/plain" data-assent="">window.emptyRan = true</script>
+<script type="text/plain" data-assent="constructor">window.inheritedRan = true</script>
+<iframe id="js" data-assent="analytics" data-src="javascript:parent.framed=true"></iframe>
+<iframe id="ok" data-assent="analytics" data-src="about:blank#granted"></iframe>
+<script src="{{assent}}/s/demo.js" async nonce="n0nce"></script>
+</body></html>`
+
+// TestSnippetWithstandsHostileMarkup: clobbered names neither stop the
+// banner nor redirect decisions, and no planted tag runs after Accept all.
+func TestSnippetWithstandsHostileMarkup(t *testing.T) {
+	site := newSiteServer(t, map[string]sitePage{
+		"/hostile": {html: hostilePage, headers: map[string]string{"Content-Security-Policy": "default-src 'none'; " +
+			"script-src 'nonce-n0nce' 'strict-dynamic'; connect-src {{assent}}; frame-src 'self' about:; img-src data:"}},
+	})
+	ts := startForSite(t, site)
+	ctx := newBrowser(t)
+	visit(t, ctx, site.URL+"/hostile")
+	waitFor(t, ctx, jsShown) // an element with id "assent" does not switch the banner off
+	click(t, ctx, "Accept all")
+	if c := receiptClaims(t, ctx, ts); c.Action != "accept_all" { // recorded by Assent, not wherever the page points
+		t.Errorf("receipt action %q", c.Action)
+	}
+	waitFor(t, ctx, `document.getElementById("ok").getAttribute("src") === "about:blank#granted"`)
+	for _, v := range []string{"laundered", "emptyRan", "inheritedRan", "framed"} {
+		if eval[bool](t, ctx, `window.`+v+` === true`) {
+			t.Errorf("%s: a planted tag ran", v)
+		}
+	}
+	if eval[bool](t, ctx, `document.getElementById("js").hasAttribute("src")`) {
+		t.Error("a javascript: frame address was loaded")
+	}
+	if eval[bool](t, ctx, `window.assent.granted("constructor") || window.assent.granted("__proto__")`) {
+		t.Error("granted() answers true for an inherited property name")
+	}
+}

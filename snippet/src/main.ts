@@ -1,5 +1,5 @@
 // Assent's banner. The server serves /s/{site}.js as
-// `self.__assentBoot={"config":…};` followed by this bundle, so one request
+// `self.__assentBoot={"api":…,"config":…};` followed by this bundle, so one request
 // shows the banner. It decides what may run before anything else does:
 // Consent Mode defaults first, then the stored decision, then the banner.
 import { consentDefault, consentUpdate } from "./gcm";
@@ -13,9 +13,13 @@ type Listener = (choices: Choices) => void;
 const w = window as any;
 const boot = w.__assentBoot;
 delete w.__assentBoot;
-// currentScript is only set while this classic script first runs.
-const me = document.currentScript as HTMLScriptElement | null;
-if (boot && !w.assent) start(boot.config, me);
+// currentScript is only set while this classic script first runs. A page
+// element named "currentScript" (or with id "assent") shadows these names
+// (DOM clobbering): then our tag's nonce is unknown, and no blocked script
+// may run (null); and only a real API counts as ours.
+const cs = document.currentScript;
+const nonce = cs instanceof HTMLScriptElement ? cs.nonce || "" : cs ? null : "";
+if (boot && !(w.assent && typeof w.assent.granted == "function")) start(boot.config, boot.api, nonce);
 
 // uuid makes a UUIDv7: time-ordered, so a new visitor's entry in the
 // server's visitor index is an append, not a random page rewrite; its 74
@@ -41,20 +45,20 @@ function pickLang(cfg: Config): string {
   return cfg.default_lang;
 }
 
-function start(cfg: Config, me: HTMLScriptElement | null): void {
+function start(cfg: Config, api: string, nonce: string | null): void {
   consentDefault();
-  // The API lives where the script came from: scheme://host[:port] of its src.
-  const endpoint = (me ? me.src.split("/").slice(0, 3).join("/") : "") + "/api/v1/consents";
+  // The server names its own origin: never one read from the page.
+  const endpoint = api + "/api/v1/consents";
   const gpc = (navigator as any).globalPrivacyControl === true;
   const lang = pickLang(cfg);
-  const nonce = (me && me.nonce) || "";
   const stored: Partial<Stored> = load(cfg, Date.now()) || {};
   let visitor = stored.visitor;
   const listeners: Record<string, Listener[]> = { consent: [], change: [] };
   let { choices, id: receipt, pending } = stored;
   let watching = false;
 
-  const granted = (p: string): boolean => p == "necessary" || !!(choices && choices[p]);
+  // Own properties only: "constructor" or "__proto__" are no purposes.
+  const granted = (p: string): boolean => p == "necessary" || (!!choices && {}.hasOwnProperty.call(choices, p) && choices[p] === true);
   const copy = () => (choices ? { ...choices } : null);
 
   function emit(name: string): void {
@@ -119,7 +123,7 @@ function start(cfg: Config, me: HTMLScriptElement | null): void {
     send(d);
   }
 
-  const view: View = { cfg, texts: cfg.texts[lang], lang, gpc, nonce, current: () => choices, decide };
+  const view: View = { cfg, texts: cfg.texts[lang], lang, gpc, nonce: nonce || "", current: () => choices, decide };
 
   w.assent = {
     /** Whether purpose is granted now; false while undecided. */

@@ -25,21 +25,28 @@ export function savePending(d: Decision, days: number): void {
   save("p." + btoa(JSON.stringify(d)), days * 86400);
 }
 
+// pick rebuilds choices from the site's purposes only, as booleans: what a
+// cookie holds beyond them is ignored.
+function pick(cfg: Config, on: (id: string) => boolean): Choices {
+  const c: Choices = {};
+  for (const p of cfg.purposes) c[p.id] = !!p.required || on(p.id);
+  return c;
+}
+
 export function load(cfg: Config, now: number): Stored | undefined {
   const v = (document.cookie.match(/(?:^|; )assent=([^;]*)/) || [])[1];
   if (!v) return;
   try {
     if (v.startsWith("p.")) {
       const d: Decision = JSON.parse(atob(v.slice(2)));
-      return { visitor: d.visitor, pending: d, choices: d.config == cfg.version ? d.choices : undefined };
+      if (d.site != cfg.site) return;
+      return { visitor: d.visitor, pending: d, choices: d.config == cfg.version ? pick(cfg, (id) => d.choices[id] === true) : undefined };
     }
     // Decoded, not verified: the browser only needs to know what it stored.
     const c = JSON.parse(atob(v.split(".")[1].replace(/-/g, "+").replace(/_/g, "/")));
     if (c.site != cfg.site) return;
     const fresh = c.exp * 1000 > now && c.config == cfg.version.slice(7, 23);
-    const choices: Choices = {};
-    for (const p of cfg.purposes) choices[p.id] = !!p.required || c.granted.includes(p.id);
-    return { visitor: c.sub, id: c.jti, choices: fresh ? choices : undefined };
+    return { visitor: c.sub, id: c.jti, choices: fresh ? pick(cfg, (id) => c.granted.includes(id)) : undefined };
   } catch {
     return; // a damaged cookie means asking again, never granting
   }

@@ -2,7 +2,7 @@
 // and <iframe>/<img> with data-assent and data-src. They load once every
 // purpose they name (space separated) is granted.
 
-const BLOCKED = 'script[type="text/plain"][data-assent],[data-assent][data-src]';
+const BLOCKED = 'script[type="text/plain"][data-assent],iframe[data-assent][data-src],img[data-assent][data-src]';
 
 let policy: { createScript(s: string): string } | undefined;
 
@@ -18,15 +18,27 @@ function trusted(text: string): string {
   return policy!.createScript(text);
 }
 
+// script reports a javascript: address, which in a frame would run in the
+// page itself: a data-src must not smuggle one past the page's sanitizer.
+function script(src: string): boolean {
+  try {
+    return new URL(src, location.href).protocol == "javascript:";
+  } catch {
+    return true;
+  }
+}
+
 /** Loads every blocked element whose purposes are all granted. When the
  * snippet's own tag carries a nonce, only scripts with that nonce run:
  * under 'strict-dynamic' the page trusts whatever the snippet inserts, so
  * a blocked script injected into the page must not be laundered through it. */
-export function activate(granted: (purpose: string) => boolean, nonce: string): void {
+export function activate(granted: (purpose: string) => boolean, nonce: string | null): void {
   document.querySelectorAll<HTMLElement>(BLOCKED).forEach((el) => {
-    if (!el.dataset.assent!.split(/\s+/).filter(Boolean).every(granted)) return;
+    // A tag naming no purpose stays blocked: [].every() would be true.
+    const ps = el.dataset.assent!.split(/\s+/).filter(Boolean);
+    if (!ps.length || !ps.every(granted)) return;
     if (el instanceof HTMLScriptElement) {
-      if (nonce && el.nonce != nonce) return;
+      if (nonce == null || (nonce && el.nonce != nonce)) return;
       // Changing the type does not run a script; inserting a copy does. A
       // clone keeps the nonce, which browsers hide from getAttribute.
       const s = el.cloneNode() as HTMLScriptElement;
@@ -34,7 +46,7 @@ export function activate(granted: (purpose: string) => boolean, nonce: string): 
       if (el.text) s.text = trusted(el.text);
       s.async = false; // run blocked scripts in document order
       el.replaceWith(s);
-    } else {
+    } else if (!script(el.dataset.src!)) {
       el.setAttribute("src", el.dataset.src!);
       el.removeAttribute("data-src");
     }

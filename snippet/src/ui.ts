@@ -99,7 +99,7 @@ export function show(v: View, prefs: boolean): void {
   // preferences layer takes focus at once.
   const focus = () => d.isConnected && d.focus({ preventScroll: true });
   if (prefs) focus();
-  else requestAnimationFrame(() => setTimeout(() => [null, document.body].includes(document.activeElement as HTMLElement) && focus()));
+  else requestAnimationFrame(() => setTimeout(() => document.activeElement == document.body && focus()));
 }
 
 function dialog(v: View, prefs: boolean): HTMLElement {
