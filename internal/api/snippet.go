@@ -5,7 +5,6 @@ import (
 	"compress/gzip"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"net/http"
 	"strconv"
 	"strings"
@@ -92,12 +91,7 @@ func (s *Server) snippetFor(site string, pub *store.Published, f *frontEnd) *sni
 	// time for the banner, for some 10 KiB more heap (the bytecode of
 	// functions a visitor may never call). Other engines ignore the comment.
 	raw.WriteString("//# allFunctionsCalledOnLoad\n")
-	// The snippet posts decisions to the origin named here, never to one it
-	// would read from the page (which markup on the page could forge).
-	api, _ := json.Marshal(s.PublicURL)
-	raw.WriteString("self.__assentBoot={\"api\":")
-	raw.Write(api)
-	raw.WriteString(",\"config\":")
+	raw.WriteString("self.__assentBoot={\"config\":")
 	raw.Write(served(pub))
 	raw.WriteString("};\n")
 	raw.Write(f.bundle)

@@ -1,5 +1,5 @@
 // Assent's banner. The server serves /s/{site}.js as
-// `self.__assentBoot={"api":…,"config":…};` followed by this bundle, so one request
+// `self.__assentBoot={"config":…};` followed by this bundle, so one request
 // shows the banner. It decides what may run before anything else does:
 // Consent Mode defaults first, then the stored decision, then the banner.
 import { consentDefault, consentUpdate } from "./gcm";
@@ -15,11 +15,10 @@ const boot = w.__assentBoot;
 delete w.__assentBoot;
 // currentScript is only set while this classic script first runs. A page
 // element named "currentScript" (or with id "assent") shadows these names
-// (DOM clobbering): then our tag's nonce is unknown, and no blocked script
-// may run (null); and only a real API counts as ours.
+// (DOM clobbering). Then our own tag is unknown: nothing is posted (the
+// choice still applies and waits in the cookie) and no blocked script runs.
 const cs = document.currentScript;
-const nonce = cs instanceof HTMLScriptElement ? cs.nonce || "" : cs ? null : "";
-if (boot && !(w.assent && typeof w.assent.granted == "function")) start(boot.config, boot.api, nonce);
+if (boot && !(w.assent && typeof w.assent.granted == "function")) start(boot.config, cs instanceof HTMLScriptElement ? cs : null);
 
 // uuid makes a UUIDv7: time-ordered, so a new visitor's entry in the
 // server's visitor index is an append, not a random page rewrite; its 74
@@ -45,10 +44,11 @@ function pickLang(cfg: Config): string {
   return cfg.default_lang;
 }
 
-function start(cfg: Config, api: string, nonce: string | null): void {
+function start(cfg: Config, me: HTMLScriptElement | null): void {
   consentDefault();
-  // The server names its own origin: never one read from the page.
-  const endpoint = api + "/api/v1/consents";
+  // The API lives where the script came from: scheme://host[:port] of its src.
+  const endpoint = me && me.src.split("/").slice(0, 3).join("/") + "/api/v1/consents";
+  const nonce = me ? me.nonce || "" : null;
   const gpc = (navigator as any).globalPrivacyControl === true;
   const lang = pickLang(cfg);
   const stored: Partial<Stored> = load(cfg, Date.now()) || {};
@@ -91,15 +91,16 @@ function start(cfg: Config, api: string, nonce: string | null): void {
   // send posts a decision; the unsigned copy stays in the cookie until the
   // receipt's token replaces it, so a failed post is retried on a later load.
   function send(d: Decision): void {
+    if (!endpoint) return; // our own tag is unknown (see above): the cookie keeps it
     fetch(endpoint, { method: "POST", body: JSON.stringify(d), keepalive: true, credentials: "omit" })
-      .then((r) => (r.ok ? r.json() : Promise.reject(new Error("HTTP " + r.status))))
+      .then((r) => (r.ok ? r.json() : Promise.reject(r.status)))
       .then((r) => {
         if (pending != d) return; // a newer decision was made meanwhile
         pending = undefined;
         receipt = r.id;
         save(r.token, (Date.parse(r.expires_at) - Date.now()) / 1000);
       })
-      .catch((e) => console.warn("assent: will retry", e));
+      .catch((e) => console.warn("assent", e)); // sent again on the next page load
   }
 
   function decide(action: Action, pick?: Choices): void {

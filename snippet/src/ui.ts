@@ -121,7 +121,7 @@ function dialog(v: View, prefs: boolean): HTMLElement {
     "div",
     { class: "d", role: "dialog", "aria-modal": prefs ? "true" : "false", "aria-labelledby": "t", "aria-describedby": "x", tabindex: "-1", lang: v.lang, autofocus: !prefs },
     h("h2", { id: "t" }, t.title),
-    h("p", { id: "x" }, t.description, url && " ", url && h("a", { href: url, target: "_blank", rel: "noopener" }, t.privacy_policy || url)),
+    h("p", { id: "x" }, t.description, url && " ", url && h("a", { href: url, target: "_blank" }, t.privacy_policy || url)),
     v.gpc && t.gpc_notice && h("p", { class: "g" }, t.gpc_notice),
     switches,
     h(
