@@ -159,19 +159,20 @@ func (s *Server) login(t *throttle) echo.HandlerFunc {
 		// A name no account can have is refused before it is remembered
 		// anywhere, so made-up names cannot fill the throttle.
 		name := strings.ToLower(req.Username)
+		valid := userName.MatchString(name)
 		keys := []limited{{ipKey, maxIPFailures}}
-		if userName.MatchString(name) {
+		if valid {
 			keys = append(keys, limited{"u:" + name + "|" + ipKey, maxFailures}, limited{"u:" + name, maxAccountFailures})
 		}
 		if d := t.begin(now, keys...); d > 0 {
 			c.Response().Header().Set("Retry-After", strconv.Itoa(int(d.Seconds())+1))
 			return consent.Errorf(consent.ECodeRateLimited, "too many failed sign-ins; try again in %d minutes", int(d.Minutes())+1)
 		}
-		u, err := s.Store.User(req.Username)
-		if !userName.MatchString(name) {
-			err = store.ErrNotFound
+		u, err := &store.User{}, store.ErrNotFound
+		if valid {
+			u, err = s.Store.User(req.Username)
 		}
-		hash := dummyHash
+		hash := dummyHash // the same bcrypt work whether or not the account exists
 		if err == nil {
 			hash = u.PasswordHash
 		}

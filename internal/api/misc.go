@@ -35,14 +35,14 @@ func (s *Server) readyz(c echo.Context) error {
 	return c.JSON(http.StatusOK, map[string]string{"status": "ready"})
 }
 
-// securityHeaders applies to every response; pages that render HTML set
-// their own stricter CSP.
 var (
 	hdrNosniff  = []string{"nosniff"}
 	hdrReferrer = []string{"strict-origin-when-cross-origin"}
 	hdrCSP      = []string{"default-src 'none'; frame-ancestors 'none'"}
 )
 
+// securityHeaders applies to every response; pages that render HTML set
+// their own stricter CSP.
 func securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		h := c.Response().Header()

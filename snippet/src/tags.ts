@@ -31,7 +31,8 @@ function script(src: string): boolean {
 /** Loads every blocked element whose purposes are all granted. When the
  * snippet's own tag carries a nonce, only scripts with that nonce run:
  * under 'strict-dynamic' the page trusts whatever the snippet inserts, so
- * a blocked script injected into the page must not be laundered through it. */
+ * a blocked script injected into the page must not be laundered through it.
+ * A null nonce (our own tag could not be identified) runs no script. */
 export function activate(granted: (purpose: string) => boolean, nonce: string | null): void {
   document.querySelectorAll<HTMLElement>(BLOCKED).forEach((el) => {
     // A tag naming no purpose stays blocked: [].every() would be true.
