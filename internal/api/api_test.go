@@ -223,6 +223,18 @@ func TestSnippetServing(t *testing.T) {
 	if gz := e.do("GET", "/s/demo.js", "", "Accept-Encoding", "br;q=0, gzip"); gz.header.Get("Content-Encoding") != "gzip" {
 		t.Errorf("br;q=0 should pick gzip, got %q", gz.header.Get("Content-Encoding"))
 	}
+	// Global Privacy Control's header selects the variant that tells the
+	// banner so; caches are told the body depends on it.
+	if bytes.Contains(r.body, []byte(`"gpc"`)) || !strings.Contains(r.header.Get("Vary"), "Sec-GPC") {
+		t.Errorf("without Sec-GPC: gpc in the body or Vary %q lacks Sec-GPC", r.header.Get("Vary"))
+	}
+	g := e.do("GET", "/s/demo.js", "", "Sec-GPC", "1")
+	if !bytes.Contains(g.body, []byte(`self.__assentBoot={"gpc":true,"config":`)) || g.header.Get("ETag") == r.header.Get("ETag") {
+		t.Errorf("with Sec-GPC: 1: %.80q, ETag %s (plain %s)", g.body, g.header.Get("ETag"), r.header.Get("ETag"))
+	}
+	if again := e.do("GET", "/s/demo.js", ""); !bytes.Equal(again.body, r.body) {
+		t.Error("the plain script changed after the GPC variant was served")
+	}
 	if nf := e.do("GET", "/s/nosite.js", ""); nf.status != 404 || !bytes.HasPrefix(nf.body, []byte("/*")) {
 		t.Errorf("unknown site: %d %q, want 404 with a JS comment", nf.status, nf.body)
 	}

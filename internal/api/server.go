@@ -43,7 +43,7 @@ type Server struct {
 
 	admit      chan struct{}            // decisions being decoded and signed, a few per core
 	front      atomic.Pointer[frontEnd] // what /s/ and /dashboard/ serve
-	snippets   sync.Map                 // site id → *snippetEntry
+	snippets   sync.Map                 // snippetKey → *snippetEntry
 	inflight   sync.Map                 // site|visitor → decision being recorded
 	siteLimits siteLimits
 }
