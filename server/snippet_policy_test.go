@@ -74,6 +74,36 @@ func TestSnippetGlobalPrivacyControl(t *testing.T) {
 	}
 }
 
+// The banner's notice follows the Sec-GPC header the script was fetched
+// with; a decision honours the header or the property alone.
+func TestSnippetGPCEitherSignal(t *testing.T) {
+	ts := startServer(t)
+	for _, tc := range []struct {
+		name           string
+		header, notice bool
+	}{{"header", true, true}, {"property", false, false}} {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx := newBrowser(t)
+			if tc.header {
+				if _, err := chromedp.Call(ctx, network.SetExtraHTTPHeaders, network.SetExtraHTTPHeadersParams{Headers: network.Headers{"Sec-GPC": "1"}}); err != nil {
+					t.Fatal(err)
+				}
+			} else {
+				onNewDocument(t, ctx, `Object.defineProperty(Navigator.prototype, "globalPrivacyControl", {get: () => true})`)
+			}
+			visit(t, ctx, ts.URL+"/")
+			waitFor(t, ctx, jsShown)
+			if got := eval[bool](t, ctx, jsRoot+`.querySelector(".g") !== null`); got != tc.notice {
+				t.Errorf("GPC notice shown: %v, want %v", got, tc.notice)
+			}
+			click(t, ctx, "Accept all")
+			if c := receiptClaims(t, ctx, ts); c.Action != "gpc" || c.Choices["advertising"] || !c.Choices["analytics"] {
+				t.Errorf("accept all under GPC: %s %v, want gpc without advertising", c.Action, c.Choices)
+			}
+		})
+	}
+}
+
 func TestSnippetLateTagsAndWithdrawal(t *testing.T) {
 	ts := startServer(t)
 	ctx := newBrowser(t)

@@ -3,7 +3,7 @@
 // shows the banner. It decides what may run before anything else does:
 // Consent Mode defaults first, then the stored decision, then the banner.
 import { consentDefault, consentUpdate } from "./gcm";
-import { load, save, savePending, type Stored } from "./state";
+import { cookie, load, save, savePending, type Stored } from "./state";
 import { activate, dropCookies, watch } from "./tags";
 import type { Action, Choices, Config, Decision } from "./types";
 import { hide, show, type View } from "./ui";
@@ -18,40 +18,47 @@ delete w.__assentBoot;
 // (DOM clobbering). Then our own tag is unknown: nothing is posted (the
 // choice still applies and waits in the cookie) and no blocked script runs.
 const cs = document.currentScript;
-if (boot && !(w.assent && typeof w.assent.granted == "function")) start(boot.config, cs instanceof HTMLScriptElement ? cs : null);
+// A symbol marks a running copy: a page element cannot clobber it.
+const running = Symbol.for("assent");
+if (boot && !w[running]) {
+  w[running] = true;
+  consentDefault();
+  const me = cs instanceof HTMLScriptElement ? cs : null;
+  // The rest waits for the stored decision, read without stopping the page
+  // (see cookie); window.assent appears once it is known.
+  cookie((v) => start(boot.config, me, boot.gpc === true, v));
+}
 
-// uuid makes a UUIDv7: time-ordered, so a new visitor's entry in the
-// server's visitor index is an append, not a random page rewrite; its 74
-// random bits keep it unguessable. (The server sees the decision's time in
-// the receipt anyway.)
+// uuid makes a UUIDv7 from crypto.randomUUID(): the current time in
+// milliseconds, then the version, then 74 of its random bits (and its
+// variant). Time-ordered, so a new visitor's entry in the server's visitor
+// index is an append, not a random page rewrite; still unguessable. (The
+// server sees the decision's time in the receipt anyway.)
 function uuid(): string {
-  const b = crypto.getRandomValues(new Uint8Array(16));
-  for (let i = 5, t = Date.now(); i >= 0; i--, t = Math.floor(t / 256)) b[i] = t & 255;
-  b[6] = (b[6] & 15) | 112;
-  b[8] = (b[8] & 63) | 128;
-  const h = Array.from(b, (x) => (x + 256).toString(16).slice(1)).join("");
-  return [h.slice(0, 8), h.slice(8, 12), h.slice(12, 16), h.slice(16, 20), h.slice(20)].join("-");
+  const t = Date.now().toString(16).padStart(12, "0");
+  return t.slice(0, 8) + "-" + t.slice(8) + "-7" + crypto.randomUUID().slice(15);
 }
 
 // pickLang prefers <html lang>, then the browser's languages, exactly and
-// then by primary subtag, then the site's default.
+// then by primary subtag, then the site's default. navigator is read only
+// when <html lang> does not settle it.
 function pickLang(cfg: Config): string {
   const keys = Object.keys(cfg.texts);
-  for (const l of [document.documentElement.lang, ...navigator.languages].map((x) => x.toLowerCase())) {
-    const k = keys.find((k) => k.toLowerCase() == l) || keys.find((k) => k.split("-")[0] == l.split("-")[0]);
-    if (l && k) return k;
-  }
-  return cfg.default_lang;
+  const find = (l: string) => (l = l.toLowerCase()) && (keys.find((k) => k.toLowerCase() == l) || keys.find((k) => k.split("-")[0] == l.split("-")[0]));
+  return find(document.documentElement.lang) || navigator.languages.map(find).find(Boolean) || cfg.default_lang;
 }
 
-function start(cfg: Config, me: HTMLScriptElement | null): void {
-  consentDefault();
+// gpcHeader: the script was requested with Sec-GPC: 1 (see
+// internal/api/snippet.go); raw: the value of the cookie "assent".
+function start(cfg: Config, me: HTMLScriptElement | null, gpcHeader: boolean, raw: string | undefined): void {
   // The API lives where the script came from: scheme://host[:port] of its src.
   const endpoint = me && me.src.split("/").slice(0, 3).join("/") + "/api/v1/consents";
   const nonce = me ? me.nonce || "" : null;
-  const gpc = (navigator as any).globalPrivacyControl === true;
+  // Global Privacy Control comes as a header and as a property. The banner's
+  // notice goes by the header; a decision checks both.
+  const gpc = () => gpcHeader || (navigator as any).globalPrivacyControl === true;
   const lang = pickLang(cfg);
-  const stored: Partial<Stored> = load(cfg, Date.now()) || {};
+  const stored: Partial<Stored> = load(cfg, raw, Date.now()) || {};
   let visitor = stored.visitor;
   const listeners: Record<string, Listener[]> = { consent: [], change: [] };
   let { choices, id: receipt, pending } = stored;
@@ -109,7 +116,7 @@ function start(cfg: Config, me: HTMLScriptElement | null): void {
     if (!pick) for (const p of cfg.purposes) c[p.id] = !!p.required || action == "accept_all";
     // Global Privacy Control keeps advertising off unless switched on
     // explicitly, so "accept all" grants the rest and records the signal.
-    if (gpc && action == "accept_all" && "advertising" in c) {
+    if (action == "accept_all" && "advertising" in c && gpc()) {
       c.advertising = false;
       action = "gpc";
     }
@@ -124,7 +131,8 @@ function start(cfg: Config, me: HTMLScriptElement | null): void {
     send(d);
   }
 
-  const view: View = { cfg, texts: cfg.texts[lang], lang, gpc, nonce: nonce || "", current: () => choices, decide };
+  const view: View = { cfg, texts: cfg.texts[lang], lang, gpc: gpcHeader, nonce: nonce || "", current: () => choices, decide };
+  const open = () => show(view, true);
 
   w.assent = {
     /** Whether purpose is granted now; false while undecided. */
@@ -134,7 +142,7 @@ function start(cfg: Config, me: HTMLScriptElement | null): void {
     /** The id of the receipt recording the current decision, null while it is not recorded yet. */
     receipt: () => (choices && receipt) || null,
     /** Opens the preferences showing the current choices. */
-    open: () => show(view, true),
+    open,
     acceptAll: () => decide("accept_all"),
     rejectAll: () => decide("reject_all"),
     /** Withdraws every optional purpose and deletes their cookies. */
@@ -155,12 +163,13 @@ function start(cfg: Config, me: HTMLScriptElement | null): void {
     const t = e.target as Element;
     if (t.closest && t.closest("[data-assent-open]")) {
       e.preventDefault();
-      show(view, true);
+      open();
     }
   });
-  // The banner is built in a task of its own, so on a slow phone neither
-  // task is long enough to delay the page's own input handling.
+  // This runs in a task of its own (see cookie), so on a slow phone neither
+  // this nor the script's first run is long enough to delay the page's own
+  // input handling.
   if (choices) apply();
-  else setTimeout(() => choices || show(view, false));
+  else show(view, false);
   if (pending) send(pending);
 }

@@ -2,21 +2,9 @@
 // and <iframe>/<img> with data-assent and data-src. They load once every
 // purpose they name (space separated) is granted.
 
+import { trusted } from "./tt";
+
 const BLOCKED = 'script[type="text/plain"][data-assent],iframe[data-assent][data-src],img[data-assent][data-src]';
-
-let policy: { createScript(s: string): string } | undefined;
-
-// trusted passes a blocked inline script's own text through a Trusted Types
-// policy named "assent", for pages that require Trusted Types (list the
-// name if the page restricts policy names). It adds no power: the text is
-// what the page itself holds, and a copy without the page's nonce is
-// refused by activate or blocked by the page's CSP.
-function trusted(text: string): string {
-  const tt = (window as any).trustedTypes;
-  if (!tt) return text;
-  policy = policy || tt.createPolicy("assent", { createScript: (s: string) => s });
-  return policy!.createScript(text);
-}
 
 // script reports a javascript: address, which in a frame would run in the
 // page itself: a data-src must not smuggle one past the page's sanitizer.
@@ -44,7 +32,9 @@ export function activate(granted: (purpose: string) => boolean, nonce: string | 
       // clone keeps the nonce, which browsers hide from getAttribute.
       const s = el.cloneNode() as HTMLScriptElement;
       s.removeAttribute("type");
-      if (el.text) s.text = trusted(el.text);
+      // The text goes through the Trusted Types policy (see tt.ts): a copy
+      // without the page's nonce is refused above or by the page's CSP.
+      if (el.text) s.text = trusted("createScript", el.text);
       s.async = false; // run blocked scripts in document order
       el.replaceWith(s);
     } else if (!script(el.dataset.src!)) {
