@@ -76,7 +76,7 @@ func TestSnippetSpeedVsCookieConsent(t *testing.T) {
 
 // sample is one page load.
 type sample struct {
-	Visible, Script, Task, Click, CLS, Heap float64
+	Visible, Script, ScriptCPU, Task, Click, CLS, Heap float64
 	LongTasks                               int
 }
 
@@ -104,7 +104,7 @@ func loadOnce(t *testing.T, browser context.Context, url, kind string, rate floa
 	do(t, ctx, chromedp.Navigate(url))
 	waitFor(t, ctx, `window.__m && window.__m.visible > 0 && document.readyState === "complete"`)
 	var s sample
-	s.Script = trace(map[string][]string{"assent": {"/s/demo.js"}, "cookieconsent": {"/cc/cookieconsent.umd.js", "/cc-config.js"}}[kind])
+	s.Script, s.ScriptCPU = trace(map[string][]string{"assent": {"/s/demo.js"}, "cookieconsent": {"/cc/cookieconsent.umd.js", "/cc-config.js"}}[kind])
 	metrics, err := chromedp.Call(ctx, performance.GetMetrics, cdp.Empty{})
 	if err != nil {
 		t.Fatal(err)
@@ -145,7 +145,9 @@ func loadOnce(t *testing.T, browser context.Context, url, kind string, rate floa
 // and sums, in ms, the main-thread time of the scripts whose URL ends with
 // one of the suffixes: their evaluation (compile and top-level run, with any
 // layout they force) and every callback into them (timers, events, frames).
-func startTrace(t *testing.T, ctx context.Context) func(suffixes []string) float64 {
+// It returns wall time and the thread's CPU time: on a busy machine the
+// wall time also counts whatever preempted the thread.
+func startTrace(t *testing.T, ctx context.Context) func(suffixes []string) (wall, cpu float64) {
 	var mu sync.Mutex
 	var events []jsonv2.Value
 	complete := make(chan struct{})
@@ -166,18 +168,18 @@ func startTrace(t *testing.T, ctx context.Context) func(suffixes []string) float
 	if err != nil {
 		t.Fatal(err)
 	}
-	return func(suffixes []string) float64 {
+	return func(suffixes []string) (wall, cpu float64) {
 		if _, err := chromedp.Call(ctx, tracing.End, cdp.Empty{}); err != nil {
 			t.Fatal(err)
 		}
 		<-complete
 		mu.Lock()
 		defer mu.Unlock()
-		var total float64
 		for _, raw := range events {
 			var e struct {
 				Name, Ph string
 				Dur      float64
+				TDur     float64 `json:"tdur"`
 				Args     struct{ Data struct{ URL string } }
 			}
 			if json.Unmarshal(raw, &e) != nil || e.Ph != "X" || (e.Name != "EvaluateScript" && e.Name != "FunctionCall") {
@@ -185,11 +187,12 @@ func startTrace(t *testing.T, ctx context.Context) func(suffixes []string) float
 			}
 			for _, suf := range suffixes {
 				if strings.HasSuffix(e.Args.Data.URL, suf) {
-					total += e.Dur / 1000
+					wall += e.Dur / 1000
+					cpu += e.TDur / 1000
 				}
 			}
 		}
-		return total
+		return wall, cpu
 	}
 }
 
@@ -239,19 +242,20 @@ func report(t *testing.T, results map[string][]sample, n int) {
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "medians of %d cold loads each, headless Chromium, page on 127.0.0.1\n", n)
-	fmt.Fprintf(&b, "%-22s %10s %10s %12s %9s %9s %10s %11s\n", "page", "visible", "script", "main thread", "click", "CLS", "longtasks", "heap+")
+	fmt.Fprintf(&b, "%-22s %10s %10s %10s %12s %9s %9s %10s %11s\n", "page", "visible", "script", "(cpu)", "main thread", "click", "CLS", "longtasks", "heap+")
 	for _, rate := range []string{"1x", "4x"} {
 		base := col("baseline@"+rate, func(s sample) float64 { return s.Heap })
 		for _, p := range []string{"assent", "cookieconsent"} {
 			k := p + "@" + rate
 			lt := maxLongTasks(results[k])
-			fmt.Fprintf(&b, "%-22s %8.1fms %8.1fms %10.1fms %7.2fms %9.4f %10d %8.1fKiB\n", k,
+			fmt.Fprintf(&b, "%-22s %8.1fms %8.1fms %8.1fms %10.1fms %7.2fms %9.4f %10d %8.1fKiB\n", k,
 				col(k, func(s sample) float64 { return s.Visible }), col(k, func(s sample) float64 { return s.Script }),
+				col(k, func(s sample) float64 { return s.ScriptCPU }),
 				col(k, func(s sample) float64 { return s.Task }),
 				col(k, func(s sample) float64 { return s.Click }), col(k, func(s sample) float64 { return s.CLS }), lt,
 				(col(k, func(s sample) float64 { return s.Heap })-base)/1024)
 		}
-		fmt.Fprintf(&b, "%-22s %8.1fms %10s %10.1fms %9s %9s %10d\n", "baseline@"+rate, col("baseline@"+rate, func(s sample) float64 { return s.Visible }), "-", col("baseline@"+rate, func(s sample) float64 { return s.Task }),
+		fmt.Fprintf(&b, "%-22s %8.1fms %10s %10s %10.1fms %9s %9s %10d\n", "baseline@"+rate, col("baseline@"+rate, func(s sample) float64 { return s.Visible }), "-", "-", col("baseline@"+rate, func(s sample) float64 { return s.Task }),
 			"-", "-", maxLongTasks(results["baseline@"+rate]))
 	}
 	t.Log("\n" + b.String())
@@ -259,14 +263,15 @@ func report(t *testing.T, results map[string][]sample, n int) {
 		for k, ss := range results {
 			var v []string
 			for _, s := range ss {
-				v = append(v, fmt.Sprintf("%.0f/%d", s.Visible, s.LongTasks))
+				v = append(v, fmt.Sprintf("%.0f/%.1f/%.1f/%d", s.Visible, s.Script, s.ScriptCPU, s.LongTasks))
 			}
-			t.Logf("%s visible/longtasks: %s", k, strings.Join(v, " "))
+			t.Logf("%s visible/script/cpu/longtasks: %s", k, strings.Join(v, " "))
 		}
 	}
 	vis := col("assent@1x", func(s sample) float64 { return s.Visible }) / col("cookieconsent@1x", func(s sample) float64 { return s.Visible })
 	scr := col("assent@1x", func(s sample) float64 { return s.Script }) / col("cookieconsent@1x", func(s sample) float64 { return s.Script })
-	t.Logf("assent / cookieconsent: banner visible %.2f× (goal ≤ 0.8), script evaluation %.2f× (goal ≤ 0.5)", vis, scr)
+	cpu := col("assent@1x", func(s sample) float64 { return s.ScriptCPU }) / col("cookieconsent@1x", func(s sample) float64 { return s.ScriptCPU })
+	t.Logf("assent / cookieconsent: banner visible %.2f× (goal ≤ 0.8), script evaluation %.2f× (goal ≤ 0.5; %.2f× in CPU time)", vis, scr, cpu)
 	if vis > 0.8 || scr > 0.5 {
 		t.Errorf("speed goals missed: visible %.2f×, script %.2f×", vis, scr)
 	}

@@ -203,8 +203,8 @@ func TestSnippetServing(t *testing.T) {
 		r.header.Get("Cache-Control") == "" || r.header.Get("Cross-Origin-Resource-Policy") != "cross-origin" {
 		t.Fatalf("GET /s/demo.js: %d %v", r.status, r.header)
 	}
-	if !bytes.HasPrefix(r.body, []byte("//# allFunctionsCalledOnLoad\n")) {
-		t.Errorf("the script does not open with the eager-compile hint: %.60q", r.body)
+	if !bytes.HasPrefix(r.body, []byte("self.__assentBoot={")) {
+		t.Errorf("the script does not open with its config: %.60q", r.body)
 	}
 	if !bytes.Contains(r.body, []byte(e.version)) || !bytes.HasSuffix(r.body, []byte("/*bundle*/")) {
 		t.Errorf("body lacks the inlined config version or the bundle: %.200s", r.body)

@@ -99,12 +99,6 @@ func (s *Server) snippetFor(site string, pub *store.Published, f *frontEnd, gpc 
 		return v.(*snippetEntry)
 	}
 	var raw bytes.Buffer
-	// Chromium (136+) then compiles every function while the script streams
-	// in, on a background thread, instead of lazily on the page's main
-	// thread when the banner first calls them: about a third less main-thread
-	// time for the banner, for some 10 KiB more heap (the bytecode of
-	// functions a visitor may never call). Other engines ignore the comment.
-	raw.WriteString("//# allFunctionsCalledOnLoad\n")
 	raw.WriteString("self.__assentBoot={")
 	if gpc {
 		raw.WriteString(`"gpc":true,`)

@@ -9,23 +9,23 @@ const MAP: Record<string, string[]> = {
 };
 
 // eslint-disable-next-line @typescript-eslint/no-unused-vars
-function gtag(_command: string, _kind: string, _params: unknown) {
+const gtag = (function (_command: string, _kind: string, _params: unknown) {
   const w = window as any;
   (w.dataLayer = w.dataLayer || []).push(arguments);
-}
+});
 
-function signals(granted: (purpose: string) => boolean): Record<string, string> {
+const signals = (function (granted: (purpose: string) => boolean): Record<string, string> {
   const out: Record<string, string> = {};
   for (const p in MAP) for (const s of MAP[p]) out[s] = granted(p) ? "granted" : "denied";
   return out;
-}
+});
 
 /** Pushes the default (everything denied but security) before any tag runs;
  * wait_for_update gives a returning visitor's update time to follow. */
-export function consentDefault(): void {
+export const consentDefault = (function (): void {
   gtag("consent", "default", { ...signals(() => false), security_storage: "granted", wait_for_update: 500 });
   gtag("set", "ads_data_redaction", true);
-}
+});
 
 /** Pushes an update: on a decision and on every load of a returning visitor. */
 export function consentUpdate(granted: (purpose: string) => boolean): void {

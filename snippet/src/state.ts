@@ -37,17 +37,17 @@ function pick(cfg: Config, on: (id: string) => boolean): Choices {
  * document.cookie stops the page for a round trip to the browser's cookie
  * store, 1–3 ms while a page loads; the Cookie Store API makes the same
  * trip without stopping it. */
-export function cookie(fn: (v: string | undefined) => void): void {
+export const cookie = (function (fn: (v: string | undefined) => void): void {
   const store = (window as any).cookieStore;
   const doc = () => fn((document.cookie.match(/(?:^|; )assent=([^;]*)/) || [])[1]);
   // fn runs in a task (setTimeout), not in the promise's microtask: the
   // page's own tasks may go first, and it is counted as ours in traces.
   if (store) store.get(NAME).then((c: { value: string } | null) => setTimeout(fn, 0, c ? c.value : undefined), () => setTimeout(doc));
   else setTimeout(doc);
-}
+});
 
 /** What the cookie's value v says, for the config cfg at time now. */
-export function load(cfg: Config, v: string | undefined, now: number): Stored | undefined {
+export const load = (function (cfg: Config, v: string | undefined, now: number): Stored | undefined {
   if (!v) return;
   try {
     if (v.startsWith("p.")) {
@@ -63,4 +63,4 @@ export function load(cfg: Config, v: string | undefined, now: number): Stored | 
   } catch {
     return; // a damaged cookie means asking again, never granting
   }
-}
+});

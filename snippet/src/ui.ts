@@ -33,19 +33,19 @@ let sheets = true; // whether constructable stylesheets work here
 const esc = (s: string): string => s.replace(/[&<>"']/g, (c) => "&#" + c.charCodeAt(0) + ";");
 
 // Relative luminance (WCAG 2) of #rrggbb.
-function lum(hex: string): number {
+const lum = (function (hex: string): number {
   const c = [1, 3, 5].map((i) => {
     const v = parseInt(hex.slice(i, i + 2), 16) / 255;
     return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4;
   });
   return 0.2126 * c[0] + 0.7152 * c[1] + 0.0722 * c[2];
-}
+});
 
 // The site's colours become custom properties. Text on the accent is black
 // or white, whichever contrasts more; a light theme gets a dark variant.
 // Only the rules of the site's layout and position are parsed: the box at
 // the bottom right is the default.
-function theme(cfg: Config): string {
+const theme = (function (cfg: Config): string {
   const l = cfg.look;
   const p = l.position;
   const bar = l.layout == "bar";
@@ -56,12 +56,12 @@ function theme(cfg: Config): string {
       ? p == "top" ? ":host{top:0;bottom:auto}" : ""
       : p == "bottom-left" ? ":host{inset-inline:1rem auto}" : p == "bottom-right" ? "" : `:host{inset-inline:0;margin-inline:auto${p == "top" ? ";top:1rem;bottom:auto" : ""}}`
   }`;
-}
+});
 
 // Constructable stylesheets need no CSP allowance. Browsers without them
 // get a <style> carrying the script's nonce in the markup (see render).
 // Either way styles stay in the shadow root.
-function style(text: string): void {
+const style = (function (text: string): void {
   try {
     const s = new CSSStyleSheet();
     s.replaceSync(text);
@@ -69,7 +69,7 @@ function style(text: string): void {
   } catch {
     sheets = false;
   }
-}
+});
 
 export function hide(): void {
   if (!host) return;
@@ -81,7 +81,7 @@ export function hide(): void {
 
 /** Shows the first layer, or with prefs the preferences with the current
  * choices (nothing pre-ticked when there are none). */
-export function show(v: View, prefs: boolean): void {
+export const show = (function (v: View, prefs: boolean): void {
   view = v;
   if (!host) {
     back = document.activeElement as HTMLElement | null;
@@ -108,9 +108,9 @@ export function show(v: View, prefs: boolean): void {
   const focus = () => r.isConnected && (r.firstElementChild as HTMLElement).focus({ preventScroll: true });
   if (prefs) focus();
   else requestAnimationFrame(() => setTimeout(() => document.activeElement == document.body && focus()));
-}
+});
 
-function render(prefs: boolean): void {
+const render = (function (prefs: boolean): void {
   const v = view;
   const t = v.texts;
   const cur = v.current() || {};
@@ -139,7 +139,7 @@ function render(prefs: boolean): void {
   // Through the "assent" policy: a page enforcing Trusted Types refuses a
   // plain string (and trying first would file a CSP violation report).
   root!.innerHTML = trusted("createHTML", html);
-}
+});
 
 // act handles a click on any control of the banner.
 function act(e: Event): void {
