@@ -77,7 +77,7 @@ func TestSnippetSpeedVsCookieConsent(t *testing.T) {
 // sample is one page load.
 type sample struct {
 	Visible, Script, ScriptCPU, Task, Click, CLS, Heap float64
-	LongTasks                               int
+	LongTasks                                          int
 }
 
 func loadOnce(t *testing.T, browser context.Context, url, kind string, rate float64, first bool) sample {
