@@ -15,8 +15,10 @@ export interface Stored {
   pending?: Decision;
 }
 
+// save keeps value for whole seconds; none or fewer (a token already
+// expired) deletes the cookie.
 export function save(value: string, seconds: number): void {
-  document.cookie = `${NAME}=${value};path=/;max-age=${Math.max(0, Math.floor(seconds))};samesite=lax${
+  document.cookie = `${NAME}=${value};path=/;max-age=${seconds | 0};samesite=lax${
     location.protocol == "https:" ? ";secure" : ""
   }`;
 }
@@ -42,8 +44,7 @@ export const cookie = (function (fn: (v: string | undefined) => void): void {
   const doc = () => fn((document.cookie.match(/(?:^|; )assent=([^;]*)/) || [])[1]);
   // fn runs in a task (setTimeout), not in the promise's microtask: the
   // page's own tasks may go first, and it is counted as ours in traces.
-  if (store) store.get(NAME).then((c: { value: string } | null) => setTimeout(fn, 0, c ? c.value : undefined), () => setTimeout(doc));
-  else setTimeout(doc);
+  store ? store.get(NAME).then((c: { value: string } | null) => setTimeout(fn, 0, c && c.value), () => setTimeout(doc)) : setTimeout(doc);
 });
 
 /** What the cookie's value v says, for the config cfg at time now. */

@@ -27,7 +27,7 @@ let root: ShadowRoot | undefined;
 let view: View;
 let back: HTMLElement | null = null; // where focus returns on close
 let styled = false; // whether root has the preferences' styles
-let sheets = true; // whether constructable stylesheets work here
+let styles = ""; // <style> elements, where constructable stylesheets fail
 
 // esc makes text safe in element content and in quoted attribute values.
 const esc = (s: string): string => s.replace(/[&<>"']/g, (c) => "&#" + c.charCodeAt(0) + ";");
@@ -67,7 +67,7 @@ const style = (function (text: string): void {
     s.replaceSync(text);
     root!.adoptedStyleSheets = [...root!.adoptedStyleSheets, s];
   } catch {
-    sheets = false;
+    styles += `<style nonce="${esc(view.nonce)}">${text}</style>`;
   }
 });
 
@@ -89,6 +89,7 @@ export const show = (function (v: View, prefs: boolean): void {
     host.dir = /^(ar|he|fa|ur|ps|sd|ug|yi|dv|ckb)\b/i.test(v.lang) ? "rtl" : "ltr";
     root = host.attachShadow({ mode: "open" });
     // The preferences' rules are parsed only once they are opened.
+    styles = "";
     style(theme(v.cfg));
     styled = false;
     root.addEventListener("keydown", keys);
@@ -98,16 +99,17 @@ export const show = (function (v: View, prefs: boolean): void {
   if (prefs && !styled) style(prefsCss), (styled = true);
   prefs ? host.setAttribute("data-m", "") : host.removeAttribute("data-m");
   render(prefs);
-  // On page load the browser focuses the dialog itself (autofocus) in its
-  // next frame, when layout is up to date anyway, unless the visitor has
-  // focused something by then; focus() here would force a layout into the
-  // page's loading. Browsers that ignore autofocus in a shadow root get it
-  // after that frame, still only if nothing else has focus. An opened
-  // preferences layer takes focus at once.
+  // On page load the browser focuses the dialog itself (autofocus) at the
+  // start of its next frame, when layout is up to date anyway, unless the
+  // visitor has focused something by then; focus() here would force a
+  // layout into the page's loading. Browsers that ignore autofocus in a
+  // shadow root get it in that frame's animation callbacks, which run after
+  // autofocus, still only if nothing else has focus. An opened preferences
+  // layer takes focus at once.
   const r = root!;
   const focus = () => r.isConnected && (r.firstElementChild as HTMLElement).focus({ preventScroll: true });
   if (prefs) focus();
-  else requestAnimationFrame(() => setTimeout(() => document.activeElement == document.body && focus()));
+  else requestAnimationFrame(() => document.activeElement == document.body && focus());
 });
 
 const render = (function (prefs: boolean): void {
@@ -135,10 +137,16 @@ const render = (function (prefs: boolean): void {
   html +=
     `<div class="a">${btn("accept_all", t.accept_all)}${btn("reject_all", t.reject_all)}${prefs ? btn("custom", t.save) : btn("open", t.customize)}</div>` +
     `<button type="button" class="c" data-a="close" aria-label="${esc(t.close || "Close")}">×</button></div>`;
-  if (!sheets) html = `<style nonce="${esc(v.nonce)}">${theme(v.cfg)}${prefs ? prefsCss : ""}</style>` + html;
-  // Through the "assent" policy: a page enforcing Trusted Types refuses a
-  // plain string (and trying first would file a CSP violation report).
-  root!.innerHTML = trusted("createHTML", html);
+  html = styles + html;
+  // A page enforcing Trusted Types refuses a plain string, and each refusal
+  // files a CSP violation report. Such pages give their scripts nonces, so
+  // with one the markup goes through the "assent" policy at once; without,
+  // a plain string first (sparing every other page the policy's objects).
+  try {
+    root!.innerHTML = v.nonce ? trusted("createHTML", html) : html;
+  } catch {
+    root!.innerHTML = trusted("createHTML", html);
+  }
 });
 
 // act handles a click on any control of the banner.
@@ -164,7 +172,7 @@ function keys(ev: Event): void {
     e.preventDefault();
     hide();
   } else if (e.key == "Tab" && host!.hasAttribute("data-m")) {
-    const f = Array.from(root!.querySelectorAll<HTMLElement>("a,button,input:not(:disabled)"));
+    const f = [...root!.querySelectorAll<HTMLElement>("a,button,input:not(:disabled)")];
     const a = root!.activeElement;
     const edge = e.shiftKey ? a == f[0] || !f.includes(a as HTMLElement) : a == f[f.length - 1];
     if (edge) {
