@@ -35,15 +35,10 @@ window.addEventListener("message", (e) => {
   w.__assentBoot = { config: data.config };
   const s = document.createElement("script");
   s.src = src;
-  // window.assent appears once the snippet has read its cookie, a task or
-  // two after the script ran.
-  let tries = 200; // two seconds, then the snippet has failed
-  const shown = () => {
-    if (!w.assent) return --tries > 0 && setTimeout(shown, 10);
-    if (data.open) w.assent.open();
+  s.onload = () => {
+    if (data.open && w.assent) w.assent.open();
     parent.postMessage({ type: "assent-preview-shown" }, location.origin);
   };
-  s.onload = shown;
   document.head.appendChild(s);
 });
 parent.postMessage({ type: "assent-preview-ready" }, location.origin);

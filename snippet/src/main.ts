@@ -9,7 +9,7 @@
 // (about 15 % less main-thread time for the banner); the rest stays
 // uncompiled until used. esbuild keeps the parentheses.
 import { consentDefault, consentUpdate } from "./gcm";
-import { cookie, load, save, savePending, type Stored } from "./state";
+import { load, save, savePending, stored, type Stored } from "./state";
 import { activate, dropCookies, watch } from "./tags";
 import type { Action, Choices, Config, Decision } from "./types";
 import { hide, show, type View } from "./ui";
@@ -20,20 +20,10 @@ const w = window as any;
 const boot = w.__assentBoot;
 delete w.__assentBoot;
 // currentScript is only set while this classic script first runs. A page
-// element named "currentScript" (or with id "assent") shadows these names
-// (DOM clobbering). Then our own tag is unknown: nothing is posted (the
-// choice still applies and waits in the cookie) and no blocked script runs.
+// element named "currentScript" shadows it (DOM clobbering). Then our own
+// tag is unknown: nothing is posted (the choice still applies and waits in
+// the cookie) and no blocked script runs.
 const cs = document.currentScript;
-// A symbol marks a running copy: a page element cannot clobber it.
-const running = Symbol.for("assent");
-if (boot && !w[running]) {
-  w[running] = true;
-  consentDefault();
-  const me = cs instanceof HTMLScriptElement ? cs : null;
-  // The rest waits for the stored decision, read without stopping the page
-  // (see cookie); window.assent appears once it is known.
-  cookie((v) => start(boot.config, me, boot.gpc === true, v));
-}
 
 // uuid makes a UUIDv7 from crypto.randomUUID(): the current time in
 // milliseconds, then the version, then 74 of its random bits (and its
@@ -64,10 +54,10 @@ const start = (function (cfg: Config, me: HTMLScriptElement | null, gpcHeader: b
   // notice goes by the header; a decision checks both.
   const gpc = () => gpcHeader || (navigator as any).globalPrivacyControl === true;
   const lang = pickLang(cfg);
-  const stored: Partial<Stored> = load(cfg, raw, Date.now()) || {};
-  let visitor = stored.visitor;
+  const saved: Partial<Stored> = load(cfg, raw, Date.now()) || {};
+  let visitor = saved.visitor;
   const listeners: Record<string, Listener[]> = { consent: [], change: [] };
-  let { choices, id: receipt, pending } = stored;
+  let { choices, id: receipt, pending } = saved;
   let watching = false;
 
   // Own properties only: "constructor" or "__proto__" are no purposes.
@@ -172,10 +162,22 @@ const start = (function (cfg: Config, me: HTMLScriptElement | null, gpcHeader: b
       open();
     }
   });
-  // This runs in a task of its own (see cookie), so on a slow phone neither
-  // this nor the script's first run is long enough to delay the page's own
-  // input handling.
   if (choices) apply();
   else show(view, false);
   if (pending) send(pending);
 });
+
+// A symbol marks a running copy: a page element cannot clobber it.
+const running = Symbol.for("assent");
+if (boot && !w[running]) {
+  w[running] = true;
+  consentDefault();
+  const me = cs instanceof HTMLScriptElement ? cs : null;
+  // The rest runs in a microtask: in the same task, so a first visit's
+  // banner is in the DOM before the page can next render, but with this
+  // top level off the stack. A DevTools trace records the stack of the
+  // banner's DOM work, and describing a stack that holds the top level
+  // means parsing the whole script again (some 3 ms).
+  Promise.resolve().then(() => start(boot.config, me, boot.gpc === true, stored()));
+}
+

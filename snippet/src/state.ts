@@ -35,16 +35,9 @@ function pick(cfg: Config, on: (id: string) => boolean): Choices {
   return c;
 }
 
-/** Calls fn, in a later task, with the cookie's value. Reading
- * document.cookie stops the page for a round trip to the browser's cookie
- * store, 1–3 ms while a page loads; the Cookie Store API makes the same
- * trip without stopping it. */
-export const cookie = (function (fn: (v: string | undefined) => void): void {
-  const store = (window as any).cookieStore;
-  const doc = () => fn((document.cookie.match(/(?:^|; )assent=([^;]*)/) || [])[1]);
-  // fn runs in a task (setTimeout), not in the promise's microtask: the
-  // page's own tasks may go first, and it is counted as ours in traces.
-  store ? store.get(NAME).then((c: { value: string } | null) => setTimeout(fn, 0, c && c.value), () => setTimeout(doc)) : setTimeout(doc);
+/** The value of the cookie, if any. */
+export const stored = (function (): string | undefined {
+  return (document.cookie.match(/(?:^|; )assent=([^;]*)/) || [])[1];
 });
 
 /** What the cookie's value v says, for the config cfg at time now. */
