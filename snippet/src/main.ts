@@ -17,6 +17,7 @@ import { hide, show, type View } from "./ui";
 type Listener = (choices: Choices) => void;
 
 const w = window as any;
+const began = performance.now();
 const boot = w.__assentBoot;
 delete w.__assentBoot;
 // currentScript is only set while this classic script first runs. A page
@@ -163,7 +164,12 @@ const start = (function (cfg: Config, me: HTMLScriptElement | null, gpcHeader: b
     }
   });
   if (choices) apply();
-  else show(view, false);
+  // The banner is built in this task, in time for the page's next frame,
+  // unless the script has taken a frame's worth of time already (a slow
+  // device): then it yields first, so that neither task is long enough to
+  // hold up the page's own input handling.
+  else if (performance.now() - began < 16) show(view, false);
+  else setTimeout(() => choices || show(view, false));
   if (pending) send(pending);
 });
 
