@@ -276,3 +276,19 @@ func TestSnippetFocusRespectsThePage(t *testing.T) {
 	visit(t, ctx, site.URL+"/plain#shop")
 	waitFor(t, ctx, `document.activeElement === `+jsRoot+`.host && `+jsRoot+`.activeElement.getAttribute("role") === "dialog"`)
 }
+
+// TestSnippetYieldsOnASlowDevice: when the script has already run for a
+// frame's worth of time, the banner is built in a later task, and still
+// shown. The clock is made to jump to look like a slow device.
+func TestSnippetYieldsOnASlowDevice(t *testing.T) {
+	ts := startServer(t)
+	ctx := newBrowser(t)
+	onNewDocument(t, ctx, `(() => { const now = performance.now.bind(performance); let calls = 0;
+		performance.now = () => now() + (++calls > 1 ? 1000 : 0); })()`)
+	visit(t, ctx, ts.URL+"/")
+	waitFor(t, ctx, jsShown)
+	click(t, ctx, "Reject all")
+	if c := receiptClaims(t, ctx, ts); c.Action != "reject_all" {
+		t.Errorf("decision after a yielded banner: %s", c.Action)
+	}
+}
