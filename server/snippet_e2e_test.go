@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/assent/assent/internal/consent"
 	"github.com/chromedp/chromedp"
 )
 
@@ -153,4 +154,38 @@ func TestSnippetReturningVisitor(t *testing.T) {
 	if second.Sub != first.Sub || second.Prev != first.JTI {
 		t.Errorf("second receipt: visitor %s prev %s, want %s and %s", second.Sub, second.Prev, first.Sub, first.JTI)
 	}
+}
+
+// TestSnippetNothingPreTickedForInheritedNames: a purpose whose id is also
+// the name of an Object property ("constructor") starts unticked.
+func TestSnippetNothingPreTickedForInheritedNames(t *testing.T) {
+	ts := editSite(t, startServer(t), func(s *consent.Site) bool {
+		s.Draft.Purposes = append(s.Draft.Purposes, consent.Purpose{ID: "constructor"})
+		for _, tx := range s.Draft.Texts {
+			tx.Purposes["constructor"] = consent.PurposeText{Title: "Builders"}
+		}
+		return true
+	})
+	ctx := newBrowser(t)
+	visit(t, ctx, ts.URL+"/")
+	do(t, ctx, chromedp.Evaluate[chromedp.Void](`window.assent.open()`))
+	waitFor(t, ctx, jsRoot+`.getElementById("s-constructor") !== null`)
+	if eval[bool](t, ctx, jsRoot+`.getElementById("s-constructor").checked`) {
+		t.Error(`the switch of purpose "constructor" is pre-ticked`)
+	}
+	// The preferences layer has focus.
+	waitFor(t, ctx, jsRoot+`.activeElement !== null && `+jsRoot+`.activeElement.getAttribute("role") === "dialog"`)
+}
+
+// TestSnippetFocusWithStyleElements: where constructable stylesheets are
+// missing the styles come as <style> elements in the shadow root; the
+// opened preferences still take focus.
+func TestSnippetFocusWithStyleElements(t *testing.T) {
+	ts := startServer(t)
+	ctx := newBrowser(t)
+	onNewDocument(t, ctx, `delete CSSStyleSheet.prototype.replaceSync`)
+	visit(t, ctx, ts.URL+"/")
+	do(t, ctx, chromedp.Evaluate[chromedp.Void](`window.assent.open()`))
+	waitFor(t, ctx, jsRoot+`.querySelector("style") !== null`)
+	waitFor(t, ctx, jsRoot+`.activeElement !== null && `+jsRoot+`.activeElement.getAttribute("role") === "dialog"`)
 }

@@ -278,3 +278,17 @@ func TestSnippetWithstandsHostileMarkup(t *testing.T) {
 		t.Error("granted() answers true for an inherited property name")
 	}
 }
+
+// TestSnippetRestrictedPolicyNames: a page that restricts Trusted Types
+// policy names without allowing "assent" (and without requiring Trusted
+// Types) still gets the banner, from a plain string.
+func TestSnippetRestrictedPolicyNames(t *testing.T) {
+	site := newSiteServer(t, map[string]sitePage{
+		"/names": {html: `<!doctype html><html lang="en"><body><p>Shop</p><script src="{{assent}}/s/demo.js" async nonce="n0nce"></script></body></html>`,
+			headers: map[string]string{"Content-Security-Policy": "script-src 'nonce-n0nce'; trusted-types other"}},
+	})
+	startForSite(t, site)
+	ctx := newBrowser(t)
+	visit(t, ctx, site.URL+"/names")
+	waitFor(t, ctx, jsShown)
+}

@@ -52,8 +52,13 @@ const start = (function (cfg: Config, me: HTMLScriptElement | null, gpcHeader: b
   const endpoint = me && me.src.split("/").slice(0, 3).join("/") + "/api/v1/consents";
   const nonce = me ? me.nonce || "" : null;
   // Global Privacy Control comes as a header and as a property. The banner's
-  // notice goes by the header; a decision checks both.
-  const gpc = () => gpcHeader || (navigator as any).globalPrivacyControl === true;
+  // notice goes by the header; a decision goes by the property where the
+  // browser has one (it cannot be a cache's answer for another visitor),
+  // else by the header.
+  const gpc = () => {
+    const p = (navigator as any).globalPrivacyControl;
+    return p == null ? gpcHeader : p === true;
+  };
   const lang = pickLang(cfg);
   const saved: Partial<Stored> = load(cfg, raw, Date.now()) || {};
   let visitor = saved.visitor;

@@ -44,14 +44,12 @@ export const stored = (function (): string | undefined {
 export const load = (function (cfg: Config, v: string | undefined, now: number): Stored | undefined {
   if (!v) return;
   try {
-    if (v.startsWith("p.")) {
-      const d: Decision = JSON.parse(atob(v.slice(2)));
-      if (d.site != cfg.site) return;
-      return { visitor: d.visitor, pending: d, choices: d.config == cfg.version ? pick(cfg, (id) => d.choices[id] === true) : undefined };
-    }
-    // Decoded, not verified: the browser only needs to know what it stored.
+    // A pending decision, or the token's claims: decoded, not verified (the
+    // browser only needs to know what it stored).
+    const p = v.startsWith("p.");
     const c = JSON.parse(atob(v.split(".")[1].replace(/-/g, "+").replace(/_/g, "/")));
     if (c.site != cfg.site) return;
+    if (p) return { visitor: c.visitor, pending: c, choices: c.config == cfg.version ? pick(cfg, (id) => c.choices[id] === true) : undefined };
     const fresh = c.exp * 1000 > now && c.config == cfg.version.slice(7, 23);
     return { visitor: c.sub, id: c.jti, choices: fresh ? pick(cfg, (id) => c.granted.includes(id)) : undefined };
   } catch {

@@ -8,7 +8,7 @@ let policy: any;
 
 export const trusted = (function (kind: "createHTML" | "createScript", s: string): string {
   const tt = (window as any).trustedTypes;
-  if (!tt) return s;
+  if (!tt || !tt.createPolicy) return s; // none, or a page element named so
   policy = policy || tt.createPolicy("assent", { createHTML: (x: string) => x, createScript: (x: string) => x });
   return policy[kind](s);
 });

@@ -107,7 +107,7 @@ export const show = (function (v: View, prefs: boolean): void {
   // autofocus, still only if nothing else has focus. An opened preferences
   // layer takes focus at once.
   const r = root!;
-  const focus = () => r.isConnected && (r.firstElementChild as HTMLElement).focus({ preventScroll: true });
+  const focus = () => r.isConnected && r.querySelector<HTMLElement>(".d")!.focus({ preventScroll: true });
   if (prefs) focus();
   else requestAnimationFrame(() => document.activeElement == document.body && focus());
 });
@@ -130,7 +130,7 @@ const render = (function (prefs: boolean): void {
       const id = esc(p.id);
       html +=
         `<div class="r"><label for="s-${id}"><b id="n-${id}">${esc(pt.title)}</b>${pt.description ? `<span id="e-${id}">${esc(pt.description)}</span>` : ""}</label>` +
-        `<input type="checkbox" role="switch" id="s-${id}" aria-labelledby="n-${id}" aria-describedby="e-${id}"${p.required || cur[p.id] ? " checked" : ""}${p.required ? " disabled" : ""}></div>`;
+        `<input type="checkbox" role="switch" id="s-${id}" aria-labelledby="n-${id}" aria-describedby="e-${id}"${p.required || cur[p.id] === true ? " checked" : ""}${p.required ? " disabled" : ""}></div>`;
     }
     html += `</div>`;
   }
@@ -140,12 +140,16 @@ const render = (function (prefs: boolean): void {
   html = styles + html;
   // A page enforcing Trusted Types refuses a plain string, and each refusal
   // files a CSP violation report. Such pages give their scripts nonces, so
-  // with one the markup goes through the "assent" policy at once; without,
-  // a plain string first (sparing every other page the policy's objects).
+  // with one the markup goes through the "assent" policy first; without, a
+  // plain string first (sparing every other page the policy's objects).
+  // Either way the other is tried when the first is refused: a page may
+  // also restrict policy names without requiring Trusted Types.
+  const policy = () => (root!.innerHTML = trusted("createHTML", html));
+  const plain = () => (root!.innerHTML = html);
   try {
-    root!.innerHTML = v.nonce ? trusted("createHTML", html) : html;
+    v.nonce ? policy() : plain();
   } catch {
-    root!.innerHTML = trusted("createHTML", html);
+    v.nonce ? plain() : policy();
   }
 });
 
