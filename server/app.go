@@ -17,7 +17,6 @@ import (
 	"github.com/assent/assent/dashboard"
 	"github.com/assent/assent/internal/api"
 	"github.com/assent/assent/internal/consent"
-	"github.com/assent/assent/internal/jsbuild"
 	"github.com/assent/assent/internal/ledger"
 	"github.com/assent/assent/internal/receipt"
 	"github.com/assent/assent/internal/retention"
@@ -50,7 +49,7 @@ func open(cfg *Config, log *slog.Logger, now func() time.Time) (*app, error) {
 	if created {
 		log.Info("created receipt signing key", "kid", signer.KID())
 	}
-	bundle, err := jsbuild.Bundle(snippet.Files, snippet.Entry, jsbuild.Options{Minify: true})
+	bundle, err := snippet.Build(snippet.Files)
 	if err != nil {
 		return nil, err
 	}

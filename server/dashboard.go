@@ -44,28 +44,28 @@ type devFrontEnd struct {
 	mu     sync.Mutex
 	stamp  string // names, sizes and modification times of the sources
 	gen    uint64
-	bundle []byte
+	bundle snippet.Bundles
 	dash   api.Dashboard
 }
 
-func (d *devFrontEnd) Rebuild() (uint64, []byte, api.Dashboard, error) {
+func (d *devFrontEnd) Rebuild() (uint64, snippet.Bundles, api.Dashboard, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	snip, dash := os.DirFS(filepath.Join(d.dir, "snippet")), os.DirFS(filepath.Join(d.dir, "dashboard"))
 	stamp, err := sourcesStamp(snip, dash)
 	if err != nil {
-		return 0, nil, nil, err
+		return 0, snippet.Bundles{}, nil, err
 	}
 	if stamp == d.stamp {
 		return d.gen, d.bundle, d.dash, nil
 	}
-	bundle, err := jsbuild.Bundle(snip, snippet.Entry, jsbuild.Options{Minify: true})
+	bundle, err := snippet.Build(snip)
 	if err != nil {
-		return 0, nil, nil, fmt.Errorf("snippet: %w", err)
+		return 0, snippet.Bundles{}, nil, fmt.Errorf("snippet: %w", err)
 	}
 	built, err := buildDashboard(dash)
 	if err != nil {
-		return 0, nil, nil, fmt.Errorf("dashboard: %w", err)
+		return 0, snippet.Bundles{}, nil, fmt.Errorf("dashboard: %w", err)
 	}
 	d.stamp, d.bundle, d.dash = stamp, bundle, built
 	d.gen++

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/assent/assent/internal/consent"
+	"github.com/assent/assent/snippet"
 	"github.com/labstack/echo/v4"
 )
 
@@ -35,16 +36,16 @@ type dashAsset struct {
 // dashboard with its content-hashed asset names.
 type frontEnd struct {
 	gen     uint64 // which build: only development rebuilds
-	bundle  []byte
+	bundle  snippet.Bundles
 	assets  map[string]dashAsset // by hashed name
 	shell   []byte               // the dashboard's page
 	preview []byte               // the banner preview's page
 }
 
-func newFrontEnd(gen uint64, bundle []byte, dash Dashboard) *frontEnd {
+func newFrontEnd(gen uint64, bundle snippet.Bundles, dash Dashboard) *frontEnd {
 	f := &frontEnd{gen: gen, bundle: bundle, assets: map[string]dashAsset{}}
 	names := map[string]string{}
-	files := map[string][]byte{"snippet.js": bundle}
+	files := map[string][]byte{"snippet.js": bundle.Full} // the preview shows every layout
 	for k, v := range dash {
 		files[k] = v
 	}

@@ -21,6 +21,7 @@ import (
 	"github.com/assent/assent/internal/receipt"
 	"github.com/assent/assent/internal/retention"
 	"github.com/assent/assent/internal/store/storetest"
+	"github.com/assent/assent/snippet"
 	"github.com/google/uuid"
 )
 
@@ -79,7 +80,7 @@ func (e *env) serve() {
 	e.remover = &retention.Remover{Store: e.db.Store, Signer: e.signer, Issuer: "https://consent.example", Now: now,
 		Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	srv := &api.Server{Store: e.db.Store, Signer: e.signer, Ledger: e.ledger, Remover: e.remover, Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
-		PublicURL: "https://consent.example", RateLimit: e.rate, SiteRateLimit: e.siteRate, Bundle: []byte("/*bundle*/"), AdminToken: adminToken,
+		PublicURL: "https://consent.example", RateLimit: e.rate, SiteRateLimit: e.siteRate, Bundle: snippet.Bundles{Full: []byte("/*full*/"), Box: []byte("/*bundle*/")}, AdminToken: adminToken,
 		Now: now}
 	e.h = srv.Handler()
 }
@@ -208,6 +209,18 @@ func TestSnippetServing(t *testing.T) {
 	}
 	if !bytes.Contains(r.body, []byte(e.version)) || !bytes.HasSuffix(r.body, []byte("/*bundle*/")) {
 		t.Errorf("body lacks the inlined config version or the bundle: %.200s", r.body)
+	}
+	// A site with the bar layout gets the bundle with the bar's CSS.
+	bar := consent.NewSite("bar", "Bar", []string{origin}, e.now)
+	bar.Draft.Look.Layout = "bar"
+	if err := e.db.PutSite(bar); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.db.Publish("bar", e.now); err != nil {
+		t.Fatal(err)
+	}
+	if b := e.do("GET", "/s/bar.js", ""); b.status != 200 || !bytes.HasSuffix(b.body, []byte("/*full*/")) {
+		t.Errorf("GET /s/bar.js: %d, want the full bundle: %.200s", b.status, b.body)
 	}
 	if nm := e.do("GET", "/s/demo.js", "", "If-None-Match", r.header.Get("ETag")); nm.status != 304 || len(nm.body) != 0 {
 		t.Errorf("If-None-Match: %d with %d bytes, want 304 empty", nm.status, len(nm.body))

@@ -15,6 +15,7 @@ import (
 	"github.com/assent/assent/internal/receipt"
 	"github.com/assent/assent/internal/retention"
 	"github.com/assent/assent/internal/store"
+	"github.com/assent/assent/snippet"
 	"github.com/labstack/echo/v4"
 )
 
@@ -27,16 +28,16 @@ type Server struct {
 	Remover       *retention.Remover
 	Now           func() time.Time
 	Log           *slog.Logger
-	PublicURL     string    // issuer of receipts, e.g. https://consent.example.com
-	RateLimit     float64   // decision POSTs per second per client IP; 0 = off
-	SiteRateLimit float64   // decisions per second per site; 0 = off
-	TrustXFF      bool      // take the client IP from X-Forwarded-For (behind a proxy)
-	Bundle        []byte    // the minified snippet bundle
-	Dashboard     Dashboard // the built dashboard front end (admin_dashboard.go)
+	PublicURL     string          // issuer of receipts, e.g. https://consent.example.com
+	RateLimit     float64         // decision POSTs per second per client IP; 0 = off
+	SiteRateLimit float64         // decisions per second per site; 0 = off
+	TrustXFF      bool            // take the client IP from X-Forwarded-For (behind a proxy)
+	Bundle        snippet.Bundles // the minified snippet, per layout
+	Dashboard     Dashboard       // the built dashboard front end (admin_dashboard.go)
 	// Rebuild, in development only (--dev), returns the snippet bundle and
 	// the dashboard as built from the sources on disk, with a number that
 	// changes when they were rebuilt; then Bundle and Dashboard are unused.
-	Rebuild func() (gen uint64, bundle []byte, dash Dashboard, err error)
+	Rebuild func() (gen uint64, bundle snippet.Bundles, dash Dashboard, err error)
 
 	AdminToken string   // ASSENT_ADMIN_TOKEN: a bearer token with the owner role
 	Metrics    *Metrics // optional

@@ -106,7 +106,11 @@ func (s *Server) snippetFor(site string, pub *store.Published, f *frontEnd, gpc 
 	raw.WriteString(`"config":`)
 	raw.Write(served(pub))
 	raw.WriteString("};\n")
-	raw.Write(f.bundle)
+	if pub.Config.Look.Layout == "bar" {
+		raw.Write(f.bundle.Full)
+	} else {
+		raw.Write(f.bundle.Box)
+	}
 	sum := sha256.Sum256(raw.Bytes())
 	e := &snippetEntry{version: pub.Version, gen: f.gen, etag: `"` + hex.EncodeToString(sum[:12]) + `"`, raw: raw.Bytes()}
 	e.gz, e.br = compress(e.raw)

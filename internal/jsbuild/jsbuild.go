@@ -16,11 +16,13 @@ import (
 // Options tune a bundle.
 type Options struct {
 	Minify bool
-	Target api.Target // default ES2019: every browser still in use with Shadow DOM
+	Target api.Target        // default ES2019: every browser still in use with Shadow DOM
+	Define map[string]string // identifiers replaced by constant expressions
 }
 
 // Bundle builds entry (a path inside fsys) and its imports into one IIFE.
-// Imports resolve inside fsys only; .css files import as text.
+// Imports resolve inside fsys only; .css files import as text (minified
+// with the rest).
 func Bundle(fsys fs.FS, entry string, o Options) ([]byte, error) {
 	if o.Target == 0 {
 		o.Target = api.ES2019
@@ -31,13 +33,14 @@ func Bundle(fsys fs.FS, entry string, o Options) ([]byte, error) {
 		Write:             false,
 		Format:            api.FormatIIFE,
 		Target:            o.Target,
+		Define:            o.Define,
 		MinifyWhitespace:  o.Minify,
 		MinifyIdentifiers: o.Minify,
 		MinifySyntax:      o.Minify,
 		LegalComments:     api.LegalCommentsNone,
 		Charset:           api.CharsetUTF8,
 		Loader:            map[string]api.Loader{".css": api.LoaderText, ".ts": api.LoaderTS},
-		Plugins:           []api.Plugin{embedPlugin(fsys)},
+		Plugins:           []api.Plugin{embedPlugin(fsys, o.Minify)},
 		LogLevel:          api.LogLevelSilent,
 	})
 	if len(res.Errors) > 0 {
@@ -57,7 +60,7 @@ func Bundle(fsys fs.FS, entry string, o Options) ([]byte, error) {
 	return res.OutputFiles[0].Contents, nil
 }
 
-func embedPlugin(fsys fs.FS) api.Plugin {
+func embedPlugin(fsys fs.FS, minify bool) api.Plugin {
 	return api.Plugin{Name: "embed", Setup: func(b api.PluginBuild) {
 		b.OnResolve(api.OnResolveOptions{Filter: `.*`}, func(a api.OnResolveArgs) (api.OnResolveResult, error) {
 			p := a.Path
@@ -81,6 +84,13 @@ func embedPlugin(fsys fs.FS) api.Plugin {
 			loader := api.LoaderTS
 			if strings.HasSuffix(a.Path, ".css") {
 				loader = api.LoaderText
+				if minify {
+					r := api.Transform(s, api.TransformOptions{Loader: api.LoaderCSS, MinifyWhitespace: true, MinifySyntax: true, Sourcefile: a.Path})
+					if len(r.Errors) > 0 {
+						return api.OnLoadResult{}, errors.New(a.Path + ": " + r.Errors[0].Text)
+					}
+					s = strings.TrimSpace(string(r.Code))
+				}
 			}
 			return api.OnLoadResult{Contents: &s, Loader: loader}, nil
 		})

@@ -23,6 +23,7 @@ import (
 	"github.com/assent/assent/internal/consent"
 	"github.com/assent/assent/internal/receipt"
 	"github.com/assent/assent/internal/store"
+	"github.com/assent/assent/snippet"
 	"github.com/google/uuid"
 	"github.com/labstack/echo/v4"
 	voi "github.com/oasisprotocol/curve25519-voi/primitives/ed25519"
@@ -247,7 +248,7 @@ func openServer(dir string) (*store.Store, *api.Server, error) {
 		return nil, nil, err
 	}
 	srv := &api.Server{Store: st, Signer: signer, Now: time.Now, PublicURL: "http://127.0.0.1",
-		Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Bundle: []byte("/**/"), Metrics: metrics}
+		Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Bundle: snippet.Bundles{Full: []byte("/**/"), Box: []byte("/**/")}, Metrics: metrics}
 	return st, srv, nil
 }
 

@@ -51,7 +51,7 @@ const theme = (function (cfg: Config): string {
   const bar = l.layout == "bar";
   return `:host{--b:${l.background};--f:${l.text};--a:${l.accent};--o:${lum(l.accent) > 0.179 ? "#000" : "#fff"}}${
     lum(l.background) > 0.4 ? "@media(prefers-color-scheme:dark){:host{--b:#111827;--f:#f3f4f6}}" : ""
-  }${css}${bar ? barCss : ""}${
+  }${css}${!ASSENT_BOX_ONLY && bar ? barCss : ""}${
     bar
       ? p == "top" ? ":host{top:0;bottom:auto}" : ""
       : p == "bottom-left" ? ":host{inset-inline:1rem auto}" : p == "bottom-right" ? "" : `:host{inset-inline:0;margin-inline:auto${p == "top" ? ";top:1rem;bottom:auto" : ""}}`
