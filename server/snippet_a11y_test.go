@@ -278,15 +278,24 @@ func TestSnippetFocusRespectsThePage(t *testing.T) {
 }
 
 // TestSnippetYieldsOnASlowDevice: when the script has already run for a
-// frame's worth of time, the banner is built in a later task, and still
-// shown. The clock is made to jump to look like a slow device.
+// while, the banner is built hidden in a later task, laid out in another
+// and only then shown, so that no single task gets long; it still takes
+// focus and records a decision. The clock is made to jump to look like a
+// slow device.
 func TestSnippetYieldsOnASlowDevice(t *testing.T) {
 	ts := startServer(t)
 	ctx := newBrowser(t)
 	onNewDocument(t, ctx, `(() => { const now = performance.now.bind(performance); let calls = 0;
-		performance.now = () => now() + (++calls > 1 ? 1000 : 0); })()`)
+		performance.now = () => now() + (++calls > 1 ? 1000 : 0);
+		new MutationObserver(ms => { for (const m of ms) for (const n of m.addedNodes)
+			if (n.nodeName == "ASSENT-BANNER") window.hiddenFirst = n.hasAttribute("data-w"); })
+			.observe(document, {childList: true, subtree: true}); })()`)
 	visit(t, ctx, ts.URL+"/")
 	waitFor(t, ctx, jsShown)
+	if !eval[bool](t, ctx, `window.hiddenFirst === true`) {
+		t.Error("on a slow device the banner was not built hidden first")
+	}
+	waitFor(t, ctx, `document.activeElement === `+jsRoot+`.host && `+jsRoot+`.activeElement.getAttribute("role") === "dialog"`)
 	click(t, ctx, "Reject all")
 	if c := receiptClaims(t, ctx, ts); c.Action != "reject_all" {
 		t.Errorf("decision after a yielded banner: %s", c.Action)

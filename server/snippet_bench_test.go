@@ -315,7 +315,7 @@ func benchPages() map[string]sitePage {
 <script src="/measure.js"></script><link rel="stylesheet" href="/site.css">`
 	return map[string]sitePage{
 		"/baseline": {html: head + `<script>window.__banner = () => document.body</script></head><body>` + body + `</body></html>`},
-		"/assent": {html: head + `<script>window.__banner = () => { const h = document.querySelector("assent-banner"); return h && h.shadowRoot.querySelector("[role=dialog]"); }</script>
+		"/assent": {html: head + `<script>window.__banner = () => { const h = document.querySelector("assent-banner"); return h && !h.hasAttribute("data-w") && h.shadowRoot.querySelector("[role=dialog]"); }</script>
 <script src="{{assent}}/s/demo.js" async></script></head><body>` + body + `</body></html>`},
 		"/cookieconsent": {html: head + `<script>window.__banner = () => document.documentElement.classList.contains("show--consent") && document.querySelector("#cc-main .cm")</script>
 <link rel="stylesheet" href="/cc/cookieconsent.css">

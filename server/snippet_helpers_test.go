@@ -23,8 +23,10 @@ import (
 // Browser-side helpers. The banner lives in the shadow root of
 // <assent-banner>; these expressions reach into it.
 const (
-	jsRoot   = `(document.querySelector("assent-banner")||{}).shadowRoot`
-	jsShown  = `!!(` + jsRoot + `&&` + jsRoot + `.querySelector("[role=dialog]"))`
+	jsRoot = `(document.querySelector("assent-banner")||{}).shadowRoot`
+	// On a slow device the banner is built hidden (data-w) and shown a
+	// few tasks later; see snippet/src/ui.ts.
+	jsShown  = `!!(` + jsRoot + `&&!` + jsRoot + `.host.hasAttribute("data-w")&&` + jsRoot + `.querySelector("[role=dialog]"))`
 	jsGone   = `!document.querySelector("assent-banner")`
 	jsCookie = `((document.cookie.match(/(?:^|; )assent=([^;]*)/)||[])[1]||"")`
 )
@@ -73,7 +75,7 @@ func onNewDocument(t *testing.T, ctx context.Context, js string) {
 // real mouse event at its centre.
 func click(t *testing.T, ctx context.Context, label string) {
 	t.Helper()
-	expr := fmt.Sprintf(`(() => { const r = %s; const b = r && [...r.querySelectorAll("button,input,b")]
+	expr := fmt.Sprintf(`(() => { const r = %s; const b = r && !r.host.hasAttribute("data-w") && [...r.querySelectorAll("button,input,b")]
 		.find(b => b.textContent.trim() === %q || b.getAttribute("aria-label") === %q);
 		if (!b) return null; const q = b.getBoundingClientRect(); return [q.x + q.width/2, q.y + q.height/2]; })()`, jsRoot, label, label)
 	xy, err := chromedp.Run(ctx, chromedp.Poll[[]float64](expr, chromedp.WithPollingTimeout(10*time.Second)))

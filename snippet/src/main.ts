@@ -170,11 +170,12 @@ const start = (function (cfg: Config, me: HTMLScriptElement | null, gpcHeader: b
   });
   if (choices) apply();
   // The banner is built in this task, in time for the page's next frame,
-  // unless the script has taken a frame's worth of time already (a slow
-  // device): then it yields first, so that neither task is long enough to
-  // hold up the page's own input handling.
-  else if (performance.now() - began < 16) show(view, false);
-  else setTimeout(() => choices || show(view, false));
+  // unless the script has taken longer than a fast device needs for all of
+  // it (a slow device, or a busy one): then the work is spread over a few
+  // tasks, so that none is long enough to hold up the page's own input
+  // handling (see show).
+  else if (performance.now() - began < 5) show(view, false);
+  else setTimeout(() => choices || show(view, false, true));
   if (pending) send(pending);
 });
 

@@ -81,12 +81,13 @@ export function hide(): void {
 
 /** Shows the first layer, or with prefs the preferences with the current
  * choices (nothing pre-ticked when there are none). */
-export const show = (function (v: View, prefs: boolean): void {
+export const show = (function (v: View, prefs: boolean, slow?: boolean): void {
   view = v;
   if (!host) {
     back = document.activeElement as HTMLElement | null;
     host = document.createElement("assent-banner");
     host.dir = /^(ar|he|fa|ur|ps|sd|ug|yi|dv|ckb)\b/i.test(v.lang) ? "rtl" : "ltr";
+    if (slow) host.setAttribute("data-w", "");
     root = host.attachShadow({ mode: "open" });
     // The preferences' rules are parsed only once they are opened.
     styles = "";
@@ -106,10 +107,22 @@ export const show = (function (v: View, prefs: boolean): void {
   // shadow root get it in that frame's animation callbacks, which run after
   // autofocus, still only if nothing else has focus. An opened preferences
   // layer takes focus at once.
-  const r = root!;
-  const focus = () => r.isConnected && r.querySelector<HTMLElement>(".d")!.focus({ preventScroll: true });
-  if (prefs) focus();
-  else requestAnimationFrame(() => document.activeElement == document.body && focus());
+  const h = host;
+  const d = root!.querySelector<HTMLElement>(".d")!;
+  const focus = (always?: boolean) => (always || document.activeElement == document.body) && d.focus({ preventScroll: true });
+  if (prefs) h.removeAttribute("data-w"), focus(true);
+  // On a slow device the frame that first shows the dialog would also have
+  // to style and lay it out: a long task (over 50 ms at a quarter of a
+  // desktop's speed). So it is built hidden (content-visibility, which
+  // frames skip), styled and laid out in tasks of their own (reading its
+  // style or size does that even while hidden), and shown in the next,
+  // which also focuses it (autofocus skips a hidden element); what showing
+  // it redoes of its layout then happens there too, not in the frame.
+  else if (slow) {
+    const steps = [() => getComputedStyle(d).color, () => d.offsetWidth, () => (h.removeAttribute("data-w"), focus())];
+    const step = () => h.isConnected && (steps.shift()!(), steps[0] && setTimeout(step));
+    setTimeout(step);
+  } else requestAnimationFrame(() => h.isConnected && focus());
 });
 
 const render = (function (prefs: boolean): void {
