@@ -17,7 +17,7 @@ import { hide, show, type View } from "./ui";
 type Listener = (choices: Choices) => void;
 
 const w = window as any;
-const began = performance.now();
+let began = performance.now();
 const boot = w.__assentBoot;
 delete w.__assentBoot;
 // currentScript is only set while this classic script first runs. A page
@@ -171,10 +171,10 @@ const start = (function (cfg: Config, me: HTMLScriptElement | null, gpcHeader: b
   if (choices) apply();
   // The banner is built in this task, in time for the page's next frame,
   // unless the script has taken longer than a fast device needs for all of
-  // it (a slow device, or a busy one): then the work is spread over a few
-  // tasks, so that none is long enough to hold up the page's own input
-  // handling (see show).
-  else if (performance.now() - began < 5) show(view, false);
+  // it (under 1 ms, the cookie aside): on a slow device (or a busy one) the
+  // work is spread over a few tasks, so that none is long enough to hold up
+  // the page's own input handling (see show).
+  else if (performance.now() - began < 2) show(view, false);
   else setTimeout(() => choices || show(view, false, true));
   if (pending) send(pending);
 });
@@ -190,6 +190,13 @@ if (boot && !w[running]) {
   // top level off the stack. A DevTools trace records the stack of the
   // banner's DOM work, and describing a stack that holds the top level
   // means parsing the whole script again (some 3 ms).
-  Promise.resolve().then(() => start(boot.config, me, boot.gpc === true, stored()));
+  Promise.resolve().then(() => {
+    const t = performance.now();
+    const raw = stored();
+    // Reading the cookie is a round trip to the browser process, whose time
+    // says nothing about this device's speed (see start).
+    began += performance.now() - t;
+    start(boot.config, me, boot.gpc === true, raw);
+  });
 }
 
