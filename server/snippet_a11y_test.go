@@ -311,3 +311,32 @@ func TestSnippetYieldsOnASlowDevice(t *testing.T) {
 		}
 	}
 }
+
+// TestSnippetSlowPathAndThePage: while the slow path is still building the
+// banner, the page may open the preferences (they stay open) or move the
+// banner (it is still shown in the end).
+func TestSnippetSlowPathAndThePage(t *testing.T) {
+	ts := startServer(t)
+	slow := `const now = performance.now.bind(performance); let calls = 0;
+		performance.now = () => now() + (++calls > 1 ? 1000 : 0);`
+	ctx := newBrowser(t)
+	onNewDocument(t, ctx, `(() => { `+slow+`
+		Object.defineProperty(window, "assent", {configurable: true, set(v) {
+			Object.defineProperty(window, "assent", {value: v, writable: true, configurable: true});
+			queueMicrotask(() => v.open()); }}); })()`)
+	visit(t, ctx, ts.URL+"/")
+	waitFor(t, ctx, jsShown)
+	if got := eval[[]any](t, ctx, `[`+jsRoot+`.host.hasAttribute("data-m"), `+jsRoot+`.querySelectorAll("input[role=switch]").length]`); !equalJSON(got, []any{true, 4}) {
+		t.Errorf("preferences opened before the slow path built the banner: modal, switches = %v, want [true 4]", got)
+	}
+
+	ctx = newBrowser(t)
+	onNewDocument(t, ctx, `(() => { `+slow+`
+		new MutationObserver(ms => { for (const m of ms) for (const n of m.addedNodes) if (n.nodeName == "ASSENT-BANNER" && !window.moved) {
+			window.moved = true; n.remove();
+			setTimeout(() => setTimeout(() => setTimeout(() => setTimeout(() => document.documentElement.append(n))))); } })
+			.observe(document, {childList: true, subtree: true}); })()`)
+	visit(t, ctx, ts.URL+"/")
+	waitFor(t, ctx, `window.moved && !!document.querySelector("assent-banner")`)
+	waitFor(t, ctx, jsShown)
+}

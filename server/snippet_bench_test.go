@@ -239,7 +239,7 @@ func startTrace(t *testing.T, ctx context.Context, tasks bool) func(suffixes []s
 		if seen != nil {
 			own = append(own, *seen)
 		}
-		slices.SortFunc(tasks, func(a, b event) int { return cmp.Compare(a.Ts, b.Ts) })
+		slices.SortFunc(tasks, func(a, b event) int { return cmp.Or(cmp.Compare(a.Ts, b.Ts), cmp.Compare(b.Dur, a.Dur)) })
 		var last event // tasks run nested tasks; count the outermost
 		for _, task := range tasks {
 			if task.Tid == last.Tid && task.Ts < last.Ts+last.Dur {

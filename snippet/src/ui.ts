@@ -82,6 +82,9 @@ export function hide(): void {
 /** Shows the first layer, or with prefs the preferences with the current
  * choices (nothing pre-ticked when there are none). */
 export const show = (function (v: View, prefs: boolean, slow?: boolean): void {
+  // The slow path builds the banner a task late: the page may have opened
+  // the preferences meanwhile.
+  if (slow && host) return;
   view = v;
   if (!host) {
     back = document.activeElement as HTMLElement | null;
@@ -109,7 +112,8 @@ export const show = (function (v: View, prefs: boolean, slow?: boolean): void {
   // layer takes focus at once.
   const h = host;
   const d = root!.querySelector<HTMLElement>(".d")!;
-  const focus = (always?: boolean) => (always || document.activeElement == document.body) && d.focus({ preventScroll: true });
+  // Nothing has focus: the body has it, or there is no body yet.
+  const focus = (always?: boolean) => (always || !document.body || document.activeElement == document.body) && d.focus({ preventScroll: true });
   if (prefs) h.removeAttribute("data-w"), focus(true);
   // On a slow device the frame that first shows the dialog would also have
   // to style and lay it out: a long task (over 50 ms at a quarter of a
@@ -120,7 +124,9 @@ export const show = (function (v: View, prefs: boolean, slow?: boolean): void {
   // it redoes of its layout then happens there too, not in the frame.
   else if (slow) {
     const steps = [() => getComputedStyle(d).color, () => d.offsetWidth, () => (h.removeAttribute("data-w"), focus())];
-    const step = () => h.isConnected && (steps.shift()!(), steps[0] && setTimeout(step));
+    // Until the banner is hidden: a page that moves it meanwhile must not
+    // leave it hidden for good.
+    const step = () => host == h && (steps.shift()!(), steps[0] && setTimeout(step));
     setTimeout(step);
   } else requestAnimationFrame(() => h.isConnected && focus());
 });
