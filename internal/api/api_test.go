@@ -197,6 +197,36 @@ func TestRateLimitPerClientIP(t *testing.T) {
 	}
 }
 
+// TestHeadOnPublicResources: CDNs and uptime checks probe with HEAD. Over a
+// real connection, since net/http is what drops the body.
+func TestHeadOnPublicResources(t *testing.T) {
+	e := newEnv(t, 0)
+	srv := httptest.NewServer(e.h)
+	defer srv.Close()
+	for _, path := range []string{"/s/demo.js", "/healthz", "/.well-known/jwks.json", "/api/v1/sites/demo/config"} {
+		get, err := http.Get(srv.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(get.Body)
+		get.Body.Close()
+		head, err := http.Head(srv.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n, _ := io.Copy(io.Discard, head.Body)
+		head.Body.Close()
+		if head.StatusCode != 200 || n != 0 || head.Header.Get("Content-Type") != get.Header.Get("Content-Type") ||
+			(head.ContentLength >= 0 && head.ContentLength != int64(len(body))) {
+			t.Errorf("HEAD %s: %d, %d body bytes, type %q, length %d; GET: type %q, %d bytes",
+				path, head.StatusCode, n, head.Header.Get("Content-Type"), head.ContentLength, get.Header.Get("Content-Type"), len(body))
+		}
+	}
+	if r := e.do("HEAD", "/api/v1/consents", ""); r.status < 400 || r.status >= 500 {
+		t.Errorf("HEAD on the decision endpoint: %d, want a 4xx", r.status)
+	}
+}
+
 func TestSnippetServing(t *testing.T) {
 	e := newEnv(t, 0)
 	r := e.do("GET", "/s/demo.js", "")

@@ -1,6 +1,8 @@
 package api
 
 import (
+	"net/http"
+
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
 )
@@ -12,19 +14,22 @@ func (s *Server) routes(e *echo.Echo) {
 		e.GET("/metrics", s.metricsHandler())
 	}
 
+	// The public, cacheable resources answer HEAD too, as CDNs and uptime
+	// checks expect; net/http drops the body and keeps its length.
+	getHead := []string{http.MethodGet, http.MethodHead}
 	e.GET("/", s.demoPage)
-	e.GET("/demo/:file", s.demoAsset)
-	e.GET("/healthz", s.healthz)
-	e.GET("/readyz", s.readyz)
-	e.GET("/s/:file", s.snippet)
-	e.GET("/.well-known/jwks.json", s.jwks)
+	e.Match(getHead, "/demo/:file", s.demoAsset)
+	e.Match(getHead, "/healthz", s.healthz)
+	e.Match(getHead, "/readyz", s.readyz)
+	e.Match(getHead, "/s/:file", s.snippet)
+	e.Match(getHead, "/.well-known/jwks.json", s.jwks)
 	s.dashboardRoutes(e) // the web UI (admin_dashboard.go)
 
 	v1 := e.Group("/api/v1")
 	v1.OPTIONS("/consents", s.preflight)
 	v1.POST("/consents", s.recordConsent, middleware.BodyLimit("8K"), s.rateLimiter())
 	v1.GET("/consents/:id", s.getConsent)
-	v1.GET("/sites/:site/config", s.siteConfig)
+	v1.Match(getHead, "/sites/:site/config", s.siteConfig)
 	v1.GET("/sites/:site/visitors/:visitor/consent", s.visitorConsent)
 	v1.GET("/log/checkpoint", s.logCheckpoint)
 	v1.GET("/log/key", s.logKey)
