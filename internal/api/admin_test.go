@@ -264,6 +264,44 @@ func TestAdminTokensHashedAndRevocable(t *testing.T) {
 	}
 }
 
+// TestAdminTokensFollowTheirAccount: a token never holds more than the
+// person who made it (directly, or through a token of theirs) holds now.
+func TestAdminTokensFollowTheirAccount(t *testing.T) {
+	e := newEnv(t, 0)
+	e.login(t, "ann", "owner") // so that olga is not the last owner
+	cookie, csrf := e.login(t, "olga", "owner")
+	mint := func(name string, auth []string) []string {
+		t.Helper()
+		r := e.do("POST", "/api/v1/admin/tokens", `{"name":"`+name+`","role":"owner"}`, auth...)
+		if r.status != 201 {
+			t.Fatalf("create %s: got %d %s", name, r.status, r.body)
+		}
+		return []string{"Authorization", "Bearer " + r.json(t)["token"].(string), "Content-Type", "application/json"}
+	}
+	deploy := mint("deploy", e.as(cookie, csrf))
+	child := mint("child", deploy)
+	check := func(when string, users, sites int) {
+		t.Helper()
+		for name, auth := range map[string][]string{"deploy": deploy, "child": child} {
+			if r := e.do("GET", "/api/v1/admin/users", "", auth...); r.status != users {
+				t.Errorf("%s: %s token lists users: %d, want %d", when, name, r.status, users)
+			}
+			if r := e.do("GET", "/api/v1/admin/sites", "", auth...); r.status != sites {
+				t.Errorf("%s: %s token lists sites: %d, want %d", when, name, r.status, sites)
+			}
+		}
+	}
+	check("olga an owner", 200, 200)
+	if r := e.do("PUT", "/api/v1/admin/users/olga", `{"role":"auditor"}`, append(bearer, "Content-Type", "application/json")...); r.status != 200 {
+		t.Fatalf("demote olga: %d %s", r.status, r.body)
+	}
+	check("olga an auditor", 403, 200)
+	if r := e.admin("DELETE", "/api/v1/admin/users/olga"); r.status != 204 {
+		t.Fatalf("delete olga: %d %s", r.status, r.body)
+	}
+	check("olga removed", 401, 401)
+}
+
 func TestAdminPublishRefusesDarkPatterns(t *testing.T) {
 	e := newEnv(t, 0)
 	var site struct {

@@ -176,8 +176,9 @@ func (s *Server) createToken(c echo.Context) error {
 		return consent.Errorf(consent.ECodeInvalid, "role must be owner or auditor")
 	}
 	secret := tokenPrefix + newSecret()
+	p := c.Get(principalKey).(*principal)
 	t := store.APIToken{ID: uuid.NewString()[:8], Name: in.Name, Role: in.Role,
-		CreatedBy: c.Get(principalKey).(*principal).Name, CreatedAt: s.Now().UTC()}
+		CreatedBy: p.Name, Account: p.Account, CreatedAt: s.Now().UTC()}
 	if err := s.Store.PutToken(hashSecret(secret), &t); err != nil {
 		return err
 	}

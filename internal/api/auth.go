@@ -36,6 +36,7 @@ const (
 type principal struct {
 	Name    string
 	Role    string
+	Account string // the person acting, or whose token acts; "" for the env token
 	Session []byte // hash of the session secret; nil for bearer tokens
 	CSRF    string
 }
@@ -95,7 +96,7 @@ func (s *Server) authenticate(c echo.Context) (*principal, error) {
 	if !safeMethod(c.Request().Method) && !equalSecret(c.Request().Header.Get(csrfHeader), sess.CSRF) {
 		return nil, consent.Errorf(consent.ECodeDenied, "missing or stale CSRF token; reload the page")
 	}
-	return &principal{Name: u.Name, Role: u.Role, Session: hash, CSRF: sess.CSRF}, nil
+	return &principal{Name: u.Name, Role: u.Role, Account: u.Name, Session: hash, CSRF: sess.CSRF}, nil
 }
 
 func (s *Server) bearer(tok string) (*principal, error) {
@@ -105,12 +106,36 @@ func (s *Server) bearer(tok string) (*principal, error) {
 	if strings.HasPrefix(tok, tokenPrefix) {
 		t, err := s.Store.TokenByHash(hashSecret(tok))
 		if err == nil {
-			return &principal{Name: "token:" + t.Name, Role: t.Role}, nil
+			return s.tokenPrincipal(t)
 		} else if !errors.Is(err, store.ErrNotFound) {
 			return nil, err
 		}
 	}
 	return nil, consent.Errorf(consent.ECodeUnauthorized, "invalid or revoked token")
+}
+
+// tokenPrincipal is who a stored API token acts as: its own role, but never
+// more than the person behind it holds now. Demoting that person demotes
+// their tokens; removing the account stops them, as offboarding expects.
+// (Tokens from before Account was recorded name their maker in CreatedBy.)
+func (s *Server) tokenPrincipal(t *store.APIToken) (*principal, error) {
+	p := &principal{Name: "token:" + t.Name, Role: t.Role, Account: t.Account}
+	if p.Account == "" && t.CreatedBy != "env-token" && !strings.HasPrefix(t.CreatedBy, "token:") {
+		p.Account = t.CreatedBy
+	}
+	if p.Account == "" {
+		return p, nil
+	}
+	u, err := s.Store.User(p.Account)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, consent.Errorf(consent.ECodeUnauthorized, "this token's account (%s) was removed; create a new token", p.Account)
+	} else if err != nil {
+		return nil, err
+	}
+	if u.Role != RoleOwner {
+		p.Role = u.Role
+	}
+	return p, nil
 }
 
 func safeMethod(m string) bool {

@@ -16,6 +16,9 @@ type APIToken struct {
 	Role      string    `json:"role"`
 	CreatedBy string    `json:"created_by"`
 	CreatedAt time.Time `json:"created_at"`
+	// Account is the person whose rights bound the token's (whoever made it,
+	// or made the token that made it); empty when the env token did.
+	Account string `json:"account,omitempty"`
 }
 
 // PutToken stores a new token under the hash of its secret.
