@@ -90,7 +90,7 @@ func (s *Server) frontEnd() (*frontEnd, error) {
 // cached as immutable.
 func (s *Server) dashboardRoutes(e *echo.Echo) {
 	e.GET("/dashboard", func(c echo.Context) error { return c.Redirect(http.StatusFound, "/dashboard/") })
-	e.Match([]string{http.MethodGet, http.MethodHead}, "/dashboard/assets/:file", func(c echo.Context) error {
+	e.Match(getHead, "/dashboard/assets/:file", func(c echo.Context) error {
 		f, err := s.frontEnd()
 		if err != nil {
 			return err

@@ -7,6 +7,10 @@ import (
 	"github.com/labstack/echo/v4/middleware"
 )
 
+// getHead: the public, cacheable resources answer HEAD too, as CDNs and
+// uptime checks expect; net/http drops the body and keeps its length.
+var getHead = []string{http.MethodGet, http.MethodHead}
+
 func (s *Server) routes(e *echo.Echo) {
 	e.Use(middleware.Recover(), securityHeaders)
 	if s.Metrics != nil {
@@ -14,9 +18,6 @@ func (s *Server) routes(e *echo.Echo) {
 		e.GET("/metrics", s.metricsHandler())
 	}
 
-	// The public, cacheable resources answer HEAD too, as CDNs and uptime
-	// checks expect; net/http drops the body and keeps its length.
-	getHead := []string{http.MethodGet, http.MethodHead}
 	e.GET("/", s.demoPage)
 	e.Match(getHead, "/demo/:file", s.demoAsset)
 	e.Match(getHead, "/healthz", s.healthz)

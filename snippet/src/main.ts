@@ -199,4 +199,3 @@ if (boot && !w[running]) {
     start(boot.config, me, boot.gpc === true, raw);
   });
 }
-
