@@ -14,16 +14,17 @@ const gtag = (function (_command: string, _kind: string, _params: unknown) {
   (w.dataLayer = w.dataLayer || []).push(arguments);
 });
 
-const signals = (function (granted: (purpose: string) => boolean): Record<string, string> {
+// Without granted, every signal is denied.
+const signals = (function (granted?: (purpose: string) => boolean): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const p in MAP) for (const s of MAP[p]) out[s] = granted(p) ? "granted" : "denied";
+  for (const p in MAP) for (const s of MAP[p]) out[s] = granted && granted(p) ? "granted" : "denied";
   return out;
 });
 
 /** Pushes the default (everything denied but security) before any tag runs;
  * wait_for_update gives a returning visitor's update time to follow. */
 export const consentDefault = (function (): void {
-  gtag("consent", "default", { ...signals(() => false), security_storage: "granted", wait_for_update: 500 });
+  gtag("consent", "default", { ...signals(), security_storage: "granted", wait_for_update: 500 });
   gtag("set", "ads_data_redaction", true);
 });
 

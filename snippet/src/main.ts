@@ -25,6 +25,7 @@ delete w.__assentBoot;
 // tag is unknown: nothing is posted (the choice still applies and waits in
 // the cookie) and no blocked script runs.
 const cs = document.currentScript;
+const me = cs instanceof HTMLScriptElement ? cs : null;
 
 // uuid makes a UUIDv7 from crypto.randomUUID(): the current time in
 // milliseconds, then the version, then 74 of its random bits (and its
@@ -41,13 +42,25 @@ function uuid(): string {
 // when <html lang> does not settle it.
 const pickLang = (function (cfg: Config): string {
   const keys = Object.keys(cfg.texts);
-  const find = (l: string) => (l = l.toLowerCase()) && (keys.find((k) => k.toLowerCase() == l) || keys.find((k) => k.split("-")[0] == l.split("-")[0]));
+  const find = (function (l: string): string | undefined {
+    l = l.toLowerCase();
+    for (const k of keys) if (k.toLowerCase() == l) return k;
+    for (const k of keys) if (k.split("-")[0] == l.split("-")[0]) return k;
+  });
   return find(document.documentElement.lang) || navigator.languages.map(find).find(Boolean) || cfg.default_lang;
 });
 
-// gpcHeader: the script was requested with Sec-GPC: 1 (see
-// internal/api/snippet.go); raw: the value of the cookie "assent".
-const start = (function (cfg: Config, me: HTMLScriptElement | null, gpcHeader: boolean, raw: string | undefined): void {
+// start takes what the server put before this bundle: the site's config,
+// and whether the script was requested with Sec-GPC: 1 (see
+// internal/api/snippet.go).
+const start = (function (b: { config: Config; gpc?: boolean }): void {
+  const cfg = b.config;
+  const gpcHeader = b.gpc === true;
+  const t = performance.now();
+  const raw = stored();
+  // Reading the cookie is a round trip to the browser process, whose time
+  // says nothing about this device's speed (see below).
+  began += performance.now() - t;
   // The API lives where the script came from: scheme://host[:port] of its src.
   const endpoint = me && me.src.split("/").slice(0, 3).join("/") + "/api/v1/consents";
   const nonce = me ? me.nonce || "" : null;
@@ -184,18 +197,10 @@ const running = Symbol.for("assent");
 if (boot && !w[running]) {
   w[running] = true;
   consentDefault();
-  const me = cs instanceof HTMLScriptElement ? cs : null;
   // The rest runs in a microtask: in the same task, so a first visit's
   // banner is in the DOM before the page can next render, but with this
   // top level off the stack. A DevTools trace records the stack of the
   // banner's DOM work, and describing a stack that holds the top level
   // means parsing the whole script again (some 3 ms).
-  Promise.resolve().then(() => {
-    const t = performance.now();
-    const raw = stored();
-    // Reading the cookie is a round trip to the browser process, whose time
-    // says nothing about this device's speed (see start).
-    began += performance.now() - t;
-    start(boot.config, me, boot.gpc === true, raw);
-  });
+  Promise.resolve(boot).then(start);
 }

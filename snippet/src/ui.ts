@@ -30,28 +30,33 @@ let styled = false; // whether root has the preferences' styles
 let styles = ""; // <style> elements, where constructable stylesheets fail
 
 // esc makes text safe in element content and in quoted attribute values.
-const esc = (s: string): string => s.replace(/[&<>"']/g, (c) => "&#" + c.charCodeAt(0) + ";");
+// No regular expression: compiling one costs a first visit 0.1 ms.
+const esc = (function (s: string): string {
+  return s.replaceAll("&", "&amp;").replaceAll("<", "&lt;").replaceAll('"', "&quot;").replaceAll("'", "&#39;");
+});
 
 // Relative luminance (WCAG 2) of #rrggbb.
 const lum = (function (hex: string): number {
-  const c = [1, 3, 5].map((i) => {
+  let y = 0;
+  for (const [i, k] of [[1, 0.2126], [3, 0.7152], [5, 0.0722]]) {
     const v = parseInt(hex.slice(i, i + 2), 16) / 255;
-    return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4;
-  });
-  return 0.2126 * c[0] + 0.7152 * c[1] + 0.0722 * c[2];
+    y += k * (v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4);
+  }
+  return y;
 });
 
-// The site's colours become custom properties. Text on the accent is black
-// or white, whichever contrasts more; a light theme gets a dark variant.
+// The site's colours become custom properties, set in the host's rule (one
+// rule less to parse). Text on the accent is black or white, whichever
+// contrasts more; a light theme gets a dark variant.
 // Only the rules of the site's layout and position are parsed: the box at
 // the bottom right is the default.
 const theme = (function (cfg: Config): string {
   const l = cfg.look;
   const p = l.position;
   const bar = l.layout == "bar";
-  return `:host{--b:${l.background};--f:${l.text};--a:${l.accent};--o:${lum(l.accent) > 0.179 ? "#000" : "#fff"}}${
+  return `:host{--b:${l.background};--f:${l.text};--a:${l.accent};--o:${lum(l.accent) > 0.179 ? "#000" : "#fff"};${css.slice(6)}${
     lum(l.background) > 0.4 ? "@media(prefers-color-scheme:dark){:host{--b:#111827;--f:#f3f4f6}}" : ""
-  }${css}${!ASSENT_BOX_ONLY && bar ? barCss : ""}${
+  }${!ASSENT_BOX_ONLY && bar ? barCss : ""}${
     bar
       ? p == "top" ? ":host{top:0;bottom:auto}" : ""
       : p == "bottom-left" ? ":host{inset-inline:1rem auto}" : p == "bottom-right" ? "" : `:host{inset-inline:0;margin-inline:auto${p == "top" ? ";top:1rem;bottom:auto" : ""}}`
@@ -89,7 +94,9 @@ export const show = (function (v: View, prefs: boolean, slow?: boolean): void {
   if (!host) {
     back = document.activeElement as HTMLElement | null;
     host = document.createElement("assent-banner");
-    host.dir = /^(ar|he|fa|ur|ps|sd|ug|yi|dv|ckb)\b/i.test(v.lang) ? "rtl" : "ltr";
+    // A list, not a regular expression, and an attribute, not the dir
+    // property: each of those cost a tenth of a millisecond on first use.
+    host.setAttribute("dir", "ar he fa ur ps sd ug yi dv ckb".split(" ").includes(v.lang.split("-")[0].toLowerCase()) ? "rtl" : "ltr");
     if (slow) host.setAttribute("data-w", "");
     root = host.attachShadow({ mode: "open" });
     // The preferences' rules are parsed only once they are opened.
@@ -134,14 +141,13 @@ export const show = (function (v: View, prefs: boolean, slow?: boolean): void {
 const render = (function (prefs: boolean): void {
   const v = view;
   const t = v.texts;
-  const cur = v.current() || {};
   const url = v.cfg.privacy_policy_url;
-  const btn = (a: string, label: string) => `<button type="button" data-a="${a}">${esc(label)}</button>`;
   let html =
     `<div class="d" role="dialog" aria-modal="${prefs}" aria-labelledby="t" aria-describedby="x" tabindex="-1" lang="${esc(v.lang)}"${prefs ? "" : " autofocus"}>` +
-    `<h2 id="t">${esc(t.title)}</h2><p id="x">${esc(t.description)}${url ? ` <a href="${esc(url)}" target="_blank">${esc(t.privacy_policy || url)}</a>` : ""}</p>` +
-    (v.gpc && t.gpc_notice ? `<p class="g">${esc(t.gpc_notice)}</p>` : "");
+    `<h2 id="t">${esc(t.title)}</h2><div id="x">${esc(t.description)}${url ? ` <a href="${esc(url)}" target="_blank">${esc(t.privacy_policy || url)}</a>` : ""}</div>` +
+    (v.gpc && t.gpc_notice ? `<div class="g">${esc(t.gpc_notice)}</div>` : "");
   if (prefs) {
+    const cur = v.current() || {};
     html += `<div class="p">`;
     // One switch per purpose, labelled by its title and described by its text.
     for (const p of v.cfg.purposes) {
@@ -153,9 +159,10 @@ const render = (function (prefs: boolean): void {
     }
     html += `</div>`;
   }
-  html +=
-    `<div class="a">${btn("accept_all", t.accept_all)}${btn("reject_all", t.reject_all)}${prefs ? btn("custom", t.save) : btn("open", t.customize)}</div>` +
-    `<button type="button" class="c" data-a="close" aria-label="${esc(t.close || "Close")}">×</button></div>`;
+  html += `<div class="a">`;
+  for (const [a, label] of [["accept_all", t.accept_all], ["reject_all", t.reject_all], prefs ? ["custom", t.save] : ["open", t.customize]])
+    html += `<button type="button" data-a="${a}">${esc(label)}</button>`;
+  html += `</div><button type="button" class="c" data-a="close" aria-label="${esc(t.close || "Close")}">×</button></div>`;
   html = styles + html;
   // A page enforcing Trusted Types refuses a plain string, and each refusal
   // files a CSP violation report. Such pages give their scripts nonces, so
@@ -163,12 +170,11 @@ const render = (function (prefs: boolean): void {
   // plain string first (sparing every other page the policy's objects).
   // Either way the other is tried when the first is refused: a page may
   // also restrict policy names without requiring Trusted Types.
-  const policy = () => (root!.innerHTML = trusted("createHTML", html));
-  const plain = () => (root!.innerHTML = html);
+  let tt = !!v.nonce;
   try {
-    v.nonce ? policy() : plain();
+    root!.innerHTML = tt ? trusted("createHTML", html) : html;
   } catch {
-    v.nonce ? plain() : policy();
+    root!.innerHTML = (tt = !tt) ? trusted("createHTML", html) : html;
   }
 });
 
