@@ -292,3 +292,41 @@ func TestSnippetRestrictedPolicyNames(t *testing.T) {
 	visit(t, ctx, site.URL+"/names")
 	waitFor(t, ctx, jsShown)
 }
+
+// The site's texts are the owner's words, never markup: quotes, ampersands
+// and tags come out as written, in content and in attributes alike.
+func TestSnippetTextsStayText(t *testing.T) {
+	const evil = `Tom & "Jerry's" <img src=x onerror="window.pwned=1"><b>bold</b>`
+	ts := editSite(t, startServer(t), func(s *consent.Site) bool {
+		en := s.Draft.Texts["en"]
+		en.Title, en.Description, en.AcceptAll, en.Close, en.PrivacyPolicy = evil+" title", evil+" description", evil+" accept", evil+" close", evil+" policy"
+		p := en.Purposes["analytics"]
+		p.Title = evil + " analytics"
+		en.Purposes["analytics"] = p
+		s.Draft.Texts["en"] = en
+		s.Draft.PrivacyPolicyURL = `https://example.com/privacy?a=1&b='2'`
+		return true
+	})
+	ctx := newBrowser(t)
+	visit(t, ctx, ts.URL+"/")
+	waitFor(t, ctx, jsShown)
+	read := `(() => { const r = ` + jsRoot + `, a = r.querySelector("#x a");
+		return [r.querySelector("h2").textContent, r.querySelector("#x").firstChild.textContent, a.textContent, a.getAttribute("href"),
+			r.querySelector("[data-a=accept_all]").textContent, r.querySelector("[data-a=close]").getAttribute("aria-label"),
+			r.querySelectorAll("img,b:not([id])").length, "pwned" in window]; })()`
+	want := []any{evil + " title", evil + " description ", evil + " policy", `https://example.com/privacy?a=1&b='2'`, evil + " accept", evil + " close", 0, false}
+	if got := eval[[]any](t, ctx, read); !equalJSON(got, want) {
+		t.Errorf("first layer:\n got %v\nwant %v", got, want)
+	}
+	// Long words wrap: the three buttons keep their equal size inside the box.
+	if got := eval[[]float64](t, ctx, `(() => { const r = `+jsRoot+`, d = r.querySelector(".d").getBoundingClientRect();
+		return [...r.querySelectorAll(".a button")].map(b => { const q = b.getBoundingClientRect(); return q.right <= d.right && q.left >= d.left ? Math.round(q.width) : -1; }); })()`); len(got) != 3 || got[0] < 0 || got[0] != got[1] || got[1] != got[2] {
+		t.Errorf("first-layer button widths %v, want three equal, inside the dialog", got)
+	}
+	click(t, ctx, "Customize")
+	waitFor(t, ctx, jsShown+` && `+jsRoot+`.getElementById("n-analytics") !== null`)
+	got := eval[[]any](t, ctx, `[`+jsRoot+`.getElementById("n-analytics").textContent, `+jsRoot+`.querySelectorAll("img").length, "pwned" in window]`)
+	if want := []any{evil + " analytics", 0, false}; !equalJSON(got, want) {
+		t.Errorf("preferences: got %v, want %v", got, want)
+	}
+}
