@@ -189,3 +189,22 @@ func TestSnippetFocusWithStyleElements(t *testing.T) {
 	waitFor(t, ctx, jsRoot+`.querySelector("style") !== null`)
 	waitFor(t, ctx, jsRoot+`.activeElement !== null && `+jsRoot+`.activeElement.getAttribute("role") === "dialog"`)
 }
+
+// TestSnippetListenerErrorsAreReported: a site listener that throws is
+// reported to the page (its error handlers, the console) and does not keep
+// the others or the DOM event from running.
+func TestSnippetListenerErrorsAreReported(t *testing.T) {
+	ts := startServer(t)
+	ctx := newBrowser(t)
+	visit(t, ctx, ts.URL+"/")
+	waitFor(t, ctx, jsShown)
+	eval[any](t, ctx, `addEventListener("error", e => window.reported = e.message);
+		document.addEventListener("assent:consent", () => window.event = true);
+		assent.on("consent", () => { throw new Error("boom") });
+		assent.on("consent", c => window.second = c.analytics); null`)
+	click(t, ctx, "Accept all")
+	waitFor(t, ctx, `window.second === true && window.event === true`)
+	if got := eval[string](t, ctx, `String(window.reported)`); !strings.Contains(got, "boom") {
+		t.Errorf("the listener's error was not reported: %q", got)
+	}
+}

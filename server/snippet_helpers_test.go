@@ -26,9 +26,11 @@ const (
 	jsRoot = `(document.querySelector("assent-banner")||{}).shadowRoot`
 	// On a slow device the banner is built hidden (data-w) and shown a
 	// few tasks later; see snippet/src/ui.ts.
-	jsShown  = `!!(` + jsRoot + `&&!` + jsRoot + `.host.hasAttribute("data-w")&&` + jsRoot + `.querySelector("[role=dialog]"))`
-	jsGone   = `!document.querySelector("assent-banner")`
-	jsCookie = `((document.cookie.match(/(?:^|; )assent=([^;]*)/)||[])[1]||"")`
+	jsShown = `!!(` + jsRoot + `&&!` + jsRoot + `.host.hasAttribute("data-w")&&` + jsRoot + `.querySelector("[role=dialog]"))`
+	jsGone  = `!document.querySelector("assent-banner")`
+	// The jar itself, through the accessor a page element named "cookie"
+	// cannot shadow.
+	jsCookie = `((Object.getOwnPropertyDescriptor(Document.prototype, "cookie").get.call(document).match(/(?:^|; )assent=([^;]*)/)||[])[1]||"")`
 )
 
 // eval evaluates expr in the page and decodes its value as T.

@@ -279,6 +279,33 @@ func TestSnippetWithstandsHostileMarkup(t *testing.T) {
 	}
 }
 
+// TestSnippetCookieFormOnThePage: a page's own form named "cookie" (a
+// cookie-settings page has one) shadows document.cookie. The banner still
+// shows, keeps the decision in the real cookie and knows it on the next
+// load.
+func TestSnippetCookieFormOnThePage(t *testing.T) {
+	site := newSiteServer(t, map[string]sitePage{
+		"/settings": {html: `<!doctype html><html lang="en"><body><form name="cookie"><input name="x"></form>
+<script type="text/plain" data-assent="analytics">window.analyticsRan = true</script>
+<script src="{{assent}}/s/demo.js" async></script></body></html>`},
+	})
+	ts := startForSite(t, site)
+	ctx := newBrowser(t)
+	visit(t, ctx, site.URL+"/settings")
+	if !eval[bool](t, ctx, `document.cookie instanceof HTMLFormElement`) {
+		t.Fatal("the form does not shadow document.cookie here; the test proves nothing")
+	}
+	waitFor(t, ctx, jsShown)
+	click(t, ctx, "Accept all")
+	receiptClaims(t, ctx, ts)
+	tokenClaims(t, ctx)
+	visit(t, ctx, site.URL+"/settings")
+	waitFor(t, ctx, `window.assent && window.assent.granted("analytics") && window.analyticsRan === true`)
+	if eval[bool](t, ctx, `document.querySelector("assent-banner") !== null`) {
+		t.Error("the banner asked again")
+	}
+}
+
 // TestSnippetRestrictedPolicyNames: a page that restricts Trusted Types
 // policy names without allowing "assent" (and without requiring Trusted
 // Types) still gets the banner, from a plain string.

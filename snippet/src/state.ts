@@ -4,7 +4,16 @@
 // so the choice applies on every page and is posted again on the next load.
 import type { Choices, Config, Decision } from "./types";
 
-const NAME = "assent";
+// A page element named "cookie" (a form on a cookie-settings page, say)
+// shadows document.cookie. The jar is read and written through the
+// browser's own accessor, which no element can shadow.
+const jar = Object.getOwnPropertyDescriptor(Document.prototype, "cookie")!;
+export const cookies = (function (): string {
+  return jar.get!.call(document);
+});
+export function setCookie(c: string): void {
+  jar.set!.call(document, c);
+}
 
 /** What the cookie says about this visitor. choices is unset when they have
  * to be asked (no decision, expired, or made under another config). */
@@ -18,9 +27,9 @@ export interface Stored {
 // save keeps value for whole seconds; none or fewer (a token already
 // expired) deletes the cookie.
 export function save(value: string, seconds: number): void {
-  document.cookie = `${NAME}=${value};path=/;max-age=${seconds | 0};samesite=lax${
+  setCookie(`assent=${value};path=/;max-age=${seconds | 0};samesite=lax${
     location.protocol == "https:" ? ";secure" : ""
-  }`;
+  }`);
 }
 
 export function savePending(d: Decision, days: number): void {
@@ -38,7 +47,7 @@ function pick(cfg: Config, on: (id: string) => boolean): Choices {
 /** The value of the cookie, if any. (Split, not matched: compiling a
  * regular expression costs every load 0.1 ms.) */
 export const stored = (function (): string | undefined {
-  for (const c of document.cookie.split("; ")) if (c.startsWith(NAME + "=")) return c.slice(NAME.length + 1);
+  for (const c of cookies().split("; ")) if (c.startsWith("assent=")) return c.slice(7);
 });
 
 /** What the cookie's value v says, for the config cfg at time now. */

@@ -2,6 +2,7 @@
 // and <iframe>/<img> with data-assent and data-src. They load once every
 // purpose they name (space separated) is granted.
 
+import { cookies, setCookie } from "./state";
 import { trusted } from "./tt";
 
 const BLOCKED = 'script[type="text/plain"][data-assent],iframe[data-assent][data-src],img[data-assent][data-src]';
@@ -50,7 +51,7 @@ export function activate(granted: (purpose: string) => boolean, nonce: string | 
 export function watch(fn: () => void): void {
   new MutationObserver((ms) => {
     for (const m of ms)
-      for (const n of Array.from(m.addedNodes))
+      for (const n of m.addedNodes)
         if (n instanceof Element && (n.matches(BLOCKED) || n.querySelector(BLOCKED))) return fn();
   }).observe(document.documentElement, { childList: true, subtree: true });
 }
@@ -60,10 +61,10 @@ export function watch(fn: () => void): void {
  * domain, since trackers usually set them on the registrable domain. */
 export function dropCookies(names: string[]): void {
   const host = location.hostname.split(".");
-  for (const c of document.cookie.split("; ")) {
+  for (const c of cookies().split("; ")) {
     const n = c.split("=")[0];
     if (!names.some((x) => n == x || n.startsWith(x + "_"))) continue;
-    document.cookie = n + "=;path=/;max-age=0";
-    for (let i = 0; i < host.length - 1; i++) document.cookie = n + "=;path=/;max-age=0;domain=." + host.slice(i).join(".");
+    setCookie(n + "=;path=/;max-age=0");
+    for (let i = 0; i < host.length - 1; i++) setCookie(n + "=;path=/;max-age=0;domain=." + host.slice(i).join("."));
   }
 }

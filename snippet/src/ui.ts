@@ -170,11 +170,11 @@ const render = (function (prefs: boolean): void {
   // plain string first (sparing every other page the policy's objects).
   // Either way the other is tried when the first is refused: a page may
   // also restrict policy names without requiring Trusted Types.
-  let tt = !!v.nonce;
+  const first = !!v.nonce;
   try {
-    root!.innerHTML = tt ? trusted("createHTML", html) : html;
+    root!.innerHTML = first ? trusted("createHTML", html) : html;
   } catch {
-    root!.innerHTML = (tt = !tt) ? trusted("createHTML", html) : html;
+    root!.innerHTML = first ? html : trusted("createHTML", html);
   }
 });
 
