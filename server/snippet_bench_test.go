@@ -12,14 +12,13 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/chromedp/cdproto/cdp"
-	jsonv2 "github.com/chromedp/cdproto/cdp/jsonv2"
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/heapprofiler"
+	cdpio "github.com/chromedp/cdproto/io"
 	"github.com/chromedp/cdproto/performance"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/cdproto/tracing"
@@ -162,17 +161,12 @@ type traced struct {
 // that costs the machine enough to slow every load a little, so the loads
 // at full speed, which measure the rest, do without.
 func startTrace(t *testing.T, ctx context.Context, tasks bool) func(suffixes []string) traced {
-	var mu sync.Mutex
-	var events []jsonv2.Value
-	complete := make(chan struct{})
+	// The trace stays in the browser until the load is done: sent while it
+	// runs, its events would compete for the machine with the load measured.
+	stream := make(chan cdpio.StreamHandle, 1)
 	err := chromedp.Listen(ctx, func(ev any) {
-		switch e := ev.(type) {
-		case *tracing.EventDataCollected:
-			mu.Lock()
-			events = append(events, e.Value...)
-			mu.Unlock()
-		case *tracing.EventTracingComplete:
-			close(complete)
+		if e, ok := ev.(*tracing.EventTracingComplete); ok {
+			stream <- e.Stream
 		}
 	})
 	if err == nil {
@@ -180,7 +174,7 @@ func startTrace(t *testing.T, ctx context.Context, tasks bool) func(suffixes []s
 		if tasks {
 			cats = append(cats, "toplevel")
 		}
-		_, err = chromedp.Call(ctx, tracing.Start, tracing.StartParams{
+		_, err = chromedp.Call(ctx, tracing.Start, tracing.StartParams{TransferMode: tracing.StartTransferModeReturnAsStream,
 			TraceConfig: &tracing.TraceConfig{IncludedCategories: cats}})
 	}
 	if err != nil {
@@ -190,9 +184,23 @@ func startTrace(t *testing.T, ctx context.Context, tasks bool) func(suffixes []s
 		if _, err := chromedp.Call(ctx, tracing.End, cdp.Empty{}); err != nil {
 			t.Fatal(err)
 		}
-		<-complete
-		mu.Lock()
-		defer mu.Unlock()
+		h := <-stream
+		var data []byte
+		for {
+			chunk, err := chromedp.Call(ctx, cdpio.Read, cdpio.ReadParams{Handle: h, Size: 1 << 20})
+			if err != nil {
+				t.Fatal(err)
+			}
+			data = append(data, chunk.Data...)
+			if chunk.EOF {
+				break
+			}
+		}
+		chromedp.Call(ctx, cdpio.Close, cdpio.CloseParams{Handle: h})
+		var trace struct{ TraceEvents []json.RawMessage }
+		if err := json.Unmarshal(data, &trace); err != nil {
+			t.Fatalf("reading the trace: %v", err)
+		}
 		type event struct {
 			Name, Ph string
 			Ts, Dur  float64
@@ -201,7 +209,7 @@ func startTrace(t *testing.T, ctx context.Context, tasks bool) func(suffixes []s
 			Args     struct{ Data struct{ URL string } }
 		}
 		var tasks, frames, calls, own []event
-		for _, raw := range events {
+		for _, raw := range trace.TraceEvents {
 			var e event
 			if json.Unmarshal(raw, &e) != nil || e.Ph != "X" {
 				continue
