@@ -277,23 +277,33 @@ func TestSnippetFocusRespectsThePage(t *testing.T) {
 	waitFor(t, ctx, `document.activeElement === `+jsRoot+`.host && `+jsRoot+`.activeElement.getAttribute("role") === "dialog"`)
 }
 
-// TestSnippetYieldsOnASlowDevice: on a slow device (the clock jumps) the
-// banner is built hidden in a later task, laid out in tasks of its own and
-// only then shown, so that no single task gets long; it still takes focus
-// and records a decision. A fast one (the clock stands still) shows it in
-// the script's own task.
+// TestSnippetYieldsOnASlowDevice: on a slow device the banner is built
+// hidden, styled and laid out in tasks of its own and only then shown, so
+// that no single task gets long; it still takes focus and records a
+// decision. The device is slow from the start (the clock jumps at once:
+// the banner is built a task late) or only building the banner is (the
+// clock jumps once its style sheet is parsed: it is built in the script's
+// task, but hidden). A fast one (the clock stands still) shows it in the
+// script's own task.
 func TestSnippetYieldsOnASlowDevice(t *testing.T) {
 	ts := startServer(t)
 	observe := `new MutationObserver(ms => { for (const m of ms) for (const n of m.addedNodes)
 		if (n.nodeName == "ASSENT-BANNER") window.hiddenAfterScript = n.hasAttribute("data-w"); })
-		.observe(document, {childList: true, subtree: true});`
+		.observe(document, {childList: true, subtree: true});
+		Object.defineProperty(window, "assent", {configurable: true, set(v) {
+			Object.defineProperty(window, "assent", {value: v, writable: true, configurable: true});
+			queueMicrotask(() => { window.builtInTask = !!document.querySelector("assent-banner"); }); }});`
 	for _, tc := range []struct {
-		name, js string
-		slow     bool
+		name, js   string
+		slow, late bool
 	}{
-		{"fast", `const t0 = performance.now(); performance.now = () => t0;`, false}, // a clock that stands still: no time taken
+		{"fast", `const t0 = performance.now(); performance.now = () => t0;`, false, false}, // a clock that stands still: no time taken
 		{"slow", `const now = performance.now.bind(performance); let calls = 0;
-			performance.now = () => now() + (++calls > 1 ? 1000 : 0);`, true},
+			performance.now = () => now() + (++calls > 1 ? 1000 : 0);`, true, true},
+		{"slow build", `const now = performance.now.bind(performance); let late = 0;
+			const parse = CSSStyleSheet.prototype.replaceSync;
+			CSSStyleSheet.prototype.replaceSync = function (text) { late = 1000; return parse.call(this, text); };
+			performance.now = () => now() + late;`, true, false},
 	} {
 		ctx := newBrowser(t)
 		onNewDocument(t, ctx, `(() => { `+tc.js+observe+` })()`)
@@ -304,6 +314,11 @@ func TestSnippetYieldsOnASlowDevice(t *testing.T) {
 		if got := eval[bool](t, ctx, `window.hiddenAfterScript === true`); got != tc.slow {
 			t.Errorf("%s: banner still hidden after the script's task: %v, want %v", tc.name, got, tc.slow)
 		}
+		// window.assent is set in the script's task, and the banner is
+		// built right after it unless it is built a task late.
+		if got := eval[bool](t, ctx, `window.builtInTask === false`); got != tc.late {
+			t.Errorf("%s: banner built a task late: %v, want %v", tc.name, got, tc.late)
+		}
 		waitFor(t, ctx, `document.activeElement === `+jsRoot+`.host && `+jsRoot+`.activeElement.getAttribute("role") === "dialog"`)
 		click(t, ctx, "Reject all")
 		if c := receiptClaims(t, ctx, ts); c.Action != "reject_all" {
@@ -312,9 +327,9 @@ func TestSnippetYieldsOnASlowDevice(t *testing.T) {
 	}
 }
 
-// TestSnippetSlowPathAndThePage: while the slow path is still building the
-// banner, the page may open the preferences (they stay open) or move the
-// banner (it is still shown in the end).
+// TestSnippetSlowPathAndThePage: before the slow path has built or shown
+// the banner, the page may open the preferences (they stay open) or move
+// the banner (it is still shown in the end).
 func TestSnippetSlowPathAndThePage(t *testing.T) {
 	ts := startServer(t)
 	slow := `const now = performance.now.bind(performance); let calls = 0;
@@ -327,7 +342,7 @@ func TestSnippetSlowPathAndThePage(t *testing.T) {
 	visit(t, ctx, ts.URL+"/")
 	waitFor(t, ctx, jsShown)
 	if got := eval[[]any](t, ctx, `[`+jsRoot+`.host.hasAttribute("data-m"), `+jsRoot+`.querySelectorAll("input[role=switch]").length]`); !equalJSON(got, []any{true, 4}) {
-		t.Errorf("preferences opened before the slow path built the banner: modal, switches = %v, want [true 4]", got)
+		t.Errorf("preferences opened before the slow path showed the banner: modal, switches = %v, want [true 4]", got)
 	}
 
 	ctx = newBrowser(t)

@@ -181,15 +181,14 @@ const start = (function (b: { config: Config; gpc?: boolean }): void {
     }
   });
   if (choices) apply();
-  // The banner is built in this task, in time for the page's next frame,
-  // unless the script so far has taken longer than a fast device does
-  // (0.2-0.6 ms on a desktop, the cookie aside, with a tail to 2 ms; at a
-  // quarter of that speed most loads take 1-6 ms): on a slow device (or a
-  // busy one) the work is spread over a few tasks, so that none is long
-  // enough to hold up the page's own input handling (see show). A lower
-  // bar sent half the desktop loads the slow way.
-  else if (performance.now() - began < 2) show(view, false);
-  else setTimeout(() => choices || show(view, false, true));
+  // A first visit's banner is built in this task, in time for the page's
+  // next frame, unless the script so far has already taken longer than it
+  // does on a fast device (0.3-1.5 ms, the cookie aside, on a busy 2-core
+  // desktop; at a quarter of that speed, half the loads take 3-18 ms): a
+  // slow device builds it in a task of its own, so that no task gets long
+  // (see show).
+  else if (performance.now() - began < 3) show(view, false, began);
+  else setTimeout(() => choices || show(view, false, 0));
   if (pending) send(pending);
 });
 

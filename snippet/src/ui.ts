@@ -84,12 +84,13 @@ export function hide(): void {
   back = null;
 }
 
-/** Shows the first layer, or with prefs the preferences with the current
- * choices (nothing pre-ticked when there are none). */
-export const show = (function (v: View, prefs: boolean, slow?: boolean): void {
-  // The slow path builds the banner a task late: the page may have opened
-  // the preferences meanwhile.
-  if (slow && host) return;
+/** Shows the first layer (on page load: began is when the script started,
+ * the cookie read aside; 0 on a slow device), or with prefs the preferences
+ * with the current choices (nothing pre-ticked when there are none). */
+export const show = (function (v: View, prefs: boolean, began?: number): void {
+  // A first layer built a task late must not replace preferences the page
+  // opened meanwhile.
+  if (host && !prefs) return;
   view = v;
   if (!host) {
     back = document.activeElement as HTMLElement | null;
@@ -97,7 +98,6 @@ export const show = (function (v: View, prefs: boolean, slow?: boolean): void {
     // A list, not a regular expression, and an attribute, not the dir
     // property: each of those cost a tenth of a millisecond on first use.
     host.setAttribute("dir", "ar he fa ur ps sd ug yi dv ckb".split(" ").includes(v.lang.split("-")[0].toLowerCase()) ? "rtl" : "ltr");
-    if (slow) host.setAttribute("data-w", "");
     root = host.attachShadow({ mode: "open" });
     // The preferences' rules are parsed only once they are opened.
     styles = "";
@@ -124,13 +124,18 @@ export const show = (function (v: View, prefs: boolean, slow?: boolean): void {
   if (prefs) h.removeAttribute("data-w"), focus(true);
   // On a slow device the frame that first shows the dialog would also have
   // to style and lay it out: a long task (over 50 ms at a quarter of a
-  // desktop's speed). So it is built hidden (content-visibility, which
-  // frames skip), styled and laid out in tasks of their own (reading its
-  // style or size does that even while hidden), and shown in the next,
-  // which also focuses it (autofocus skips a hidden element); what showing
-  // it redoes of its layout then happens there too, not in the frame.
-  else if (slow) {
-    const steps = [() => getComputedStyle(d).color, () => d.offsetWidth, () => (h.removeAttribute("data-w"), focus())];
+  // desktop's speed). The script's time so far tells, the cookie read aside
+  // (its time says nothing about this device) and building the dialog
+  // included: on a busy 2-core desktop 2-6 ms, with rare outliers where the
+  // thread was preempted, and 9-27 ms at a quarter of its speed. On a slow
+  // device the dialog stays hidden (content-visibility, which frames skip)
+  // and is styled in a task of its own (reading its style does that even
+  // while hidden). The next task shows it and lays it out at once (laid
+  // out while hidden, it is laid out again when shown), so the frame only
+  // paints it; the one after focuses it (autofocus skips a hidden element).
+  else if (performance.now() - began! > 8) {
+    h.setAttribute("data-w", ""); // before the task ends, so before any frame
+    const steps = [() => getComputedStyle(d).top, () => (h.removeAttribute("data-w"), d.offsetWidth), focus];
     // Until the banner is hidden: a page that moves it meanwhile must not
     // leave it hidden for good.
     const step = () => host == h && (steps.shift()!(), steps[0] && setTimeout(step));
