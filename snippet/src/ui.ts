@@ -128,9 +128,9 @@ export const show = (function (v: View, prefs: boolean, began?: number): void {
   // (its time says nothing about this device) and building the dialog
   // included: on a busy 2-core desktop 2-6 ms, with rare outliers where the
   // thread was preempted, and 9-27 ms at a quarter of its speed. On a slow
-  // device the dialog stays hidden (content-visibility, which frames skip)
-  // and is styled in a task of its own (reading its style does that even
-  // while hidden). The next task shows it and lays it out at once (laid
+  // device the dialog is hidden (content-visibility, which frames skip) and
+  // styled in a task of its own (reading its style does that even while
+  // hidden). The next task shows it and lays it out at once (laid
   // out while hidden, it is laid out again when shown), so the frame only
   // paints it; the one after focuses it (autofocus skips a hidden element).
   else if (performance.now() - began! > 8) {
