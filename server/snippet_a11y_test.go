@@ -328,8 +328,8 @@ func TestSnippetYieldsOnASlowDevice(t *testing.T) {
 }
 
 // TestSnippetSlowPathAndThePage: before the slow path has built or shown
-// the banner, the page may open the preferences (they stay open) or move
-// the banner (it is still shown in the end).
+// the banner, the page may open the preferences (they stay open), move the
+// banner (it is still shown in the end) or decide (it is not shown).
 func TestSnippetSlowPathAndThePage(t *testing.T) {
 	ts := startServer(t)
 	slow := `const now = performance.now.bind(performance); let calls = 0;
@@ -354,4 +354,20 @@ func TestSnippetSlowPathAndThePage(t *testing.T) {
 	visit(t, ctx, ts.URL+"/")
 	waitFor(t, ctx, `window.moved && !!document.querySelector("assent-banner")`)
 	waitFor(t, ctx, jsShown)
+
+	// A page that decides through the API before the banner is built: it
+	// never shows. The page's timer runs after the banner's, queued first.
+	ctx = newBrowser(t)
+	onNewDocument(t, ctx, `(() => { `+slow+`
+		Object.defineProperty(window, "assent", {configurable: true, set(v) {
+			Object.defineProperty(window, "assent", {value: v, writable: true, configurable: true});
+			queueMicrotask(() => { v.rejectAll(); setTimeout(() => { window.bannerAfter = !!document.querySelector("assent-banner"); }); }); }}); })()`)
+	visit(t, ctx, ts.URL+"/")
+	waitFor(t, ctx, `window.bannerAfter !== undefined`)
+	if eval[bool](t, ctx, `window.bannerAfter`) {
+		t.Error("the banner was built after the page had decided")
+	}
+	if c := receiptClaims(t, ctx, ts); c.Action != "reject_all" {
+		t.Errorf("decision: %s", c.Action)
+	}
 }
