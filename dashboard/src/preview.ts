@@ -25,6 +25,18 @@ clearCookie();
 // in a preview it never will be, so drop it at once.
 document.addEventListener("assent:consent", () => setTimeout(clearCookie));
 
+// The look's derived colours, as the server works them out for
+// /s/{site}.js (consent.Look.OnAccent and Light in Go): WCAG 2's relative
+// luminance of #rrggbb.
+function lum(hex: string): number {
+  let y = 0;
+  for (const [i, k] of [[1, 0.2126], [3, 0.7152], [5, 0.0722]]) {
+    const v = parseInt(hex.slice(i, i + 2), 16) / 255;
+    y += k * (v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4);
+  }
+  return y;
+}
+
 let started = false;
 window.addEventListener("message", (e) => {
   if (e.origin !== location.origin || e.source !== parent || started) return;
@@ -32,7 +44,8 @@ window.addEventListener("message", (e) => {
   if (data.type !== "assent-preview") return;
   started = true;
   if (data.lang) document.documentElement.lang = data.lang;
-  w.__assentBoot = { config: data.config };
+  const look = data.config.look;
+  w.__assentBoot = { config: data.config, on: lum(look.accent) > 0.179 ? "#000" : "#fff", dark: lum(look.background) > 0.4 };
   const s = document.createElement("script");
   s.src = src;
   s.onload = () => {

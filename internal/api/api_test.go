@@ -273,7 +273,7 @@ func TestSnippetServing(t *testing.T) {
 		t.Errorf("without Sec-GPC: gpc in the body or Vary %q lacks Sec-GPC", r.header.Get("Vary"))
 	}
 	g := e.do("GET", "/s/demo.js", "", "Sec-GPC", "1")
-	if !bytes.Contains(g.body, []byte(`self.__assentBoot={"gpc":true,"config":`)) || g.header.Get("ETag") == r.header.Get("ETag") {
+	if !bytes.Contains(g.body, []byte(`self.__assentBoot={"gpc":true,"on":`)) || g.header.Get("ETag") == r.header.Get("ETag") {
 		t.Errorf("with Sec-GPC: 1: %.80q, ETag %s (plain %s)", g.body, g.header.Get("ETag"), r.header.Get("ETag"))
 	}
 	if again := e.do("GET", "/s/demo.js", ""); !bytes.Equal(again.body, r.body) {

@@ -103,6 +103,11 @@ func (s *Server) snippetFor(site string, pub *store.Published, f *frontEnd, gpc 
 	if gpc {
 		raw.WriteString(`"gpc":true,`)
 	}
+	// The look's derived colours (see consent.Look.OnAccent).
+	raw.WriteString(`"on":"` + pub.Config.Look.OnAccent() + `",`)
+	if pub.Config.Look.Light() {
+		raw.WriteString(`"dark":true,`)
+	}
 	raw.WriteString(`"config":`)
 	raw.Write(served(pub))
 	raw.WriteString("};\n")

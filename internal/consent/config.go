@@ -4,9 +4,11 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"math"
 	"net/url"
 	"regexp"
 	"slices"
+	"strconv"
 )
 
 // Config is the public banner configuration of a site: exactly what the
@@ -56,6 +58,41 @@ type Look struct {
 	Background string `json:"background"`
 	Text       string `json:"text"`
 	Accent     string `json:"accent"`
+}
+
+// OnAccent is the colour of text on the accent: black or white, whichever
+// contrasts more with it (the two meet at a relative luminance of 0.179).
+// The server works out the banner's derived colours, so the snippet, on a
+// byte budget, need not.
+func (l Look) OnAccent() string {
+	if luminance(l.Accent) > 0.179 {
+		return "#000"
+	}
+	return "#fff"
+}
+
+// Light reports a light background: the banner then turns dark for
+// visitors who prefer a dark colour scheme.
+func (l Look) Light() bool { return luminance(l.Background) > 0.4 }
+
+// luminance is WCAG 2's relative luminance of a #rrggbb colour (0 for
+// anything else; a published look has been validated).
+func luminance(color string) float64 {
+	if !hexColor.MatchString(color) {
+		return 0
+	}
+	y := 0.0
+	for i, k := range []float64{0.2126, 0.7152, 0.0722} {
+		v, _ := strconv.ParseUint(color[1+2*i:3+2*i], 16, 8)
+		c := float64(v) / 255
+		if c <= 0.03928 {
+			c /= 12.92
+		} else {
+			c = math.Pow((c+0.055)/1.055, 2.4)
+		}
+		y += k * c
+	}
+	return y
 }
 
 // Lifetime limits in days: 6 months by default, never beyond 13 months.

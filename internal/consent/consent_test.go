@@ -199,3 +199,26 @@ func TestCanonicalIsStable(t *testing.T) {
 		t.Fatal("different configs hash equally")
 	}
 }
+
+// The banner's derived colours: text on the accent is whichever of black
+// and white contrasts more, and a light background gets a dark variant.
+func TestLookDerivedColours(t *testing.T) {
+	for _, tc := range []struct {
+		accent, background, on string
+		light                  bool
+	}{
+		{"#1d4ed8", "#ffffff", "#fff", true},  // blue accent, white banner
+		{"#fde047", "#111827", "#000", false}, // yellow accent, dark banner
+		{"#757575", "#767676", "#fff", false}, // greys either side of the line: white 4.61 to black 4.56
+		{"#767676", "#bbbbbb", "#000", true},  // and black 4.62 to white 4.54
+		{"red", "", "#fff", false},            // not #rrggbb: luminance 0
+	} {
+		l := consent.Look{Accent: tc.accent, Background: tc.background}
+		if got := l.OnAccent(); got != tc.on {
+			t.Errorf("OnAccent(%s) = %s, want %s", tc.accent, got, tc.on)
+		}
+		if got := l.Light(); got != tc.light {
+			t.Errorf("Light(%s) = %v, want %v", tc.background, got, tc.light)
+		}
+	}
+}

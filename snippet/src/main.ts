@@ -51,9 +51,9 @@ const pickLang = (function (cfg: Config): string {
 });
 
 // start takes what the server put before this bundle: the site's config,
-// and whether the script was requested with Sec-GPC: 1 (see
-// internal/api/snippet.go).
-const start = (function (b: { config: Config; gpc?: boolean }): void {
+// whether the script was requested with Sec-GPC: 1, and the look's derived
+// colours (see internal/api/snippet.go).
+const start = (function (b: { config: Config; gpc?: boolean; on: string; dark?: boolean }): void {
   const cfg = b.config;
   const gpcHeader = b.gpc === true;
   const t = performance.now();
@@ -145,7 +145,7 @@ const start = (function (b: { config: Config; gpc?: boolean }): void {
     send(d);
   }
 
-  const view: View = { cfg, texts: cfg.texts[lang], lang, gpc: gpcHeader, nonce: nonce || "", current: () => choices, decide };
+  const view: View = { cfg, texts: cfg.texts[lang], lang, gpc: gpcHeader, on: b.on, dark: b.dark, nonce: nonce || "", current: () => choices, decide };
   const open = () => show(view, true);
 
   w.assent = {

@@ -17,6 +17,8 @@ export interface View {
   texts: Texts;
   lang: string;
   gpc: boolean;
+  on: string; // text colour on the accent
+  dark?: boolean; // a light theme, with a dark variant
   nonce: string;
   current(): Choices | undefined;
   decide(action: Action, choices?: Choices): void;
@@ -35,27 +37,18 @@ const esc = (function (s: string): string {
   return s.replaceAll("&", "&amp;").replaceAll("<", "&lt;").replaceAll('"', "&quot;").replaceAll("'", "&#39;");
 });
 
-// Relative luminance (WCAG 2) of #rrggbb.
-const lum = (function (hex: string): number {
-  let y = 0;
-  for (const [i, k] of [[1, 0.2126], [3, 0.7152], [5, 0.0722]]) {
-    const v = parseInt(hex.slice(i, i + 2), 16) / 255;
-    y += k * (v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4);
-  }
-  return y;
-});
-
 // The site's colours become custom properties, set in the host's rule (one
-// rule less to parse). Text on the accent is black or white, whichever
-// contrasts more; a light theme gets a dark variant.
+// rule less to parse). The server works out which text colour contrasts
+// with the accent, and whether the background is light, so that a light
+// theme gets a dark variant (see consent.Look in Go).
 // Only the rules of the site's layout and position are parsed: the box at
 // the bottom right is the default.
-const theme = (function (cfg: Config): string {
-  const l = cfg.look;
+const theme = (function (v: View): string {
+  const l = v.cfg.look;
   const p = l.position;
   const bar = l.layout == "bar";
-  return `:host{--b:${l.background};--f:${l.text};--a:${l.accent};--o:${lum(l.accent) > 0.179 ? "#000" : "#fff"};${css.slice(6)}${
-    lum(l.background) > 0.4 ? "@media(prefers-color-scheme:dark){:host{--b:#111827;--f:#f3f4f6}}" : ""
+  return `:host{--b:${l.background};--f:${l.text};--a:${l.accent};--o:${v.on};${css.slice(6)}${
+    v.dark ? "@media(prefers-color-scheme:dark){:host{--b:#111827;--f:#f3f4f6}}" : ""
   }${!ASSENT_BOX_ONLY && bar ? barCss : ""}${
     bar
       ? p == "top" ? ":host{top:0;bottom:auto}" : ""
@@ -101,7 +94,7 @@ export const show = (function (v: View, prefs: boolean, began?: number): void {
     root = host.attachShadow({ mode: "open" });
     // The preferences' rules are parsed only once they are opened.
     styles = "";
-    style(theme(v.cfg));
+    style(theme(v));
     styled = false;
     root.addEventListener("keydown", keys);
     root.addEventListener("click", act);
