@@ -2,8 +2,11 @@ package main
 
 import (
 	"maps"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/assent/assent/internal/consent"
 	"github.com/chromedp/cdproto/network"
@@ -309,15 +312,46 @@ func TestSnippetCookieFormOnThePage(t *testing.T) {
 // TestSnippetRestrictedPolicyNames: a page that restricts Trusted Types
 // policy names without allowing "assent" (and without requiring Trusted
 // Types) still gets the banner, from a plain string.
+//
+// There the policy cannot be made, so blocked tags go in as plain strings,
+// which such a page (not requiring Trusted Types) takes. A decision is
+// recorded, and each tag loads, whatever another one does.
 func TestSnippetRestrictedPolicyNames(t *testing.T) {
 	site := newSiteServer(t, map[string]sitePage{
-		"/names": {html: `<!doctype html><html lang="en"><body><p>Shop</p><script src="{{assent}}/s/demo.js" async nonce="n0nce"></script></body></html>`,
+		"/names": {html: `<!doctype html><html lang="en"><body><p>Shop</p>
+<script type="text/plain" data-assent="analytics" nonce="n0nce">window.tagRan = true</script>
+<img data-assent="analytics" data-src="/pixel.gif" alt="">
+<script src="{{assent}}/s/demo.js" async nonce="n0nce"></script></body></html>`,
 			headers: map[string]string{"Content-Security-Policy": "script-src 'nonce-n0nce'; trusted-types other"}},
 	})
-	startForSite(t, site)
+	ts := startForSite(t, site)
 	ctx := newBrowser(t)
 	visit(t, ctx, site.URL+"/names")
 	waitFor(t, ctx, jsShown)
+	click(t, ctx, "Accept all")
+	if c := receiptClaims(t, ctx, ts); c.Action != "accept_all" {
+		t.Errorf("decision: %s", c.Action)
+	}
+	waitFor(t, ctx, `window.tagRan === true && document.querySelector("img").getAttribute("src") === "/pixel.gif"`)
+}
+
+// crypto.randomUUID exists only in secure contexts (and newer browsers): a
+// site on plain http still records its visitors' choices, under a
+// well-formed UUIDv7.
+func TestSnippetRecordsWithoutRandomUUID(t *testing.T) {
+	ts := startServer(t)
+	ctx := newBrowser(t)
+	onNewDocument(t, ctx, `delete Crypto.prototype.randomUUID`)
+	visit(t, ctx, ts.URL+"/")
+	waitFor(t, ctx, jsShown)
+	click(t, ctx, "Reject all")
+	c := receiptClaims(t, ctx, ts)
+	if !regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`).MatchString(c.Sub) {
+		t.Errorf("visitor %q, want a UUIDv7", c.Sub)
+	}
+	if ms, _ := strconv.ParseInt(strings.ReplaceAll(c.Sub[:13], "-", ""), 16, 64); time.Since(time.UnixMilli(ms)).Abs() > time.Hour {
+		t.Errorf("visitor %q: its time %v is not now", c.Sub, time.UnixMilli(ms))
+	}
 }
 
 // The site's texts are the owner's words, never markup: quotes, ampersands

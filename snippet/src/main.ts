@@ -27,14 +27,16 @@ delete w.__assentBoot;
 const cs = document.currentScript;
 const me = cs instanceof HTMLScriptElement ? cs : null;
 
-// uuid makes a UUIDv7 from crypto.randomUUID(): the current time in
-// milliseconds, then the version, then 74 of its random bits (and its
-// variant). Time-ordered, so a new visitor's entry in the server's visitor
-// index is an append, not a random page rewrite; still unguessable. (The
-// server sees the decision's time in the receipt anyway.)
+// uuid makes a UUIDv7: the current time in milliseconds, then the version,
+// then 74 random bits (and the variant). Time-ordered, so a new visitor's
+// entry in the server's visitor index is an append, not a random page
+// rewrite; still unguessable. (The server sees the decision's time in the
+// receipt anyway.) getRandomValues, not randomUUID: that one exists only
+// in secure contexts, and a site on plain http records choices too.
 function uuid(): string {
-  const t = Date.now().toString(16).padStart(12, "0");
-  return t.slice(0, 8) + "-" + t.slice(8) + "-7" + crypto.randomUUID().slice(15);
+  let h = Date.now().toString(16).padStart(12, "0");
+  for (const b of crypto.getRandomValues(new Uint8Array(10))) h += (b | 256).toString(16).slice(1);
+  return h.slice(0, 8) + "-" + h.slice(8, 12) + "-7" + h.slice(13, 16) + "-" + "89ab"[parseInt(h[16], 16) & 3] + h.slice(17, 20) + "-" + h.slice(20, 32);
 }
 
 // pickLang prefers <html lang>, then the browser's languages, exactly and
@@ -141,8 +143,10 @@ const start = (function (b: { config: Config; gpc?: boolean; on: string; dark?: 
     receipt = undefined;
     pending = d;
     savePending(d, cfg.lifetime_days);
-    apply(prev);
+    // Posted first: a page listener or a tag that throws must not cost the
+    // record.
     send(d);
+    apply(prev);
   }
 
   const view: View = { cfg, texts: cfg.texts[lang], lang, gpc: gpcHeader, on: b.on, dark: b.dark, nonce: nonce || "", current: () => choices, decide };
@@ -180,6 +184,7 @@ const start = (function (b: { config: Config; gpc?: boolean; on: string; dark?: 
       open();
     }
   });
+  if (pending) send(pending); // a decision not yet recorded (see decide)
   if (choices) apply();
   // A first visit's banner is built in this task, in time for the page's
   // next frame, unless the script so far has already taken longer than it
@@ -189,7 +194,6 @@ const start = (function (b: { config: Config; gpc?: boolean; on: string; dark?: 
   // (see show).
   else if (performance.now() - began < 3) show(view, false, began);
   else setTimeout(() => choices || show(view, false, 0));
-  if (pending) send(pending);
 });
 
 // A symbol marks a running copy: a page element cannot clobber it.

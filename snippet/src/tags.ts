@@ -27,20 +27,26 @@ export function activate(granted: (purpose: string) => boolean, nonce: string | 
     // A tag naming no purpose stays blocked: [].every() would be true.
     const ps = el.dataset.assent!.split(/\s+/).filter(Boolean);
     if (!ps.length || !ps.every(granted)) return;
-    if (el instanceof HTMLScriptElement) {
-      if (nonce == null || (nonce && el.nonce != nonce)) return;
-      // Changing the type does not run a script; inserting a copy does. A
-      // clone keeps the nonce, which browsers hide from getAttribute.
-      const s = el.cloneNode() as HTMLScriptElement;
-      s.removeAttribute("type");
-      // The text goes through the Trusted Types policy (see tt.ts): a copy
-      // without the page's nonce is refused above or by the page's CSP.
-      if (el.text) s.text = trusted("createScript", el.text);
-      s.async = false; // run blocked scripts in document order
-      el.replaceWith(s);
-    } else if (!script(el.dataset.src!)) {
-      el.setAttribute("src", el.dataset.src!);
-      el.removeAttribute("data-src");
+    // One tag that fails (say, refused by the page's Trusted Types) must
+    // not keep the others blocked.
+    try {
+      if (el instanceof HTMLScriptElement) {
+        if (nonce == null || (nonce && el.nonce != nonce)) return;
+        // Changing the type does not run a script; inserting a copy does. A
+        // clone keeps the nonce, which browsers hide from getAttribute.
+        const s = el.cloneNode() as HTMLScriptElement;
+        s.removeAttribute("type");
+        // The text goes through the Trusted Types policy (see tt.ts): a copy
+        // without the page's nonce is refused above or by the page's CSP.
+        if (el.text) s.text = trusted("createScript", el.text);
+        s.async = false; // run blocked scripts in document order
+        el.replaceWith(s);
+      } else if (!script(el.dataset.src!)) {
+        el.setAttribute("src", el.dataset.src!);
+        el.removeAttribute("data-src");
+      }
+    } catch (e) {
+      console.warn("assent", e);
     }
   });
 }

@@ -9,6 +9,10 @@ let policy: any;
 export const trusted = (function (kind: "createHTML" | "createScript", s: string): string {
   const tt = (window as any).trustedTypes;
   if (!tt || !tt.createPolicy) return s; // none, or a page element named so
-  policy = policy || tt.createPolicy("assent", { createHTML: (x: string) => x, createScript: (x: string) => x });
+  try {
+    policy = policy || tt.createPolicy("assent", { createHTML: (x: string) => x, createScript: (x: string) => x });
+  } catch {
+    return s; // the page restricts policy names: a plain string may still do
+  }
   return policy[kind](s);
 });
