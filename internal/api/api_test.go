@@ -238,7 +238,7 @@ func TestSnippetServing(t *testing.T) {
 	if !bytes.HasPrefix(r.body, []byte("self.__assentBoot={")) {
 		t.Errorf("the script does not open with its config: %.60q", r.body)
 	}
-	if !bytes.Contains(r.body, []byte(e.version)) || !bytes.HasSuffix(r.body, []byte("/*bundle*/")) {
+	if !bytes.Contains(r.body, []byte(`"version":"`+consent.ShortVersion(e.version)+`"`)) || !bytes.HasSuffix(r.body, []byte("/*bundle*/")) {
 		t.Errorf("body lacks the inlined config version or the bundle: %.200s", r.body)
 	}
 	// A site with the bar layout gets the bundle with the bar's CSS.

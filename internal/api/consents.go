@@ -65,6 +65,7 @@ func (s *Server) recordConsent(c echo.Context) error {
 	if err != nil {
 		return consent.Errorf(consent.ECodeUnknownConfig, "config %s is not a published version of site %q", d.Config, d.Site)
 	}
+	d.Config = pub.Version // the receipt names it in full
 	choices, err := d.Check(pub.Config)
 	if err != nil {
 		return err

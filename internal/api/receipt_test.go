@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/assent/assent/internal/consent"
 	jose "github.com/go-jose/go-jose/v4"
 	"github.com/google/uuid"
 )
@@ -41,7 +42,10 @@ func TestReceiptClaimsAndTokenVerifyIndependently(t *testing.T) {
 	v := uuid.NewString()
 	first := e.do("POST", "/api/v1/consents", e.decision(v, "accept_all", allOn), "Origin", origin)
 	e.advance(time.Minute)
-	r := e.do("POST", "/api/v1/consents", e.decision(v, "custom", mixed), "Origin", origin, "Sec-GPC", "1")
+	// The snippet names the config by its short form; the receipt names it
+	// in full.
+	short := strings.Replace(e.decision(v, "custom", mixed), e.version, consent.ShortVersion(e.version), 1)
+	r := e.do("POST", "/api/v1/consents", short, "Origin", origin, "Sec-GPC", "1")
 	if first.status != 201 || r.status != 201 {
 		t.Fatalf("POST: %d %d %s", first.status, r.status, r.body)
 	}

@@ -108,8 +108,9 @@ func (s *Server) snippetFor(site string, pub *store.Published, f *frontEnd, gpc 
 	if pub.Config.Look.Light() {
 		raw.WriteString(`"dark":true,`)
 	}
-	raw.WriteString(`"config":`)
-	raw.Write(served(pub))
+	// The version in its short form (see consent.ShortVersion).
+	raw.WriteString(`"config":{"version":"` + consent.ShortVersion(pub.Version) + `",`)
+	raw.Write(pub.Raw[1:])
 	raw.WriteString("};\n")
 	if pub.Config.Look.Layout == "bar" {
 		raw.Write(f.bundle.Full)

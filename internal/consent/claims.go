@@ -41,11 +41,7 @@ func (r *ReceiptClaims) Token(cfg *Config) TokenClaims {
 			granted = append(granted, p.ID)
 		}
 	}
-	short := r.Config
-	if len(short) >= len("sha256:")+16 {
-		short = short[len("sha256:") : len("sha256:")+16]
-	}
-	return TokenClaims{JTI: r.JTI, Sub: r.Sub, Site: r.Site, Granted: granted, Config: short, Iat: r.Iat, Exp: r.Exp}
+	return TokenClaims{JTI: r.JTI, Sub: r.Sub, Site: r.Site, Granted: granted, Config: ShortVersion(r.Config), Iat: r.Iat, Exp: r.Exp}
 }
 
 // InForce reports whether a decision with these claims still holds at now:

@@ -30,7 +30,20 @@ type Decision struct {
 	URL     string          `json:"url"`
 }
 
-var configVersion = regexp.MustCompile(`^sha256:[0-9a-f]{64}$`)
+// A decision names its config version in full, or by the short form the
+// snippet carries (see ShortVersion).
+var configVersion = regexp.MustCompile(`^(sha256:[0-9a-f]{64}|[0-9a-f]{16})$`)
+
+// ShortVersion is a config version's short form: the first 16 hex digits
+// of its hash, as consent tokens and the snippet carry it. 64 bits tell a
+// site's versions apart; the other 48 digits would cost every visitor's
+// first load some 30 bytes, as hex does not compress.
+func ShortVersion(v string) string {
+	if len(v) >= len("sha256:")+16 {
+		return v[len("sha256:") : len("sha256:")+16]
+	}
+	return v
+}
 
 // DecodeDecision parses and shape-checks a decision body. It returns *Error
 // with code invalid_request or unknown_field; it never panics on any input.
@@ -61,7 +74,7 @@ func (d *Decision) checkShape() error {
 	case d.Choices == nil:
 		return Errorf(ECodeInvalid, "choices is missing")
 	case !configVersion.MatchString(d.Config):
-		return Errorf(ECodeInvalid, "config must be sha256:<64 hex digits>")
+		return Errorf(ECodeInvalid, "config must be sha256:<64 hex digits> or its first 16 digits")
 	case !langTag.MatchString(d.Lang):
 		return Errorf(ECodeInvalid, "lang must be a BCP 47 tag like en or pt-BR")
 	}

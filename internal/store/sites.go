@@ -16,6 +16,13 @@ type siteEntry struct {
 	configs map[string]*Published
 }
 
+// index files a published config under its version and the version's
+// short form, which decisions from the snippet name.
+func (e *siteEntry) index(p *Published) {
+	e.configs[p.Version] = p
+	e.configs[consent.ShortVersion(p.Version)] = p
+}
+
 // Published is one immutable, published config version.
 type Published struct {
 	Version string
@@ -36,7 +43,7 @@ func (s *Store) loadSites(tx *bolt.Tx) error {
 			if err != nil {
 				return fmt.Errorf("site %q config %s: %w", k, ver.ID, err)
 			}
-			e.configs[ver.ID] = p
+			e.index(p)
 		}
 		s.sites[site.ID] = e
 		return nil
@@ -87,7 +94,8 @@ func (s *Store) Current(site string) (*consent.Site, *Published, error) {
 	return e.site, e.configs[e.site.Current], nil
 }
 
-// Config returns a published version of the site's config, or ErrNotFound.
+// Config returns a published version of the site's config, named in full or
+// by its short form, or ErrNotFound.
 func (s *Store) Config(site, version string) (*Published, error) {
 	s.sitesMu.RLock()
 	defer s.sitesMu.RUnlock()
@@ -163,7 +171,7 @@ func (s *Store) Publish(siteID string, now time.Time) (*Published, error) {
 		return nil, err
 	}
 	if e.configs[p.Version] == nil {
-		e.configs[p.Version] = p
+		e.index(p)
 	}
 	e.site = &cp
 	return e.configs[p.Version], nil

@@ -60,7 +60,7 @@ export const load = (function (cfg: Config, v: string | undefined, now: number):
     const c = JSON.parse(atob(v.split(".")[1].replaceAll("-", "+").replaceAll("_", "/")));
     if (c.site != cfg.site) return;
     if (p) return { visitor: c.visitor, pending: c, choices: c.config == cfg.version ? pick(cfg, (id) => c.choices[id] === true) : undefined };
-    const fresh = c.exp * 1000 > now && c.config == cfg.version.slice(7, 23);
+    const fresh = c.exp * 1000 > now && c.config == cfg.version;
     return { visitor: c.sub, id: c.jti, choices: fresh ? pick(cfg, (id) => c.granted.includes(id)) : undefined };
   } catch {
     return; // a damaged cookie means asking again, never granting

@@ -29,7 +29,7 @@ export interface Look {
 }
 
 export interface Config {
-  version: string;
+  version: string; // short form: the first 16 hex digits of the config hash
   site: string;
   purposes: Purpose[];
   default_lang: string;
