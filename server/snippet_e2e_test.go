@@ -66,6 +66,29 @@ func TestSnippetRejectAll(t *testing.T) {
 	}
 }
 
+// Blocked scripts run in the order of the page: an inline one waits for
+// the scripts with a src before it, as the parser would have made it wait.
+// Their own onload attributes still fire.
+func TestSnippetBlockedScriptsRunInOrder(t *testing.T) {
+	site := newSiteServer(t, map[string]sitePage{
+		"/order": {html: `<!doctype html><html lang="en"><body><p>Shop</p>
+<script type="text/plain" data-assent="analytics" src="/tag.js" onload="window.loaded = (window.loaded || 0) + 1"></script>
+<script type="text/plain" data-assent="analytics">window.seen = (window.tagsRan || []).length</script>
+<script type="text/plain" data-assent="advertising" src="/tag.js"></script>
+<script type="text/plain" data-assent="advertising">window.seen2 = (window.tagsRan || []).length</script>
+<script src="{{assent}}/s/demo.js" async></script></body></html>`},
+	})
+	startForSite(t, site)
+	ctx := newBrowser(t)
+	visit(t, ctx, site.URL+"/order")
+	waitFor(t, ctx, jsShown)
+	click(t, ctx, "Accept all")
+	waitFor(t, ctx, `window.seen2 !== undefined && window.loaded === 1`)
+	if got := eval[[]any](t, ctx, `[window.seen, window.seen2, window.tagsRan.join()]`); !equalJSON(got, []any{1, 2, "analytics,advertising"}) {
+		t.Errorf("inline scripts saw %v tags run before them, want [1 2 analytics,advertising]", got)
+	}
+}
+
 func TestSnippetAcceptAll(t *testing.T) {
 	ts := startServer(t)
 	ctx := newBrowser(t)

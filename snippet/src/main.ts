@@ -28,15 +28,16 @@ const cs = document.currentScript;
 const me = cs instanceof HTMLScriptElement ? cs : null;
 
 // uuid makes a UUIDv7: the current time in milliseconds, then the version,
-// then 74 random bits (and the variant). Time-ordered, so a new visitor's
+// then 72 random bits (and the variant). Time-ordered, so a new visitor's
 // entry in the server's visitor index is an append, not a random page
 // rewrite; still unguessable. (The server sees the decision's time in the
 // receipt anyway.) getRandomValues, not randomUUID: that one exists only
-// in secure contexts, and a site on plain http records choices too.
+// in secure contexts, and a site on plain http records choices too. (The
+// regular expression is compiled only at a decision.)
 function uuid(): string {
   let h = Date.now().toString(16).padStart(12, "0");
   for (const b of crypto.getRandomValues(new Uint8Array(10))) h += (b | 256).toString(16).slice(1);
-  return h.slice(0, 8) + "-" + h.slice(8, 12) + "-7" + h.slice(13, 16) + "-" + "89ab"[parseInt(h[16], 16) & 3] + h.slice(17, 20) + "-" + h.slice(20, 32);
+  return h.replace(/(.{8})(.{4}).(.{3}).(.{3})(.{12})/, "$1-$2-7$3-8$4-$5");
 }
 
 // pickLang prefers <html lang>, then the browser's languages, exactly and

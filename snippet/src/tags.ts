@@ -7,6 +7,12 @@ import { trusted } from "./tt";
 
 const BLOCKED = 'script[type="text/plain"][data-assent],iframe[data-assent][data-src],img[data-assent][data-src]';
 
+// The load of the last blocked script with a src put in: an inline script
+// inserted by script runs at once, so one that follows it in the page waits
+// for it (the load event comes right after it has run). Scripts with a src
+// keep their order by themselves (async = false) and load in parallel.
+let last: Promise<unknown> = Promise.resolve();
+
 // script reports a javascript: address, which in a frame would run in the
 // page itself: a data-src must not smuggle one past the page's sanitizer.
 function script(src: string): boolean {
@@ -39,8 +45,13 @@ export function activate(granted: (purpose: string) => boolean, nonce: string | 
         // The text goes through the Trusted Types policy (see tt.ts): a copy
         // without the page's nonce is refused above or by the page's CSP.
         if (el.text) s.text = trusted("createScript", el.text);
-        s.async = false; // run blocked scripts in document order
-        el.replaceWith(s);
+        el.removeAttribute("data-assent"); // taken: a later scan must skip it
+        if (s.src) {
+          s.async = false;
+          // Listeners, not onload: the tag's own onload attribute stays.
+          last = new Promise((done) => ["load", "error"].map((t) => s.addEventListener(t, done)));
+          el.replaceWith(s);
+        } else last.then(() => el.replaceWith(s));
       } else if (!script(el.dataset.src!)) {
         el.setAttribute("src", el.dataset.src!);
         el.removeAttribute("data-src");
