@@ -148,6 +148,14 @@ func TestDashboardJourney(t *testing.T) {
 	dWait(t, ctx, `(document.querySelector(".status [role=alert]")||{}).textContent?.includes('"analytics" is on by default')`)
 	dClick(t, ctx, always)
 
+	// So is text too faint to read on the banner's background.
+	setText := `(c => { const i = document.querySelectorAll(".editor-form input[type=color]")[1]; i.value = c; i.dispatchEvent(new Event("input")); })`
+	dEval[any](t, ctx, setText+`("#aaaaaa")`)
+	dButton(t, ctx, "Save draft")
+	dWait(t, ctx, `(document.querySelector(".status [role=alert]")||{}).textContent?.includes("contrast of 2.3:1")`)
+	dShot(t, ctx, "faint-text", 1280)
+	dEval[any](t, ctx, setText+`("#1f2937")`)
+
 	// Publish.
 	dButton(t, ctx, "Publish")
 	dWait(t, ctx, `(document.querySelector(".status")||{}).textContent?.startsWith("Published")`)

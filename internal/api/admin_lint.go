@@ -7,13 +7,17 @@ import (
 	"github.com/assent/assent/internal/consent"
 )
 
-// ECodeDarkPattern refuses a draft that would nudge visitors into consent.
+// ECodeDarkPattern refuses a draft that would be unfair to visitors: nudge
+// them into consent, or leave some unable to read it (see darkPatterns).
 const ECodeDarkPattern = "dark_pattern"
 
 // darkPatterns lists, in words an editor can act on, every way the draft
-// would push visitors towards consent: a refusable purpose on by default, a
-// reject path longer than the accept path, consent kept beyond 13 months, or
-// a language whose visitors would see untranslated text. These are checked
+// would push visitors towards consent or keep them from reading it: a
+// refusable purpose on by default, a reject path longer than the accept
+// path, consent kept beyond 13 months, a language whose visitors would see
+// untranslated text, or text too faint on its background. (Text on the
+// accent is always black or white, whichever reads better: see
+// consent.Look.OnAccent.) These are checked
 // before structural validation so the editor gets these messages, not a
 // field path.
 func darkPatterns(cfg *consent.Config) []string {
@@ -25,6 +29,9 @@ func darkPatterns(cfg *consent.Config) []string {
 	}
 	if cfg.LifetimeDays > consent.MaxLifetimeDays {
 		out = append(out, fmt.Sprintf("consent lifetime of %d days is over 13 months (%d days): ask visitors again sooner", cfg.LifetimeDays, consent.MaxLifetimeDays))
+	}
+	if c := cfg.Look.TextContrast(); c > 0 && c < 4.5 {
+		out = append(out, fmt.Sprintf("look: the text colour has a contrast of %.1f:1 on the background; WCAG AA needs 4.5:1 for visitors with low vision to read it", c))
 	}
 	for lang, t := range cfg.Texts {
 		if strings.TrimSpace(t.RejectAll) == "" && strings.TrimSpace(t.AcceptAll) != "" {

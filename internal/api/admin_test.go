@@ -316,6 +316,7 @@ func TestAdminPublishRefusesDarkPatterns(t *testing.T) {
 		{"optional purpose on by default", func(d map[string]any) { d["purposes"].([]any)[1].(map[string]any)["required"] = true }, `analytics\" is on by default and cannot be refused`},
 		{"reject path longer", func(d map[string]any) { en(d)["reject_all"] = "" }, "refusing would take more clicks"},
 		{"lifetime over 13 months", func(d map[string]any) { d["lifetime_days"] = 400 }, "over 13 months"},
+		{"faint text", func(d map[string]any) { d["look"].(map[string]any)["text"] = "#aaaaaa" }, "contrast of 2.3:1 on the background"},
 		{"missing translation", func(d map[string]any) {
 			de := map[string]any{}
 			for k, v := range en(d) {

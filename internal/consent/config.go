@@ -75,6 +75,16 @@ func (l Look) OnAccent() string {
 // visitors who prefer a dark colour scheme.
 func (l Look) Light() bool { return luminance(l.Background) > 0.4 }
 
+// TextContrast is the WCAG 2 contrast ratio of the banner's text on its
+// background (1 to 21), or 0 when either is not #rrggbb.
+func (l Look) TextContrast() float64 {
+	if !hexColor.MatchString(l.Text) || !hexColor.MatchString(l.Background) {
+		return 0
+	}
+	a, b := luminance(l.Text), luminance(l.Background)
+	return (max(a, b) + 0.05) / (min(a, b) + 0.05)
+}
+
 // luminance is WCAG 2's relative luminance of a #rrggbb colour (0 for
 // anything else; a published look has been validated).
 func luminance(color string) float64 {

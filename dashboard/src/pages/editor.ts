@@ -167,7 +167,7 @@ export function editorPage(ctx: Ctx): void {
       const msg = x instanceof ApiError ? x.message : String(x);
       const dark = x instanceof ApiError && x.code == "dark_pattern";
       replace(status, h("div", { class: "alert", role: "alert" },
-        h("strong", null, dark ? "Not saved: this would nudge visitors into consenting" : "Not saved"),
+        h("strong", null, dark ? "Not saved: this would be unfair to visitors" : "Not saved"),
         h("ul", null, msg.split("\n").map((m) => h("li", null, m)))));
     } finally {
       b.disabled = false;
