@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/assent/assent/internal/consent"
+	"github.com/chromedp/cdproto/fetch"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 )
@@ -179,6 +180,41 @@ func TestSnippetRetriesUnrecordedDecision(t *testing.T) {
 	}
 	if c := receiptClaims(t, ctx, ts); c.Action != "accept_all" {
 		t.Errorf("retried receipt action %s", c.Action)
+	}
+}
+
+// TestSnippetRecordsALostAnswerOnce: the visitor decides and leaves before
+// the answer arrives (the post, sent with keepalive, is recorded all the
+// same). The next page posts the decision again, and gets the same receipt,
+// not a second one.
+func TestSnippetRecordsALostAnswerOnce(t *testing.T) {
+	ts := startServer(t)
+	ctx := newBrowser(t)
+	// Answers are held once the server has sent them (recorded).
+	held := make(chan fetch.RequestID, 2)
+	chromedp.Listen(ctx, func(ev any) {
+		if e, ok := ev.(*fetch.EventRequestPaused); ok {
+			held <- e.RequestID
+		}
+	})
+	if _, err := chromedp.Call(ctx, fetch.Enable, fetch.EnableParams{Patterns: []*fetch.RequestPattern{
+		{URLPattern: "*/api/v1/consents", RequestStage: fetch.RequestStageResponse}}}); err != nil {
+		t.Fatal(err)
+	}
+	visit(t, ctx, ts.URL+"/")
+	click(t, ctx, "Accept all")
+	<-held // recorded; this answer never reaches the page
+	visit(t, ctx, ts.URL+"/")
+	retry := <-held
+	if _, err := chromedp.Call(ctx, fetch.ContinueRequest, fetch.ContinueRequestParams{RequestID: retry}); err != nil {
+		t.Fatal(err)
+	}
+	c := receiptClaims(t, ctx, ts)
+	if c.Prev != "" {
+		t.Errorf("the visitor's receipt follows %s: the decision was recorded twice", c.Prev)
+	}
+	if tok := tokenClaims(t, ctx); tok.JTI != c.JTI || len(tok.Granted) != 4 {
+		t.Errorf("token %s granting %v, want the receipt's %s granting every purpose", tok.JTI, tok.Granted, c.JTI)
 	}
 }
 

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"bytes"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
@@ -73,9 +74,22 @@ func (s *Server) recordConsent(c echo.Context) error {
 	now := s.Now().UTC().Truncate(time.Millisecond)
 	in := issue{d: d, cfg: pub.Config, choices: choices, now: now,
 		gpc: c.Request().Header.Get("Sec-GPC") == "1", ip: consent.TruncateIP(c.RealIP())}
-	rec, err := s.Store.AppendReceipt(d.Site, d.Visitor, in.build(s.Signer, s.PublicURL, release))
+	var decision uuid.UUID
+	if d.ID != "" {
+		decision = uuid.MustParse(d.ID) // checked by DecodeDecision
+	}
+	rec, replayed, err := s.Store.RecordDecision(d.Site, d.Visitor, decision, in.build(s.Signer, s.PublicURL, release))
 	if err != nil {
 		return err
+	}
+	status := http.StatusCreated
+	if replayed {
+		// The same decision again: its receipt, unless the id came back
+		// with other choices, which no retry does.
+		if rec.Action != d.Action || !bytes.Equal(rec.Choices, mustJSON(choices)) {
+			return consent.Errorf(consent.ECodeDecisionConflict, "decision %s was recorded with other choices", d.ID)
+		}
+		status = http.StatusOK
 	}
 	// Every field is a UUID, base64url or a timestamp: no escaping needed.
 	b := make([]byte, 0, 160+len(rec.JWS)+len(rec.Token))
@@ -84,7 +98,7 @@ func (s *Server) recordConsent(c echo.Context) error {
 	b = append(append(b, `","token":"`...), rec.Token...)
 	b = rec.IssuedAt.AppendFormat(append(b, `","issued_at":"`...), timeMillis)
 	b = rec.ExpiresAt.AppendFormat(append(b, `","expires_at":"`...), timeMillis)
-	return c.JSONBlob(http.StatusCreated, append(b, `"}`...))
+	return c.JSONBlob(status, append(b, `"}`...))
 }
 
 type issue struct {
@@ -109,12 +123,18 @@ func (in *issue) build(signer *receipt.Signer, issuer string, signed func()) sto
 		if prev != uuid.Nil {
 			claims.Prev = prev.String()
 		}
-		choices, _ := json.Marshal(in.choices) // map[string]bool cannot fail
+		choices := mustJSON(in.choices)
 		token := claims.Token(in.cfg)
 		return &store.Receipt{ID: id, Site: in.d.Site, Visitor: in.d.Visitor, Log: logIndex,
 			IssuedAt: in.now, ExpiresAt: exp, Action: in.d.Action, Choices: choices, Config: in.d.Config,
 			JWS: signer.SignReceipt(&claims), Token: signer.SignToken(&token), IPPrefix: in.ip, Granted: token.Granted}
 	}
+}
+
+// mustJSON encodes choices as receipts store them.
+func mustJSON(choices map[string]bool) []byte {
+	b, _ := json.Marshal(choices) // map[string]bool cannot fail
+	return b
 }
 
 // newID returns a UUIDv7 whose timestamp is now (the injected clock), so

@@ -10,20 +10,21 @@ import (
 )
 
 var statusOf = map[string]int{
-	consent.ECodeInvalid:       http.StatusBadRequest,
-	consent.ECodeUnknownField:  http.StatusBadRequest,
-	consent.ECodeUnknownPurp:   http.StatusBadRequest,
-	consent.ECodeMissingPurp:   http.StatusBadRequest,
-	consent.ECodeUnknownConfig: http.StatusBadRequest,
-	consent.ECodeConflict:      http.StatusBadRequest,
-	consent.ECodeUnauthorized:  http.StatusUnauthorized,
-	consent.ECodeForbidden:     http.StatusForbidden,
-	consent.ECodeDenied:        http.StatusForbidden,
-	consent.ECodeNotFound:      http.StatusNotFound,
-	consent.ECodeTooLarge:      http.StatusRequestEntityTooLarge,
-	consent.ECodeRateLimited:   http.StatusTooManyRequests,
-	consent.ECodeUnavailable:   http.StatusServiceUnavailable,
-	consent.ECodeInternal:      http.StatusInternalServerError,
+	consent.ECodeInvalid:          http.StatusBadRequest,
+	consent.ECodeUnknownField:     http.StatusBadRequest,
+	consent.ECodeUnknownPurp:      http.StatusBadRequest,
+	consent.ECodeMissingPurp:      http.StatusBadRequest,
+	consent.ECodeUnknownConfig:    http.StatusBadRequest,
+	consent.ECodeConflict:         http.StatusBadRequest,
+	consent.ECodeDecisionConflict: http.StatusConflict,
+	consent.ECodeUnauthorized:     http.StatusUnauthorized,
+	consent.ECodeForbidden:        http.StatusForbidden,
+	consent.ECodeDenied:           http.StatusForbidden,
+	consent.ECodeNotFound:         http.StatusNotFound,
+	consent.ECodeTooLarge:         http.StatusRequestEntityTooLarge,
+	consent.ECodeRateLimited:      http.StatusTooManyRequests,
+	consent.ECodeUnavailable:      http.StatusServiceUnavailable,
+	consent.ECodeInternal:         http.StatusInternalServerError,
 }
 
 // Echo's own errors (routing, bind, body limit) by status.

@@ -152,3 +152,53 @@ func mustJSON(v any) string {
 	b, _ := json.Marshal(v)
 	return string(b)
 }
+
+// TestRetriedDecisionIsRecordedOnce: the snippet posts a decision again on
+// the next page when the first answer never arrived (the visitor navigated
+// away while it was in flight). Sent with the same decision id, it gets
+// the receipt already made, not a second one.
+func TestRetriedDecisionIsRecordedOnce(t *testing.T) {
+	e := newEnv(t, 0)
+	v, id := uuid.NewString(), uuid.NewString()
+	withID := func(body, id string) string { return strings.Replace(body, `{"site"`, `{"id":"`+id+`","site"`, 1) }
+	first := e.do("POST", "/api/v1/consents", withID(e.decision(v, "custom", mixed), id), "Origin", origin)
+	size := e.db.LogSize()
+	e.advance(time.Minute)
+	again := e.do("POST", "/api/v1/consents", withID(e.decision(v, "custom", mixed), strings.ToUpper(id)), "Origin", origin)
+	if first.status != 201 || again.status != 200 {
+		t.Fatalf("statuses %d then %d (%s), want 201 then 200", first.status, again.status, again.body)
+	}
+	if string(again.body) != string(first.body) {
+		t.Errorf("the retry got\n%s\nwant the first answer\n%s", again.body, first.body)
+	}
+	if e.db.LogSize() != size {
+		t.Errorf("the retry grew the log from %d to %d", size, e.db.LogSize())
+	}
+	// The same id with other choices is no retry.
+	if r := e.do("POST", "/api/v1/consents", withID(e.decision(v, "reject_all", allOff), id), "Origin", origin); r.status != 409 ||
+		r.json(t)["error"].(map[string]any)["code"] != "decision_conflict" {
+		t.Errorf("same id, other choices: %d %s, want 409 decision_conflict", r.status, r.body)
+	}
+	// A new decision, even with the same choices, and one without an id, are
+	// recorded each time, chained to the one before.
+	prev := first.json(t)["id"]
+	for _, body := range []string{withID(e.decision(v, "custom", mixed), uuid.NewString()), e.decision(v, "custom", mixed), e.decision(v, "custom", mixed)} {
+		e.advance(time.Minute)
+		r := e.do("POST", "/api/v1/consents", body, "Origin", origin)
+		if r.status != 201 {
+			t.Fatalf("a new decision: %d %s, want 201", r.status, r.body)
+		}
+		_, c := verifyJOSE(t, e, r.json(t)["receipt"].(string))
+		if c["prev"] != prev {
+			t.Errorf("prev %v, want %v", c["prev"], prev)
+		}
+		prev = r.json(t)["id"]
+	}
+	// Only the latest decision is compared: the snippet retries nothing older.
+	if r := e.do("POST", "/api/v1/consents", withID(e.decision(v, "custom", mixed), id), "Origin", origin); r.status != 201 {
+		t.Errorf("an id older than the latest decision: %d, want 201", r.status)
+	}
+	if r := e.do("POST", "/api/v1/consents", withID(e.decision(v, "custom", mixed), "not-a-uuid"), "Origin", origin); r.status != 400 {
+		t.Errorf("a malformed id: %d, want 400", r.status)
+	}
+}

@@ -21,6 +21,11 @@ const (
 
 // Decision is a visitor's choice as posted by the snippet.
 type Decision struct {
+	// ID names the decision, not the receipt: the snippet makes it when the
+	// visitor decides and posts it again with every retry, so a decision
+	// whose first answer was lost (the visitor navigated away) is not
+	// recorded twice. Optional.
+	ID      string          `json:"id,omitempty"`
 	Site    string          `json:"site"`
 	Visitor string          `json:"visitor"`
 	Action  string          `json:"action"`
@@ -69,6 +74,8 @@ func (d *Decision) checkShape() error {
 		return Errorf(ECodeInvalid, "site is missing or malformed")
 	case !ValidUUID(d.Visitor):
 		return Errorf(ECodeInvalid, "visitor must be a UUID")
+	case d.ID != "" && !ValidUUID(d.ID):
+		return Errorf(ECodeInvalid, "id, when given, must be a UUID")
 	case !validAction(d.Action):
 		return Errorf(ECodeInvalid, "action must be one of accept_all, reject_all, custom, withdraw, gpc")
 	case d.Choices == nil:
@@ -78,7 +85,7 @@ func (d *Decision) checkShape() error {
 	case !langTag.MatchString(d.Lang):
 		return Errorf(ECodeInvalid, "lang must be a BCP 47 tag like en or pt-BR")
 	}
-	d.Visitor = strings.ToLower(d.Visitor)
+	d.Visitor, d.ID = strings.ToLower(d.Visitor), strings.ToLower(d.ID)
 	u, err := CleanURL(d.URL)
 	if err != nil {
 		return err

@@ -27,6 +27,11 @@ type Receipt struct {
 	Token     string
 	IPPrefix  string // truncated client address, never the whole one
 
+	// Decision is the id the snippet gave the decision (see
+	// RecordDecision); kept with the visitor's latest state, not in the
+	// record.
+	Decision uuid.UUID
+
 	Granted []string // purposes granted; counted in the insights, not stored
 
 	// Computed by the request's goroutine, so the single writer only Puts.
@@ -52,14 +57,35 @@ var stripeSeed = maphash.MakeSeed()
 // holding it is fsynced. Decisions of one visitor are serialised so each
 // receipt's prev names the one before it. Errors: ErrUnavailable.
 func (s *Store) AppendReceipt(site, visitor string, build Build) (*Receipt, error) {
+	r, _, err := s.RecordDecision(site, visitor, uuid.Nil, build)
+	return r, err
+}
+
+// RecordDecision is AppendReceipt for a decision the snippet named. When
+// the visitor's latest receipt records that same decision (a retry whose
+// first answer was lost), it appends nothing and returns that receipt,
+// token included, with replayed set. Only the latest is compared: the
+// snippet retries only the visitor's latest decision.
+func (s *Store) RecordDecision(site, visitor string, decision uuid.UUID, build Build) (rec *Receipt, replayed bool, err error) {
 	stripe := &s.w.stripes[maphash.String(stripeSeed, site+"|"+visitor)%uint64(len(s.w.stripes))]
 	stripe.Lock()
 	defer stripe.Unlock()
-	prev, err := s.latestID(site, visitor)
-	if errors.Is(err, bolt.ErrDatabaseNotOpen) {
-		return nil, ErrUnavailable
-	} else if err != nil {
-		return nil, err
+	st, err := s.Visitor(site, visitor, false)
+	var prev uuid.UUID
+	switch {
+	case errors.Is(err, ErrNotFound):
+	case errors.Is(err, bolt.ErrDatabaseNotOpen):
+		return nil, false, ErrUnavailable
+	case err != nil:
+		return nil, false, err
+	case decision != uuid.Nil && st.Decision == decision:
+		rec, err := s.Receipt(st.ReceiptID)
+		if errors.Is(err, bolt.ErrDatabaseNotOpen) {
+			err = ErrUnavailable
+		}
+		return rec, err == nil, err
+	default:
+		prev = st.ReceiptID
 	}
 	// Signing is CPU-bound: at most one signer per core, so the writer
 	// finds a free core the moment its fsync returns instead of queueing
@@ -69,9 +95,8 @@ func (s *Store) AppendReceipt(site, visitor string, build Build) (*Receipt, erro
 	index, gen, ok := s.w.reserve()
 	if !ok {
 		<-s.w.cpu
-		return nil, ErrUnavailable
+		return nil, false, ErrUnavailable
 	}
-	var rec *Receipt
 	func() {
 		defer func() {
 			<-s.w.cpu
@@ -80,15 +105,16 @@ func (s *Store) AppendReceipt(site, visitor string, build Build) (*Receipt, erro
 			}
 		}()
 		rec = build(index, prev)
+		rec.Decision = decision
 		rec.encode()
 	}()
 	if err := s.w.submit(&pending{index: index, gen: gen, rec: rec}); err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	if rec == nil {
-		return nil, ErrUnavailable
+		return nil, false, ErrUnavailable
 	}
-	return rec, nil
+	return rec, false, nil
 }
 
 func putReceipt(tx *bolt.Tx, index uint64, r *Receipt, tree bool) error {

@@ -2,7 +2,6 @@ package store
 
 import (
 	"encoding/binary"
-	"errors"
 	"strings"
 	"time"
 
@@ -21,12 +20,13 @@ type VisitorState struct {
 	IssuedAt  time.Time
 	ExpiresAt time.Time
 	Action    string
-	Choices   []byte // JSON object as signed
-	Token     string // only from Visitor with withToken
+	Choices   []byte    // JSON object as signed
+	Decision  uuid.UUID // the id the snippet gave the decision; uuid.Nil if none
+	Token     string    // only from Visitor with withToken
 }
 
 func stateOf(r *Receipt) *VisitorState {
-	return &VisitorState{ReceiptID: r.ID, IssuedAt: r.IssuedAt, ExpiresAt: r.ExpiresAt, Action: r.Action, Choices: r.Choices, Token: r.Token}
+	return &VisitorState{ReceiptID: r.ID, IssuedAt: r.IssuedAt, ExpiresAt: r.ExpiresAt, Action: r.Action, Choices: r.Choices, Decision: r.Decision, Token: r.Token}
 }
 
 // Visitor returns a visitor's latest state on a site, or ErrNotFound. The
@@ -56,28 +56,21 @@ func (s *Store) Visitor(site, visitor string, withToken bool) (*VisitorState, er
 	return st, err
 }
 
-func (s *Store) latestID(site, visitor string) (uuid.UUID, error) {
-	st, err := s.Visitor(site, visitor, false)
-	if errors.Is(err, ErrNotFound) {
-		return uuid.Nil, nil
-	}
-	if err != nil {
-		return uuid.Nil, err
-	}
-	return st.ReceiptID, nil
-}
-
 // Index value: receipt id, issued, expires (ms), action and choices as
-// length-prefixed strings. Small on purpose: more entries per page means
+// length-prefixed strings, then the decision id if there is one (values
+// written before decision ids end after the choices). Small on purpose: more entries per page means
 // fewer pages rewritten per batch. The token stays in the receipt record.
 func encodeState(st *VisitorState) []byte {
-	b := make([]byte, 0, 34+len(st.Action)+len(st.Choices))
+	b := make([]byte, 0, 50+len(st.Action)+len(st.Choices))
 	b = append(b, st.ReceiptID[:]...)
 	b = binary.BigEndian.AppendUint64(b, uint64(st.IssuedAt.UnixMilli()))
 	b = binary.BigEndian.AppendUint64(b, uint64(st.ExpiresAt.UnixMilli()))
 	for _, f := range []string{st.Action, string(st.Choices)} {
 		b = binary.AppendUvarint(b, uint64(len(f)))
 		b = append(b, f...)
+	}
+	if st.Decision != uuid.Nil {
+		b = append(b, st.Decision[:]...)
 	}
 	return b
 }
@@ -90,10 +83,11 @@ func decodeState(b []byte) (*VisitorState, bool) {
 	copy(v.ReceiptID[:], b)
 	v.IssuedAt = time.UnixMilli(int64(binary.BigEndian.Uint64(b[16:]))).UTC()
 	v.ExpiresAt = time.UnixMilli(int64(binary.BigEndian.Uint64(b[24:]))).UTC()
-	f, _, ok := readFields(b[32:], 2)
-	if !ok {
+	f, rest, ok := readFields(b[32:], 2)
+	if !ok || (len(rest) != 0 && len(rest) != 16) {
 		return nil, false
 	}
 	v.Action, v.Choices = f[0], []byte(f[1])
+	copy(v.Decision[:], rest)
 	return v, true
 }

@@ -138,7 +138,7 @@ const start = (function (b: { config: Config; gpc?: boolean; on: string; dark?: 
       action = "gpc";
     }
     // The visitor id is made at the first decision: no id before a choice.
-    const d: Decision = { site: cfg.site, visitor: (visitor = visitor || uuid()), action, choices: c, config: cfg.version, lang, url: location.origin + location.pathname };
+    const d: Decision = { id: uuid(), site: cfg.site, visitor: (visitor = visitor || uuid()), action, choices: c, config: cfg.version, lang, url: location.origin + location.pathname };
     const prev = choices;
     choices = c;
     receipt = undefined;

@@ -46,6 +46,7 @@ export type Action = "accept_all" | "reject_all" | "custom" | "withdraw" | "gpc"
 
 /** The body of POST /api/v1/consents. */
 export interface Decision {
+  id: string; // the decision's own: a retry sends it again, so the server records it once
   site: string;
   visitor: string;
   action: Action;
