@@ -63,8 +63,18 @@ func TestSnippetRejectAll(t *testing.T) {
 	}
 	if cmds := consentCommands(t, ctx); len(cmds) != 2 || cmds[1]["command"] != "update" || cmds[1]["ad_storage"] != "denied" {
 		t.Errorf("consent mode: got %v, want default then an update denying", cmds)
+	} // Nothing granted, nothing to load: the code that loads tags stays away.
+	if n := eval[int](t, ctx, jsTagsFetches); n != 0 {
+		t.Errorf("the tags module was fetched %d times after reject all", n)
 	}
 }
+
+// jsTagsFetches counts the page's fetches of the module that loads blocked
+// tags; jsTagsTransfer is what its last one cost (0 when cached).
+const (
+	jsTagsFetches  = `performance.getEntriesByType("resource").filter(e => e.name.includes("/s/t/")).length`
+	jsTagsTransfer = `performance.getEntriesByType("resource").filter(e => e.name.includes("/s/t/")).pop().transferSize`
+)
 
 // Blocked scripts run in the order of the page: an inline one waits for
 // the scripts with a src before it, as the parser would have made it wait.
@@ -102,6 +112,9 @@ func TestSnippetAcceptAll(t *testing.T) {
 	}
 	if got := eval[string](t, ctx, `window.demoTagsRan.join()`); got != "analytics,advertising" {
 		t.Errorf("tags ran: got %s, want analytics then advertising, in document order", got)
+	}
+	if n := eval[int](t, ctx, jsTagsFetches); n != 1 {
+		t.Errorf("the tags module was fetched %d times, want once", n)
 	}
 	if cmds := consentCommands(t, ctx); len(cmds) != 2 || cmds[1]["ad_personalization"] != "granted" || cmds[1]["personalization_storage"] != "granted" {
 		t.Errorf("consent mode: got %v, want an update granting everything", cmds)
@@ -161,6 +174,9 @@ func TestSnippetReturningVisitor(t *testing.T) {
 	waitFor(t, ctx, `(window.demoTagsRan || []).length === 2`)
 	if !eval[bool](t, ctx, jsGone) {
 		t.Error("banner shown to a returning visitor")
+	}
+	if n := eval[int](t, ctx, jsTagsTransfer); n != 0 {
+		t.Errorf("the tags module cost a returning visitor %d bytes, want it from the cache", n)
 	}
 	cmds := consentCommands(t, ctx)
 	if len(cmds) != 2 || cmds[0]["command"] != "default" || cmds[1]["command"] != "update" || cmds[1]["analytics_storage"] != "granted" {

@@ -22,3 +22,24 @@ func TestBuildLeavesTheBarOutOfTheBox(t *testing.T) {
 		t.Errorf("box bundle %d bytes, full %d: want it smaller", len(b.Box), len(b.Full))
 	}
 }
+
+// The code that loads blocked tags is left out of the banner, which names
+// the module holding it by its hash.
+func TestBuildKeepsTagCodeInItsModule(t *testing.T) {
+	b, err := Build(Files)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, out := range map[string][]byte{"full": b.Full, "box": b.Box} {
+		if bytes.Contains(out, []byte("MutationObserver")) || !bytes.Contains(out, []byte(`"`+b.TagsPath+`"`)) {
+			t.Errorf("the %s bundle holds the tag code, or does not name %s", name, b.TagsPath)
+		}
+	}
+	if !bytes.Contains(b.Tags, []byte("MutationObserver")) || !bytes.Contains(b.Tags, []byte("run}")) {
+		t.Errorf("the tags module lacks its code or its export: %.200s", b.Tags)
+	}
+	again, _ := Build(Files)
+	if again.TagsPath != b.TagsPath || len(b.TagsPath) != len("/s/t/")+16+len(".js") {
+		t.Errorf("tags path %q, then %q: want one 16-digit hash", b.TagsPath, again.TagsPath)
+	}
+}

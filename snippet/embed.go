@@ -11,3 +11,7 @@ var Files embed.FS
 
 // Entry is the path of the entry point inside Files.
 const Entry = "src/main.ts"
+
+// TagsEntry is the entry point of the code that loads blocked tags, a
+// module of its own (see Bundles).
+const TagsEntry = "src/tags.ts"

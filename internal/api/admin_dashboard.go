@@ -37,13 +37,14 @@ type dashAsset struct {
 type frontEnd struct {
 	gen     uint64 // which build: only development rebuilds
 	bundle  snippet.Bundles
+	tags    *snippetEntry        // bundle.Tags, compressed once
 	assets  map[string]dashAsset // by hashed name
 	shell   []byte               // the dashboard's page
 	preview []byte               // the banner preview's page
 }
 
 func newFrontEnd(gen uint64, bundle snippet.Bundles, dash Dashboard) *frontEnd {
-	f := &frontEnd{gen: gen, bundle: bundle, assets: map[string]dashAsset{}}
+	f := &frontEnd{gen: gen, bundle: bundle, assets: map[string]dashAsset{}, tags: newEntry(bundle.Tags)}
 	names := map[string]string{}
 	files := map[string][]byte{"snippet.js": bundle.Full} // the preview shows every layout
 	for k, v := range dash {

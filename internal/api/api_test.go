@@ -80,7 +80,7 @@ func (e *env) serve() {
 	e.remover = &retention.Remover{Store: e.db.Store, Signer: e.signer, Issuer: "https://consent.example", Now: now,
 		Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	srv := &api.Server{Store: e.db.Store, Signer: e.signer, Ledger: e.ledger, Remover: e.remover, Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
-		PublicURL: "https://consent.example", RateLimit: e.rate, SiteRateLimit: e.siteRate, Bundle: snippet.Bundles{Full: []byte("/*full*/"), Box: []byte("/*bundle*/")}, AdminToken: adminToken,
+		PublicURL: "https://consent.example", RateLimit: e.rate, SiteRateLimit: e.siteRate, Bundle: snippet.Bundles{Full: []byte("/*full*/"), Box: []byte("/*bundle*/"), Tags: []byte("/*tags*/"), TagsPath: "/s/t/0123456789abcdef.js"}, AdminToken: adminToken,
 		Now: now}
 	e.h = srv.Handler()
 }
@@ -281,6 +281,30 @@ func TestSnippetServing(t *testing.T) {
 	}
 	if nf := e.do("GET", "/s/nosite.js", ""); nf.status != 404 || !bytes.HasPrefix(nf.body, []byte("/*")) {
 		t.Errorf("unknown site: %d %q, want 404 with a JS comment", nf.status, nf.body)
+	}
+}
+
+// TestTagsModuleServing: the module that loads blocked tags is fetched with
+// CORS from the sites' origins and, named by its hash, cached for good;
+// another build's name (a banner cached before a deploy) gets the current
+// one for a while, and anything else a 404.
+func TestTagsModuleServing(t *testing.T) {
+	e := newEnv(t, 0)
+	r := e.do("GET", "/s/t/0123456789abcdef.js", "", "Origin", origin, "Accept-Encoding", "br")
+	plain, err := io.ReadAll(brotli.NewReader(bytes.NewReader(r.body)))
+	if r.status != 200 || err != nil || string(plain) != "/*tags*/" || !strings.HasPrefix(r.header.Get("Content-Type"), "text/javascript") {
+		t.Fatalf("GET the tags module: %d %q (%v) %v", r.status, plain, err, r.header)
+	}
+	if r.header.Get("Access-Control-Allow-Origin") != "*" || r.header.Get("Cache-Control") != "public, max-age=31536000, immutable" {
+		t.Errorf("CORS %q, Cache-Control %q; want * and a year, immutable", r.header.Get("Access-Control-Allow-Origin"), r.header.Get("Cache-Control"))
+	}
+	if old := e.do("GET", "/s/t/fedcba9876543210.js", ""); old.status != 200 || string(old.body) != "/*tags*/" || old.header.Get("Cache-Control") != "public, max-age=300" {
+		t.Errorf("another build's module: %d %q %q, want the current one for 300 s", old.status, old.body, old.header.Get("Cache-Control"))
+	}
+	for _, p := range []string{"/s/t/demo.js", "/s/t/0123456789ABCDEF.js", "/s/t/0123456789abcdef.css"} {
+		if nf := e.do("GET", p, ""); nf.status != 404 || !bytes.HasPrefix(nf.body, []byte("/*")) {
+			t.Errorf("GET %s: %d %q, want 404 with a JS comment", p, nf.status, nf.body)
+		}
 	}
 }
 

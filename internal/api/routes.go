@@ -23,6 +23,7 @@ func (s *Server) routes(e *echo.Echo) {
 	e.Match(getHead, "/healthz", s.healthz)
 	e.Match(getHead, "/readyz", s.readyz)
 	e.Match(getHead, "/s/:file", s.snippet)
+	e.Match(getHead, "/s/t/:file", s.snippetTags)
 	e.Match(getHead, "/.well-known/jwks.json", s.jwks)
 	s.dashboardRoutes(e) // the web UI (admin_dashboard.go)
 

@@ -72,9 +72,44 @@ func (s *Server) snippet(c echo.Context) error {
 	// key on the header, hence Vary; the snippet checks the property too
 	// before recording a decision.
 	e := s.snippetFor(id, pub, f, c.Request().Header.Get("Sec-GPC") == "1")
-	h.Set("ETag", e.etag)
 	h.Set("Cache-Control", "public, max-age=300, stale-while-revalidate=86400")
 	h.Add("Vary", "Accept-Encoding, Sec-GPC")
+	return serveJS(c, e)
+}
+
+// snippetTags serves /s/t/{hash}.js, the module the banner imports to load
+// blocked tags (see snippet.Bundles). Named by its hash, it never changes,
+// so browsers keep it for a year. Modules are fetched with CORS; the code
+// is public, so every origin may have it.
+func (s *Server) snippetTags(c echo.Context) error {
+	h := c.Response().Header()
+	h.Set("Cross-Origin-Resource-Policy", "cross-origin")
+	h.Set("Access-Control-Allow-Origin", "*")
+	f, err := s.frontEnd()
+	if err != nil {
+		return err
+	}
+	switch hash, _ := strings.CutSuffix(c.Param("file"), ".js"); {
+	case "/s/t/"+c.Param("file") == f.bundle.TagsPath:
+		h.Set("Cache-Control", "public, max-age=31536000, immutable")
+	case len(hash) == 16 && strings.Trim(hash, "0123456789abcdef") == "":
+		// Another build's: a banner cached from before a deploy names the
+		// module it was built with. The current one keeps its interface
+		// (tags.ts), so it serves, but only for as long as that banner is
+		// cached.
+		h.Set("Cache-Control", "public, max-age=300")
+	default:
+		h.Set("Cache-Control", "no-store")
+		return c.Blob(http.StatusNotFound, "text/javascript; charset=utf-8", []byte("/* assent: no such module */\n"))
+	}
+	h.Add("Vary", "Accept-Encoding")
+	return serveJS(c, f.tags)
+}
+
+// serveJS answers with e, compressed as the request accepts, or 304.
+func serveJS(c echo.Context, e *snippetEntry) error {
+	h := c.Response().Header()
+	h.Set("ETag", e.etag)
 	if etagMatch(c.Request().Header.Get("If-None-Match"), e.etag) {
 		return c.NoContent(http.StatusNotModified)
 	}
@@ -117,10 +152,17 @@ func (s *Server) snippetFor(site string, pub *store.Published, f *frontEnd, gpc 
 	} else {
 		raw.Write(f.bundle.Box)
 	}
-	sum := sha256.Sum256(raw.Bytes())
-	e := &snippetEntry{version: pub.Version, gen: f.gen, etag: `"` + hex.EncodeToString(sum[:12]) + `"`, raw: raw.Bytes()}
-	e.gz, e.br = compress(e.raw)
+	e := newEntry(raw.Bytes())
+	e.version, e.gen = pub.Version, f.gen
 	s.snippets.Store(key, e)
+	return e
+}
+
+// newEntry compresses b once, and names it by its hash.
+func newEntry(b []byte) *snippetEntry {
+	sum := sha256.Sum256(b)
+	e := &snippetEntry{etag: `"` + hex.EncodeToString(sum[:12]) + `"`, raw: b}
+	e.gz, e.br = compress(b)
 	return e
 }
 

@@ -18,20 +18,26 @@ type Options struct {
 	Minify bool
 	Target api.Target        // default ES2019: every browser still in use with Shadow DOM
 	Define map[string]string // identifiers replaced by constant expressions
+	Module bool              // an ES module (its exports kept) rather than an IIFE
 }
 
-// Bundle builds entry (a path inside fsys) and its imports into one IIFE.
+// Bundle builds entry (a path inside fsys) and its imports into one IIFE,
+// or one ES module.
 // Imports resolve inside fsys only; .css files import as text (minified
 // with the rest).
 func Bundle(fsys fs.FS, entry string, o Options) ([]byte, error) {
 	if o.Target == 0 {
 		o.Target = api.ES2019
 	}
+	format := api.FormatIIFE
+	if o.Module {
+		format = api.FormatESModule
+	}
 	res := api.Build(api.BuildOptions{
 		EntryPoints:       []string{entry},
 		Bundle:            true,
 		Write:             false,
-		Format:            api.FormatIIFE,
+		Format:            format,
 		Target:            o.Target,
 		Define:            o.Define,
 		MinifyWhitespace:  o.Minify,

@@ -7,3 +7,7 @@ declare module "*.css" {
   const text: string;
   export default text;
 }
+
+// Set by the build: the path of the module that loads blocked tags
+// (src/tags.ts), named by its hash.
+declare const ASSENT_TAGS: string;

@@ -9,8 +9,9 @@
 // (about 15 % less main-thread time for the banner); the rest stays
 // uncompiled until used. esbuild keeps the parentheses.
 import { consentDefault, consentUpdate } from "./gcm";
-import { load, save, savePending, stored, type Stored } from "./state";
-import { activate, dropCookies, watch } from "./tags";
+import { dropCookies, load, save, savePending, stored, type Stored } from "./state";
+import type { run } from "./tags";
+import { trusted } from "./tt";
 import type { Action, Choices, Config, Decision } from "./types";
 import { hide, show, type View } from "./ui";
 
@@ -20,12 +21,14 @@ const w = window as any;
 let began = performance.now();
 const boot = w.__assentBoot;
 delete w.__assentBoot;
-// currentScript is only set while this classic script first runs. A page
-// element named "currentScript" shadows it (DOM clobbering). Then our own
-// tag is unknown: nothing is posted (the choice still applies and waits in
-// the cookie) and no blocked script runs.
-const cs = document.currentScript;
-const me = cs instanceof HTMLScriptElement ? cs : null;
+// currentScript is only set while this classic script first runs. It is
+// read through the browser's own getter: a page element named
+// "currentScript" shadows document.currentScript (DOM clobbering), and
+// must neither hide our tag nor stand in for it. A copy pasted into the
+// page (no src) knows no server: nothing is posted (the choice still
+// applies and waits in the cookie) and no blocked tag loads.
+const cs = Object.getOwnPropertyDescriptor(Document.prototype, "currentScript")!.get!.call(document);
+const me = cs instanceof HTMLScriptElement && cs.src ? cs : null;
 
 // uuid makes a UUIDv7: the current time in milliseconds, then the version,
 // then 72 random bits (and the variant). Time-ordered, so a new visitor's
@@ -64,7 +67,7 @@ const start = (function (b: { config: Config; gpc?: boolean; on: string; dark?: 
   // Reading the cookie is a round trip to the browser process, whose time
   // says nothing about this device's speed (see below).
   began += performance.now() - t;
-  const nonce = me ? me.nonce || "" : null;
+  const nonce = (me && me.nonce) || "";
   // Global Privacy Control comes as a header and as a property. The banner's
   // notice goes by the header; a decision goes by the property where the
   // browser has one (it cannot be a cache's answer for another visitor),
@@ -78,7 +81,7 @@ const start = (function (b: { config: Config; gpc?: boolean; on: string; dark?: 
   let visitor = saved.visitor;
   const listeners: Record<string, Listener[]> = { consent: [], change: [] };
   let { choices, id: receipt, pending } = saved;
-  let watching = false;
+  let tags: Promise<{ run: typeof run }> | undefined;
 
   // Own properties only: "constructor" or "__proto__" are no purposes.
   const granted = (p: string): boolean => p == "necessary" || (!!choices && {}.hasOwnProperty.call(choices, p) && choices[p] === true);
@@ -100,12 +103,10 @@ const start = (function (b: { config: Config; gpc?: boolean; on: string; dark?: 
   // outside Assent's control may have set before the decision).
   function apply(prev?: Choices): void {
     consentUpdate(granted);
-    activate(granted, nonce);
-    // Until something is granted no tag can load, so nothing needs watching.
-    if (!watching && cfg.purposes.some((p) => !p.required && granted(p.id))) {
-      watching = true;
-      watch(() => activate(granted, nonce));
-    }
+    // Until something is granted no tag can load: only then is the code
+    // that loads them imported (see tags.ts), from where this script came.
+    if (me && cfg.purposes.some((p) => !p.required && granted(p.id)))
+      (tags = tags || import(new URL(ASSENT_TAGS, me.src).href)).then((t) => t.run(granted, nonce, trusted), (e) => console.warn("assent", e));
     for (const p of cfg.purposes) if (!granted(p.id)) dropCookies(p.cookies || []);
     emit("consent");
     if (prev && cfg.purposes.some((p) => !!prev[p.id] != granted(p.id))) emit("change");
@@ -114,7 +115,7 @@ const start = (function (b: { config: Config; gpc?: boolean; on: string; dark?: 
   // send posts a decision; the unsigned copy stays in the cookie until the
   // receipt's token replaces it, so a failed post is retried on a later load.
   function send(d: Decision): void {
-    if (!me) return; // our own tag is unknown (see above): the cookie keeps it
+    if (!me) return; // a pasted copy (see above): the cookie keeps it
     // The API lives where the script came from.
     fetch(new URL("/api/v1/consents", me.src), { method: "POST", body: JSON.stringify(d), keepalive: true, credentials: "omit" })
       .then((r) => (r.ok ? r.json() : Promise.reject(r.status)))
@@ -150,7 +151,7 @@ const start = (function (b: { config: Config; gpc?: boolean; on: string; dark?: 
     apply(prev);
   }
 
-  const view: View = { cfg, texts: cfg.texts[lang], lang, gpc: gpcHeader, on: b.on, dark: b.dark, nonce: nonce || "", current: () => choices, decide };
+  const view: View = { cfg, texts: cfg.texts[lang], lang, gpc: gpcHeader, on: b.on, dark: b.dark, nonce, current: () => choices, decide };
   const open = () => show(view, true);
 
   w.assent = {

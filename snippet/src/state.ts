@@ -66,3 +66,16 @@ export const load = (function (cfg: Config, v: string | undefined, now: number):
     return; // a damaged cookie means asking again, never granting
   }
 });
+
+/** Deletes first-party cookies named in the list, or prefixed by a name and
+ * "_" (Google Analytics 4 sets _ga_<id>), on this host and every parent
+ * domain, since trackers usually set them on the registrable domain. */
+export function dropCookies(names: string[]): void {
+  const host = location.hostname.split(".");
+  for (const c of cookies().split("; ")) {
+    const n = c.split("=")[0];
+    if (!names.some((x) => n == x || n.startsWith(x + "_"))) continue;
+    setCookie(n + "=;path=/;max-age=0");
+    for (let i = 0; i < host.length - 1; i++) setCookie(n + "=;path=/;max-age=0;domain=." + host.slice(i).join("."));
+  }
+}

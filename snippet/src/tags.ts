@@ -1,9 +1,16 @@
 // Blocked tags: <script type="text/plain" data-assent="…"> (inline or src),
 // and <iframe>/<img> with data-assent and data-src. They load once every
 // purpose they name (space separated) is granted.
+//
+// This is a module of its own, which the banner imports once something is
+// granted (see apply in main.ts): a first visit, and a visitor who rejects,
+// never download it. Named by its hash, it is cached for good; a banner
+// cached from before a deploy may import the newer one, so run keeps its
+// signature.
 
-import { cookies, setCookie } from "./state";
-import { trusted } from "./tt";
+// The banner's Trusted Types policy (tt.ts), passed in: a second policy
+// named "assent" would be refused where names may not repeat.
+type Trusted = (kind: "createScript", s: string) => string;
 
 const BLOCKED = 'script[type="text/plain"][data-assent],iframe[data-assent][data-src],img[data-assent][data-src]';
 
@@ -26,9 +33,8 @@ function script(src: string): boolean {
 /** Loads every blocked element whose purposes are all granted. When the
  * snippet's own tag carries a nonce, only scripts with that nonce run:
  * under 'strict-dynamic' the page trusts whatever the snippet inserts, so
- * a blocked script injected into the page must not be laundered through it.
- * A null nonce (our own tag could not be identified) runs no script. */
-export function activate(granted: (purpose: string) => boolean, nonce: string | null): void {
+ * a blocked script injected into the page must not be laundered through it. */
+function activate(granted: (purpose: string) => boolean, nonce: string, trusted: Trusted): void {
   document.querySelectorAll<HTMLElement>(BLOCKED).forEach((el) => {
     // A tag naming no purpose stays blocked: [].every() would be true.
     const ps = el.dataset.assent!.split(/\s+/).filter(Boolean);
@@ -37,7 +43,7 @@ export function activate(granted: (purpose: string) => boolean, nonce: string | 
     // not keep the others blocked.
     try {
       if (el instanceof HTMLScriptElement) {
-        if (nonce == null || (nonce && el.nonce != nonce)) return;
+        if (nonce && el.nonce != nonce) return;
         // Changing the type does not run a script; inserting a copy does. A
         // clone keeps the nonce, which browsers hide from getAttribute.
         const s = el.cloneNode() as HTMLScriptElement;
@@ -65,7 +71,7 @@ export function activate(granted: (purpose: string) => boolean, nonce: string | 
 /** Calls fn when elements holding blocked tags are added anywhere, so tags
  * added later (by a tag manager or a single-page app) load like the rest.
  * Only the added subtrees are searched, not the whole page. */
-export function watch(fn: () => void): void {
+function watch(fn: () => void): void {
   new MutationObserver((ms) => {
     for (const m of ms)
       for (const n of m.addedNodes)
@@ -73,15 +79,14 @@ export function watch(fn: () => void): void {
   }).observe(document.documentElement, { childList: true, subtree: true });
 }
 
-/** Deletes first-party cookies named in the list, or prefixed by a name and
- * "_" (Google Analytics 4 sets _ga_<id>), on this host and every parent
- * domain, since trackers usually set them on the registrable domain. */
-export function dropCookies(names: string[]): void {
-  const host = location.hostname.split(".");
-  for (const c of cookies().split("; ")) {
-    const n = c.split("=")[0];
-    if (!names.some((x) => n == x || n.startsWith(x + "_"))) continue;
-    setCookie(n + "=;path=/;max-age=0");
-    for (let i = 0; i < host.length - 1; i++) setCookie(n + "=;path=/;max-age=0;domain=." + host.slice(i).join("."));
+let watching = false;
+
+/** Loads what the choices now allow and, the first time, watches for tags
+ * added later. granted reads the banner's current choices. */
+export function run(granted: (purpose: string) => boolean, nonce: string, trusted: Trusted): void {
+  activate(granted, nonce, trusted);
+  if (!watching) {
+    watching = true;
+    watch(() => activate(granted, nonce, trusted));
   }
 }
