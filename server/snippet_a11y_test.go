@@ -87,6 +87,33 @@ func TestSnippetKeyboardOnly(t *testing.T) {
 	}
 }
 
+// TestSnippetPreferencesOverTheFirstLayer: the page's settings button
+// opens the preferences while the first layer is still up; closing them
+// gives focus back to that button. A page that removed the banner gets a
+// new one from open().
+func TestSnippetPreferencesOverTheFirstLayer(t *testing.T) {
+	ts := startServer(t)
+	ctx := newBrowser(t)
+	visit(t, ctx, ts.URL+"/")
+	waitFor(t, ctx, `document.activeElement === `+jsRoot+`.host`)
+	do(t, ctx, chromedp.Focus(chromedp.CSS("[data-assent-open]")), chromedp.KeyEvent(kb.Enter))
+	waitFor(t, ctx, jsRoot+`.querySelector("[aria-modal=true]") && document.activeElement === `+jsRoot+`.host`)
+	do(t, ctx, chromedp.KeyEvent(kb.Escape))
+	waitFor(t, ctx, jsGone)
+	if got := eval[string](t, ctx, `document.activeElement.matches("[data-assent-open]") ? "settings" : document.activeElement.tagName`); got != "settings" {
+		t.Errorf("focus after closing on %s, want back on the settings button", got)
+	}
+
+	visit(t, ctx, ts.URL+"/")
+	waitFor(t, ctx, jsShown)
+	do(t, ctx, chromedp.Evaluate[chromedp.Void](`document.querySelector("assent-banner").remove(); window.assent.open()`))
+	waitFor(t, ctx, `document.querySelector("assent-banner") && `+jsRoot+`.querySelector("[aria-modal=true]") !== null`)
+	click(t, ctx, "Reject all")
+	if c := receiptClaims(t, ctx, ts); c.Action != "reject_all" {
+		t.Errorf("decision from the new banner: %s, want reject_all", c.Action)
+	}
+}
+
 // layouts are the looks to check; each test page has the same content.
 var layouts = []struct{ name, layout, position string }{
 	{"box", "box", "bottom-right"},

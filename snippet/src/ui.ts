@@ -85,8 +85,12 @@ export const show = (function (v: View, prefs: boolean, began?: number): void {
   // opened meanwhile.
   if (host && !prefs) return;
   view = v;
+  // A page that removed the banner gets a new one.
+  if (host && !host.isConnected) host = undefined;
+  // Focus goes back where it was: also to the page's own control that
+  // opened the preferences over the first layer.
+  if (!host || document.activeElement != host) back = document.activeElement as HTMLElement | null;
   if (!host) {
-    back = document.activeElement as HTMLElement | null;
     host = document.createElement("assent-banner");
     // A list, not a regular expression, and an attribute, not the dir
     // property: each of those cost a tenth of a millisecond on first use.
