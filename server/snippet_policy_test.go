@@ -78,6 +78,48 @@ func TestSnippetGlobalPrivacyControl(t *testing.T) {
 	}
 }
 
+// TestSnippetGPCAfterAcceptAll: a visitor who accepted all and later turns
+// Global Privacy Control on gets advertising off on the next page, recorded
+// as gpc, as if they had accepted under the signal. Advertising switched
+// on by itself stays on.
+func TestSnippetGPCAfterAcceptAll(t *testing.T) {
+	ts := startServer(t)
+	ctx := newBrowser(t)
+	onNewDocument(t, ctx, `Object.defineProperty(Navigator.prototype, "globalPrivacyControl", {get: () => localStorage.gpc === "1"})`)
+	visit(t, ctx, ts.URL+"/")
+	click(t, ctx, "Accept all")
+	first := receiptClaims(t, ctx, ts)
+	if tok := tokenClaims(t, ctx); first.Action != "accept_all" || tok.Action != "accept_all" {
+		t.Fatalf("receipt %s, token %s: want accept_all", first.Action, tok.Action)
+	}
+
+	do(t, ctx, chromedp.Evaluate[chromedp.Void](`localStorage.gpc = "1"`))
+	visit(t, ctx, ts.URL+"/")
+	waitFor(t, ctx, `window.assent.receipt() !== null && window.assent.receipt() !== "`+first.JTI+`"`)
+	c := receiptClaims(t, ctx, ts)
+	if want := map[string]bool{"necessary": true, "analytics": true, "advertising": false, "preferences": true}; c.Action != "gpc" || !maps.Equal(c.Choices, want) || c.Prev != first.JTI {
+		t.Errorf("receipt after GPC: %s %v prev %s, want gpc %v after %s", c.Action, c.Choices, c.Prev, want, first.JTI)
+	}
+	if got := eval[string](t, ctx, `(window.demoTagsRan || []).join()`); got != "analytics" || eval[bool](t, ctx, `window.assent.granted("advertising")`) {
+		t.Errorf("tags run: %q, advertising granted: want analytics only", got)
+	}
+	if cmds := consentCommands(t, ctx); len(cmds) < 2 || cmds[len(cmds)-1]["ad_storage"] != "denied" {
+		t.Errorf("consent mode: %v, want the last update denying ad_storage", cmds)
+	}
+
+	do(t, ctx, chromedp.Evaluate[chromedp.Void](`window.assent.open()`))
+	click(t, ctx, "Advertising")
+	click(t, ctx, "Save choices")
+	waitFor(t, ctx, `window.assent.receipt() !== null && window.assent.receipt() !== "`+c.JTI+`"`)
+	explicit := eval[string](t, ctx, `window.assent.receipt()`)
+	tokenClaims(t, ctx)
+	visit(t, ctx, ts.URL+"/")
+	waitFor(t, ctx, `(window.demoTagsRan || []).join() === "analytics,advertising"`)
+	if got := eval[string](t, ctx, `window.assent.receipt()`); got != explicit {
+		t.Errorf("advertising switched on by itself was decided again (receipt %s, want %s)", got, explicit)
+	}
+}
+
 // The banner's notice follows the Sec-GPC header the script was fetched
 // with; a decision honours the header or the property alone.
 func TestSnippetGPCEitherSignal(t *testing.T) {

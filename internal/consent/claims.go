@@ -27,9 +27,13 @@ type TokenClaims struct {
 	Sub     string   `json:"sub"`
 	Site    string   `json:"site"`
 	Granted []string `json:"granted"`
-	Config  string   `json:"config"`
-	Iat     int64    `json:"iat"`
-	Exp     int64    `json:"exp"`
+	// Action is the decision's: the snippet tells a grant of advertising
+	// by "accept all" from one switched on by itself, which a Global
+	// Privacy Control signal turned on later must not override.
+	Action string `json:"action"`
+	Config string `json:"config"`
+	Iat    int64  `json:"iat"`
+	Exp    int64  `json:"exp"`
 }
 
 // Token derives the consent token claims from a receipt. Purposes are listed
@@ -41,7 +45,7 @@ func (r *ReceiptClaims) Token(cfg *Config) TokenClaims {
 			granted = append(granted, p.ID)
 		}
 	}
-	return TokenClaims{JTI: r.JTI, Sub: r.Sub, Site: r.Site, Granted: granted, Config: ShortVersion(r.Config), Iat: r.Iat, Exp: r.Exp}
+	return TokenClaims{JTI: r.JTI, Sub: r.Sub, Site: r.Site, Granted: granted, Action: r.Action, Config: ShortVersion(r.Config), Iat: r.Iat, Exp: r.Exp}
 }
 
 // InForce reports whether a decision with these claims still holds at now:

@@ -51,6 +51,7 @@ func (t *TokenClaims) AppendJSON(b []byte) []byte {
 		}
 		b = append(b, ']')
 	}
+	b = appendField(b, ',', "action", t.Action)
 	b = appendField(b, ',', "config", t.Config)
 	b = strconv.AppendInt(append(b, `,"iat":`...), t.Iat, 10)
 	b = strconv.AppendInt(append(b, `,"exp":`...), t.Exp, 10)

@@ -187,7 +187,11 @@ const start = (function (b: { config: Config; gpc?: boolean; on: string; dark?: 
     }
   });
   if (pending) send(pending); // a decision not yet recorded (see decide)
-  if (choices) apply();
+  // An "accept all" made before the visitor turned Global Privacy Control
+  // on did not choose advertising by itself: the signal turns it off now,
+  // as it would have then (see decide). One switched on by itself stays.
+  if (granted("advertising") && saved.action == "accept_all" && gpc()) decide("accept_all");
+  else if (choices) apply();
   // A first visit's banner is built in this task, in time for the page's
   // next frame, unless the script so far has already taken longer than it
   // does on a fast device (0.3-1.5 ms, the cookie aside, on a busy 2-core

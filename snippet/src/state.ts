@@ -2,7 +2,7 @@
 // (a JWS: three base64url parts) that the site's servers can verify. Until
 // the server has answered it holds "p." + base64(the decision body), unsigned,
 // so the choice applies on every page and is posted again on the next load.
-import type { Choices, Config, Decision } from "./types";
+import type { Action, Choices, Config, Decision } from "./types";
 
 // A page element named "cookie" (a form on a cookie-settings page, say)
 // shadows document.cookie. The jar is read and written through the
@@ -20,6 +20,7 @@ export function setCookie(c: string): void {
 export interface Stored {
   visitor: string;
   choices?: Choices;
+  action?: Action; // of the decision; unset in tokens from before it was added
   id?: string; // receipt id; unset while pending
   pending?: Decision;
 }
@@ -59,9 +60,9 @@ export const load = (function (cfg: Config, v: string | undefined, now: number):
     const p = v.startsWith("p.");
     const c = JSON.parse(atob(v.split(".")[1].replaceAll("-", "+").replaceAll("_", "/")));
     if (c.site != cfg.site) return;
-    if (p) return { visitor: c.visitor, pending: c, choices: c.config == cfg.version ? pick(cfg, (id) => c.choices[id] === true) : undefined };
+    if (p) return { visitor: c.visitor, pending: c, action: c.action, choices: c.config == cfg.version ? pick(cfg, (id) => c.choices[id] === true) : undefined };
     const fresh = c.exp * 1000 > now && c.config == cfg.version;
-    return { visitor: c.sub, id: c.jti, choices: fresh ? pick(cfg, (id) => c.granted.includes(id)) : undefined };
+    return { visitor: c.sub, id: c.jti, action: c.action, choices: fresh ? pick(cfg, (id) => c.granted.includes(id)) : undefined };
   } catch {
     return; // a damaged cookie means asking again, never granting
   }
