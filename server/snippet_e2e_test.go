@@ -1,13 +1,17 @@
 package main
 
 import (
+	"fmt"
 	"github.com/google/uuid"
 	"maps"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/assent/assent/internal/consent"
+	"github.com/chromedp/cdproto/page"
+	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 )
 
@@ -96,6 +100,65 @@ func TestSnippetBlockedScriptsRunInOrder(t *testing.T) {
 	waitFor(t, ctx, `window.seen2 !== undefined && window.loaded === 1`)
 	if got := eval[[]any](t, ctx, `[window.seen, window.seen2, window.tagsRan.join()]`); !equalJSON(got, []any{1, 2, "analytics,advertising"}) {
 		t.Errorf("inline scripts saw %v tags run before them, want [1 2 analytics,advertising]", got)
+	}
+}
+
+// TestSnippetWaitsForAnInlineScriptBeingParsed: on a returning visitor's
+// page that is still arriving, the snippet may run while the parser is
+// inside a blocked inline script. That script waits until its text is
+// whole; the one before it, parsed already, does not.
+func TestSnippetWaitsForAnInlineScriptBeingParsed(t *testing.T) {
+	site := newSiteServer(t, map[string]sitePage{
+		"/plain": {html: `<!doctype html><html lang="en"><body><p>Shop</p><script src="{{assent}}/s/demo.js" async></script></body></html>`},
+	})
+	release := make(chan struct{})
+	pages := site.Config.Handler
+	site.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/slow" {
+			pages.ServeHTTP(w, r)
+			return
+		}
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		fmt.Fprint(w, `<!doctype html><html lang="en"><head><script src="`+site.assent+`/s/demo.js" async></script></head><body>
+<script type="text/plain" data-assent="analytics">window.early = true</script><p>Shop</p>
+<script type="text/plain" data-assent="analytics">window.ran = (window.ran || 0) + 1; window.part = true;`+strings.Repeat(" ", 2048))
+		w.(http.Flusher).Flush()
+		select {
+		case <-release:
+		case <-r.Context().Done():
+			return
+		}
+		fmt.Fprint(w, `window.whole = true;</script><p>More</p></body></html>`)
+	})
+	startForSite(t, site)
+	ctx := newBrowser(t)
+	visit(t, ctx, site.URL+"/plain")
+	click(t, ctx, "Accept all")
+	tokenClaims(t, ctx)
+
+	// Navigate, not chromedp.Navigate: that waits for the load event.
+	if _, err := chromedp.Call(ctx, page.Navigate, page.NavigateParams{URL: site.URL + "/slow"}); err != nil {
+		t.Fatal(err)
+	}
+	// Polled through the DevTools protocol itself: chromedp's own polling
+	// tracks the page's context from its navigations, and the page was
+	// opened behind its back.
+	yes := true
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		r, err := chromedp.Call(ctx, runtime.Evaluate, runtime.EvaluateParams{Expression: `window.early === true && document.readyState === "loading"`, ReturnByValue: &yes})
+		if err == nil && r.Result != nil && string(r.Result.Value) == "true" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the page's parsed blocked script did not run while it was loading (%v)", err)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	ranEarly := eval[bool](t, ctx, `window.ran !== undefined`)
+	close(release)
+	waitFor(t, ctx, `document.readyState === "complete" && window.ran !== undefined`)
+	if ranEarly || !eval[bool](t, ctx, `window.ran === 1 && window.whole === true`) {
+		t.Errorf("the inline script ran before its text was whole (%v), or not once in whole: %v", ranEarly, eval[any](t, ctx, `[window.ran, window.whole]`))
 	}
 }
 

@@ -30,6 +30,15 @@ function script(src: string): boolean {
   }
 }
 
+// parsing reports an element the parser may still be inside: on a page
+// still loading, the last node of the document. An inline script's text
+// is whole only once the parser has gone past it.
+function parsing(el: Element): boolean {
+  if (document.readyState != "loading") return false;
+  for (let n: Node | null = el; n; n = n.parentNode) if (n.nextSibling) return false;
+  return true;
+}
+
 /** Loads every blocked element whose purposes are all granted. When the
  * snippet's own tag carries a nonce, only scripts with that nonce run:
  * under 'strict-dynamic' the page trusts whatever the snippet inserts, so
@@ -43,7 +52,7 @@ function activate(granted: (purpose: string) => boolean, nonce: string, trusted:
     // not keep the others blocked.
     try {
       if (el instanceof HTMLScriptElement) {
-        if (nonce && el.nonce != nonce) return;
+        if ((nonce && el.nonce != nonce) || (!el.src && parsing(el))) return;
         // Changing the type does not run a script; inserting a copy does. A
         // clone keeps the nonce, which browsers hide from getAttribute.
         const s = el.cloneNode() as HTMLScriptElement;
@@ -84,9 +93,12 @@ let watching = false;
 /** Loads what the choices now allow and, the first time, watches for tags
  * added later. granted reads the banner's current choices. */
 export function run(granted: (purpose: string) => boolean, nonce: string, trusted: Trusted): void {
-  activate(granted, nonce, trusted);
+  const go = () => activate(granted, nonce, trusted);
+  go();
   if (!watching) {
     watching = true;
-    watch(() => activate(granted, nonce, trusted));
+    watch(go);
+    // The script the parser was inside, if any (see parsing).
+    if (document.readyState == "loading") document.addEventListener("DOMContentLoaded", go);
   }
 }
