@@ -1,7 +1,9 @@
 package main
 
 import (
+	"encoding/json"
 	"maps"
+	"net/http"
 	"regexp"
 	"strconv"
 	"strings"
@@ -12,6 +14,7 @@ import (
 	"github.com/chromedp/cdproto/fetch"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
+	"github.com/google/uuid"
 )
 
 // Policy: config changes, Global Privacy Control, late tags, withdrawal,
@@ -223,6 +226,94 @@ func TestSnippetRetriesUnrecordedDecision(t *testing.T) {
 	if c := receiptClaims(t, ctx, ts); c.Action != "accept_all" {
 		t.Errorf("retried receipt action %s", c.Action)
 	}
+}
+
+// TestSnippetGPCAfterAnUnrecordedAcceptAll: a visitor's "accept all" was
+// never recorded (the server was unreachable), and GPC is on at the next
+// load. The snippet posts the old decision and then the new one, in that
+// order: the server's latest state is the gpc decision, chained to the
+// accept all.
+func TestSnippetGPCAfterAnUnrecordedAcceptAll(t *testing.T) {
+	ts := startServer(t)
+	ctx := newBrowser(t)
+	onNewDocument(t, ctx, `Object.defineProperty(Navigator.prototype, "globalPrivacyControl", {get: () => localStorage.gpc === "1"});
+		window.posting = 0; window.mostPosting = 0; const f = window.fetch;
+		window.fetch = function (u) {
+			if (!String(u).endsWith("/api/v1/consents")) return f.apply(this, arguments);
+			mostPosting = Math.max(mostPosting, ++posting);
+			return f.apply(this, arguments).finally(() => posting--);
+		}`)
+	block := func(on bool) {
+		if _, err := chromedp.Call(ctx, network.SetBlockedURLs, network.SetBlockedURLsParams{
+			URLPatterns: []*network.BlockPattern{{URLPattern: ts.URL + "/api/v1/consents", Block: on}}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := chromedp.Call(ctx, network.Enable, network.EnableParams{}); err != nil {
+		t.Fatal(err)
+	}
+	block(true)
+	visit(t, ctx, ts.URL+"/")
+	click(t, ctx, "Accept all")
+	waitFor(t, ctx, jsCookie+`.startsWith("p.")`)
+	visitor := eval[string](t, ctx, `JSON.parse(atob(`+jsCookie+`.slice(2))).visitor`)
+
+	block(false)
+	do(t, ctx, chromedp.Evaluate[chromedp.Void](`localStorage.gpc = "1"`))
+	visit(t, ctx, ts.URL+"/")
+	c := receiptClaims(t, ctx, ts)
+	if c.Action != "gpc" || c.Choices["advertising"] || c.Prev == "" {
+		t.Fatalf("the visitor's receipt: %s %v after %q, want gpc without advertising, after the accept all", c.Action, c.Choices, c.Prev)
+	}
+	if n := eval[int](t, ctx, `mostPosting`); n != 1 {
+		t.Errorf("%d decisions were posted at once, want one at a time", n)
+	}
+	res, err := http.Get(ts.URL + "/api/v1/consents/" + c.Prev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var before struct{ Claims consent.ReceiptClaims }
+	json.NewDecoder(res.Body).Decode(&before)
+	res.Body.Close()
+	if before.Claims.Action != "accept_all" || before.Claims.Sub != visitor {
+		t.Errorf("the receipt before: %s for %s, want accept_all for %s", before.Claims.Action, before.Claims.Sub, visitor)
+	}
+	res, err = http.Get(ts.URL + "/api/v1/sites/demo/visitors/" + visitor + "/consent?purpose=advertising")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var state struct{ Granted bool }
+	json.NewDecoder(res.Body).Decode(&state)
+	res.Body.Close()
+	if state.Granted {
+		t.Error("the server says advertising is granted")
+	}
+}
+
+// TestSnippetDropsARefusedDecision: a kept decision the server refuses for
+// good (here a damaged id) is not posted again on every page: the visitor
+// is asked again.
+func TestSnippetDropsARefusedDecision(t *testing.T) {
+	ts := startServer(t)
+	ctx := newBrowser(t)
+	res, err := http.Get(ts.URL + "/api/v1/sites/demo/config")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cfg struct{ Version string }
+	json.NewDecoder(res.Body).Decode(&cfg)
+	res.Body.Close()
+	visit(t, ctx, ts.URL+"/")
+	d := `{"id":"damaged","site":"demo","visitor":"` + uuid.NewString() + `","action":"reject_all","choices":{"necessary":true,"analytics":false,"advertising":false,"preferences":false},"config":"` +
+		consent.ShortVersion(cfg.Version) + `","lang":"en","url":"` + ts.URL + `/"}`
+	do(t, ctx, chromedp.Evaluate[chromedp.Void](`document.cookie = "assent=p." + btoa('`+d+`') + ";path=/"`))
+	visit(t, ctx, ts.URL+"/")
+	if !eval[bool](t, ctx, `window.assent.choices() !== null`) {
+		t.Fatal("the kept decision did not apply")
+	}
+	waitFor(t, ctx, jsCookie+` === ""`)
+	visit(t, ctx, ts.URL+"/")
+	waitFor(t, ctx, jsShown)
 }
 
 // TestSnippetRecordsALostAnswerOnce: the visitor decides and leaves before

@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"hash/maphash"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -70,22 +71,35 @@ func (s *Store) RecordDecision(site, visitor string, decision uuid.UUID, build B
 	stripe := &s.w.stripes[maphash.String(stripeSeed, site+"|"+visitor)%uint64(len(s.w.stripes))]
 	stripe.Lock()
 	defer stripe.Unlock()
-	st, err := s.Visitor(site, visitor, false)
+	// The visitor's latest state and, for a replay, its receipt, read in one
+	// transaction: an erasure in between must not leave a state without
+	// its receipt.
 	var prev uuid.UUID
-	switch {
-	case errors.Is(err, ErrNotFound):
-	case errors.Is(err, bolt.ErrDatabaseNotOpen):
-		return nil, false, ErrUnavailable
-	case err != nil:
-		return nil, false, err
-	case decision != uuid.Nil && st.Decision == decision:
-		rec, err := s.Receipt(st.ReceiptID)
-		if errors.Is(err, bolt.ErrDatabaseNotOpen) {
-			err = ErrUnavailable
+	var replay *Receipt
+	err = s.db.View(func(tx *bolt.Tx) error {
+		v := tx.Bucket(bVisitors).Get(siteKey(site, strings.ToLower(visitor)))
+		if v == nil {
+			return nil
 		}
-		return rec, err == nil, err
-	default:
-		prev = st.ReceiptID
+		st, ok := decodeState(v)
+		if !ok {
+			return ErrCorrupt
+		}
+		if decision == uuid.Nil || st.Decision != decision {
+			prev = st.ReceiptID
+			return nil
+		}
+		if replay, ok = decodeRecord(st.ReceiptID[:], tx.Bucket(bReceipts).Get(st.ReceiptID[:])); !ok {
+			return ErrCorrupt
+		}
+		return nil
+	})
+	if errors.Is(err, bolt.ErrDatabaseNotOpen) {
+		return nil, false, ErrUnavailable
+	} else if err != nil {
+		return nil, false, err
+	} else if replay != nil {
+		return replay, true, nil
 	}
 	// Signing is CPU-bound: at most one signer per core, so the writer
 	// finds a free core the moment its fsync returns instead of queueing

@@ -106,26 +106,43 @@ const start = (function (b: { config: Config; gpc?: boolean; on: string; dark?: 
     // Until something is granted no tag can load: only then is the code
     // that loads them imported (see tags.ts), from where this script came.
     if (me && cfg.purposes.some((p) => !p.required && granted(p.id)))
-      (tags = tags || import(new URL(ASSENT_TAGS, me.src).href)).then((t) => t.run(granted, nonce, trusted), (e) => console.warn("assent", e));
+      (tags = tags || import(new URL(ASSENT_TAGS, me.src).href)).then(
+        (t) => t.run(granted, nonce, trusted),
+        (e) => {
+          tags = undefined; // tried again at the next decision
+          console.warn("assent", e);
+        },
+      );
     for (const p of cfg.purposes) if (!granted(p.id)) dropCookies(p.cookies || []);
     emit("consent");
     if (prev && cfg.purposes.some((p) => !!prev[p.id] != granted(p.id))) emit("change");
   }
 
-  // send posts a decision; the unsigned copy stays in the cookie until the
-  // receipt's token replaces it, so a failed post is retried on a later load.
+  // send posts a decision once the one before it is answered, so the
+  // server records a visitor's decisions in the order they were made. The
+  // unsigned copy stays in the cookie until the receipt's token replaces
+  // it, so a failed post is retried on a later load. One the server
+  // refuses for good (400, 409: a damaged cookie, another decision's id)
+  // is dropped: the visitor is asked again on the next page.
+  let posting: Promise<unknown> = Promise.resolve();
   function send(d: Decision): void {
     if (!me) return; // a pasted copy (see above): the cookie keeps it
     // The API lives where the script came from.
-    fetch(new URL("/api/v1/consents", me.src), { method: "POST", body: JSON.stringify(d), keepalive: true, credentials: "omit" })
-      .then((r) => (r.ok ? r.json() : Promise.reject(r.status)))
-      .then((r) => {
-        if (pending != d) return; // a newer decision was made meanwhile
-        pending = undefined;
-        receipt = r.id;
-        save(r.token, (Date.parse(r.expires_at) - Date.now()) / 1000);
-      })
-      .catch((e) => console.warn("assent", e)); // sent again on the next page load
+    const url = new URL("/api/v1/consents", me.src);
+    posting = posting.then(() =>
+      fetch(url, { method: "POST", body: JSON.stringify(d), keepalive: true, credentials: "omit" })
+        .then((r) => (r.ok ? r.json() : Promise.reject(r.status)))
+        .then((r) => {
+          if (pending != d) return; // a newer decision was made meanwhile
+          pending = undefined;
+          receipt = r.id;
+          save(r.token, (Date.parse(r.expires_at) - Date.now()) / 1000);
+        })
+        .catch((e) => {
+          console.warn("assent", e);
+          if (pending == d && (e == 400 || e == 409)) save("", 0);
+        }),
+    );
   }
 
   function decide(action: Action, pick?: Choices): void {

@@ -31,11 +31,15 @@ function script(src: string): boolean {
 }
 
 // parsing reports an element the parser may still be inside: on a page
-// still loading, the last node of the document. An inline script's text
-// is whole only once the parser has gone past it.
+// still loading, the last node of the document (the banner, put after the
+// body, aside). An inline script's text is whole only once the parser has
+// gone past it.
 function parsing(el: Element): boolean {
   if (document.readyState != "loading") return false;
-  for (let n: Node | null = el; n; n = n.parentNode) if (n.nextSibling) return false;
+  for (let n: Node | null = el; n; n = n.parentNode) {
+    const next = n.nextSibling;
+    if (next && next.nodeName != "ASSENT-BANNER") return false;
+  }
   return true;
 }
 
