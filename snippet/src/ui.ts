@@ -127,12 +127,15 @@ export const show = (function (v: View, prefs: boolean, began?: number): void {
   // thread was preempted, and 9-27 ms at a quarter of its speed. On a slow
   // device the dialog is hidden (content-visibility, which frames skip) and
   // styled in a task of its own (reading its style does that even while
-  // hidden). The next task shows it and lays it out at once (laid
+  // hidden; its colour, as a value that needs no layout: its top would lay
+  // out the whole page, which may not have had its first layout yet, in
+  // this task: 10 ms more at a quarter speed). The next task shows it and
+  // lays it out at once (laid
   // out while hidden, it is laid out again when shown), so the frame only
   // paints it; the one after focuses it (autofocus skips a hidden element).
   else if (performance.now() - began! > 8) {
     h.setAttribute("data-w", ""); // before the task ends, so before any frame
-    const steps = [() => getComputedStyle(d).top, () => (h.removeAttribute("data-w"), d.offsetWidth), focus];
+    const steps = [() => getComputedStyle(d).color, () => (h.removeAttribute("data-w"), d.offsetWidth), focus];
     // Until the banner is hidden: a page that moves it meanwhile must not
     // leave it hidden for good.
     const step = () => host == h && (steps.shift()!(), steps[0] && setTimeout(step));
