@@ -93,15 +93,7 @@ func TestSnippetRejectAll(t *testing.T) {
 func TestSnippetTagCodeUnreachable(t *testing.T) {
 	ts := startServer(t)
 	ctx := newBrowser(t)
-	block := func(on bool) {
-		if _, err := chromedp.Call(ctx, network.SetBlockedURLs, network.SetBlockedURLsParams{
-			URLPatterns: []*network.BlockPattern{{URLPattern: ts.URL + "/s/t/*", Block: on}}}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if _, err := chromedp.Call(ctx, network.Enable, network.EnableParams{}); err != nil {
-		t.Fatal(err)
-	}
+	block := blocker(t, ctx, ts.URL+"/s/t/*")
 	block(true)
 	visit(t, ctx, ts.URL+"/")
 	click(t, ctx, "Accept all")

@@ -16,6 +16,7 @@ import (
 
 	"github.com/assent/assent/internal/consent"
 	"github.com/assent/assent/internal/store"
+	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 )
@@ -63,6 +64,22 @@ func visit(t *testing.T, ctx context.Context, url string) {
 	t.Helper()
 	do(t, ctx, chromedp.Navigate(url))
 	waitFor(t, ctx, `typeof window.assent === "object"`)
+}
+
+// blocker returns a switch that makes requests matching pattern fail (on)
+// or go through again (off).
+func blocker(t *testing.T, ctx context.Context, pattern string) func(on bool) {
+	t.Helper()
+	if _, err := chromedp.Call(ctx, network.Enable, network.EnableParams{}); err != nil {
+		t.Fatal(err)
+	}
+	return func(on bool) {
+		t.Helper()
+		if _, err := chromedp.Call(ctx, network.SetBlockedURLs, network.SetBlockedURLsParams{
+			URLPatterns: []*network.BlockPattern{{URLPattern: pattern, Block: on}}}); err != nil {
+			t.Fatal(err)
+		}
+	}
 }
 
 // onNewDocument runs js in every page before its own scripts.

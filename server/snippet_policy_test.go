@@ -195,15 +195,7 @@ func TestSnippetLateTagsAndWithdrawal(t *testing.T) {
 func TestSnippetRetriesUnrecordedDecision(t *testing.T) {
 	ts := startServer(t)
 	ctx := newBrowser(t)
-	block := func(on bool) {
-		if _, err := chromedp.Call(ctx, network.SetBlockedURLs, network.SetBlockedURLsParams{
-			URLPatterns: []*network.BlockPattern{{URLPattern: ts.URL + "/api/v1/consents", Block: on}}}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if _, err := chromedp.Call(ctx, network.Enable, network.EnableParams{}); err != nil {
-		t.Fatal(err)
-	}
+	block := blocker(t, ctx, ts.URL+"/api/v1/consents")
 	block(true)
 	visit(t, ctx, ts.URL+"/")
 	click(t, ctx, "Accept all")
@@ -243,15 +235,7 @@ func TestSnippetGPCAfterAnUnrecordedAcceptAll(t *testing.T) {
 			mostPosting = Math.max(mostPosting, ++posting);
 			return f.apply(this, arguments).finally(() => posting--);
 		}`)
-	block := func(on bool) {
-		if _, err := chromedp.Call(ctx, network.SetBlockedURLs, network.SetBlockedURLsParams{
-			URLPatterns: []*network.BlockPattern{{URLPattern: ts.URL + "/api/v1/consents", Block: on}}}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if _, err := chromedp.Call(ctx, network.Enable, network.EnableParams{}); err != nil {
-		t.Fatal(err)
-	}
+	block := blocker(t, ctx, ts.URL+"/api/v1/consents")
 	block(true)
 	visit(t, ctx, ts.URL+"/")
 	click(t, ctx, "Accept all")
