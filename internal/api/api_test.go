@@ -232,7 +232,7 @@ func TestSnippetServing(t *testing.T) {
 	e := newEnv(t, 0)
 	r := e.do("GET", "/s/demo.js", "")
 	if r.status != 200 || !strings.HasPrefix(r.header.Get("Content-Type"), "text/javascript") || r.header.Get("ETag") == "" ||
-		r.header.Get("Cache-Control") == "" || r.header.Get("Cross-Origin-Resource-Policy") != "cross-origin" {
+		r.header.Get("Cache-Control") == "" || r.header.Get("Cross-Origin-Resource-Policy") != "cross-origin" || r.header.Get("Timing-Allow-Origin") != "*" {
 		t.Fatalf("GET /s/demo.js: %d %v", r.status, r.header)
 	}
 	if !bytes.HasPrefix(r.body, []byte("self.__assentBoot={")) {
@@ -295,7 +295,7 @@ func TestTagsModuleServing(t *testing.T) {
 	if r.status != 200 || err != nil || string(plain) != "/*tags*/" || !strings.HasPrefix(r.header.Get("Content-Type"), "text/javascript") {
 		t.Fatalf("GET the tags module: %d %q (%v) %v", r.status, plain, err, r.header)
 	}
-	if r.header.Get("Access-Control-Allow-Origin") != "*" || r.header.Get("Cache-Control") != "public, max-age=31536000, immutable" {
+	if r.header.Get("Access-Control-Allow-Origin") != "*" || r.header.Get("Timing-Allow-Origin") != "*" || r.header.Get("Cache-Control") != "public, max-age=31536000, immutable" {
 		t.Errorf("CORS %q, Cache-Control %q; want * and a year, immutable", r.header.Get("Access-Control-Allow-Origin"), r.header.Get("Cache-Control"))
 	}
 	if old := e.do("GET", "/s/t/fedcba9876543210.js", ""); old.status != 200 || string(old.body) != "/*tags*/" || old.header.Get("Cache-Control") != "public, max-age=300" {

@@ -55,6 +55,7 @@ func (s *Server) siteConfig(c echo.Context) error {
 func (s *Server) snippet(c echo.Context) error {
 	h := c.Response().Header()
 	h.Set("Cross-Origin-Resource-Policy", "cross-origin")
+	h.Set("Timing-Allow-Origin", "*") // sites may measure what the banner costs them
 	id, ok := strings.CutSuffix(c.Param("file"), ".js")
 	_, pub, err := s.Store.Current(id)
 	if !ok || err != nil {
@@ -84,6 +85,7 @@ func (s *Server) snippet(c echo.Context) error {
 func (s *Server) snippetTags(c echo.Context) error {
 	h := c.Response().Header()
 	h.Set("Cross-Origin-Resource-Policy", "cross-origin")
+	h.Set("Timing-Allow-Origin", "*") // sites may measure what the banner costs them
 	h.Set("Access-Control-Allow-Origin", "*")
 	f, err := s.frontEnd()
 	if err != nil {
