@@ -2,6 +2,7 @@ package snippet
 
 import (
 	"bytes"
+	"strings"
 	"testing"
 )
 
@@ -41,5 +42,25 @@ func TestBuildKeepsTagCodeInItsModule(t *testing.T) {
 	again, _ := Build(Files)
 	if again.TagsPath != b.TagsPath || len(b.TagsPath) != len("/s/t/")+16+len(".js") {
 		t.Errorf("tags path %q, then %q: want one 16-digit hash", b.TagsPath, again.TagsPath)
+	}
+}
+
+// The banner's style sheet opens with the host's rule: theme() in ui.ts
+// cuts ":host{" off it to put the site's colours into that rule.
+func TestBannerCSSOpensWithTheHost(t *testing.T) {
+	src, err := Files.ReadFile("src/banner.css")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rest := string(src)
+	for {
+		rest = strings.TrimSpace(rest)
+		if !strings.HasPrefix(rest, "/*") {
+			break
+		}
+		_, rest, _ = strings.Cut(rest, "*/")
+	}
+	if !strings.HasPrefix(rest, ":host{") {
+		t.Errorf("src/banner.css opens with %.20q, want its :host{ rule first", rest)
 	}
 }

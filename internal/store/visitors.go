@@ -58,8 +58,9 @@ func (s *Store) Visitor(site, visitor string, withToken bool) (*VisitorState, er
 
 // Index value: receipt id, issued, expires (ms), action and choices as
 // length-prefixed strings, then the decision id if there is one (values
-// written before decision ids end after the choices). Small on purpose: more entries per page means
-// fewer pages rewritten per batch. The token stays in the receipt record.
+// written before decision ids end after the choices). Small on purpose:
+// more entries per page means fewer pages rewritten per batch. The token
+// stays in the receipt record.
 func encodeState(st *VisitorState) []byte {
 	b := make([]byte, 0, 50+len(st.Action)+len(st.Choices))
 	b = append(b, st.ReceiptID[:]...)

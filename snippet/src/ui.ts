@@ -130,9 +130,9 @@ export const show = (function (v: View, prefs: boolean, began?: number): void {
   // hidden; its colour, as a value that needs no layout: its top would lay
   // out the whole page, which may not have had its first layout yet, in
   // this task: 10 ms more at a quarter speed). The next task shows it and
-  // lays it out at once (laid
-  // out while hidden, it is laid out again when shown), so the frame only
-  // paints it; the one after focuses it (autofocus skips a hidden element).
+  // lays it out at once (laid out while hidden, it is laid out again when
+  // shown), so the frame only paints it; the one after focuses it
+  // (autofocus skips a hidden element).
   else if (performance.now() - began! > 8) {
     h.setAttribute("data-w", ""); // before the task ends, so before any frame
     const steps = [() => getComputedStyle(d).color, () => (h.removeAttribute("data-w"), d.offsetWidth), focus];
