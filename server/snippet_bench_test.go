@@ -92,6 +92,9 @@ func loadOnce(t *testing.T, browser context.Context, url, kind string, rate floa
 			t.Fatal(err)
 		}
 	}
+	if os.Getenv("ASSENT_BENCH_AGENTS") == "" {
+		quiet(t, ctx)
+	}
 	call(func() error {
 		_, err := chromedp.Call(ctx, performance.Enable, performance.EnableParams{})
 		return err
@@ -102,7 +105,7 @@ func loadOnce(t *testing.T, browser context.Context, url, kind string, rate floa
 	})
 	trace := startTrace(t, ctx, rate > 1)
 	do(t, ctx, chromedp.Navigate(url))
-	waitFor(t, ctx, `window.__m && window.__m.visible > 0 && document.readyState === "complete"`)
+	benchWait(t, ctx, `window.__m && window.__m.visible > 0 && document.readyState === "complete"`)
 	var s sample
 	tr := trace(map[string][]string{"assent": {"/s/demo.js"}, "cookieconsent": {"/cc/cookieconsent.umd.js", "/cc-config.js"}}[kind])
 	s.Script, s.ScriptCPU, s.OwnLongTasks = tr.Wall, tr.CPU, tr.Own
@@ -129,17 +132,59 @@ func loadOnce(t *testing.T, browser context.Context, url, kind string, rate floa
 			"assent":        `document.querySelector("assent-banner").shadowRoot.querySelectorAll(".a button")[1]`,
 			"cookieconsent": `document.querySelector('#cc-main .cm__btn[data-role="necessary"]')`,
 		}[kind]
-		xy := eval[[]float64](t, ctx, `(() => { const q = `+sel+`.getBoundingClientRect(); return [q.x + q.width/2, q.y + q.height/2]; })()`)
+		xy := benchEval[[]float64](t, ctx, `(() => { const q = `+sel+`.getBoundingClientRect(); return [q.x + q.width/2, q.y + q.height/2]; })()`)
 		do(t, ctx, chromedp.MouseClickXY(xy[0], xy[1]))
-		waitFor(t, ctx, `window.__m.click >= 0`)
+		benchWait(t, ctx, `window.__m.click >= 0`)
 	}
-	m := eval[map[string]float64](t, ctx, `window.__m`)
+	m := benchEval[map[string]float64](t, ctx, `window.__m`)
 	s.Visible, s.CLS, s.LongTasks, s.Click = m["visible"], m["cls"], int(m["longtasks"]), m["click"]
 	if first && kind == "cookieconsent" {
 		png, _ := chromedp.Run(ctx, chromedp.CaptureScreenshot())
 		os.WriteFile(filepath.Join(os.TempDir(), "cookieconsent-bench.png"), png, 0o644)
 	}
 	return s
+}
+
+// quiet turns off the DevTools agents chromedp enables in every tab beyond
+// those a load needs (Page, to navigate; Runtime): a visitor's browser runs
+// none of them, and they are not free. With the DOM agent on, every node
+// inserted is sent to the client; with the CSS agent on, every style sheet
+// parsed is reported (a constructed sheet's replaceSync takes 0.3-0.4 ms
+// longer). That is per operation, not per byte, so it weighs on a small
+// script more than on a large one. ASSENT_BENCH_AGENTS=1 keeps them on, as
+// the runs before this setting did, to compare with those.
+func quiet(t *testing.T, ctx context.Context) {
+	for _, m := range []string{"CSS.disable", "DOM.disable", "Log.disable", "Inspector.disable", "Network.disable"} {
+		if err := chromedp.FromContext(ctx).Target.Call(ctx, m, nil, nil); err != nil {
+			t.Fatalf("%s: %v", m, err)
+		}
+	}
+}
+
+// benchEval evaluates expr through the Runtime domain alone (eval goes
+// through chromedp's DOM bookkeeping, which needs the DOM agent).
+func benchEval[T any](t *testing.T, ctx context.Context, expr string) T {
+	t.Helper()
+	yes := true
+	res, err := chromedp.Call(ctx, runtime.Evaluate, runtime.EvaluateParams{Expression: expr, ReturnByValue: &yes, AwaitPromise: &yes})
+	if err == nil && res.ExceptionDetails != nil {
+		err = fmt.Errorf("%s", res.ExceptionDetails.Text)
+	}
+	if err != nil {
+		t.Fatalf("eval %s: %v", expr, err)
+	}
+	var v T
+	if err := json.Unmarshal(res.Result.Value, &v); err != nil {
+		t.Fatalf("eval %s: %v", expr, err)
+	}
+	return v
+}
+
+// benchWait waits until expr is truthy, checking it in each animation frame
+// (as chromedp's Poll does), for at most the load's timeout.
+func benchWait(t *testing.T, ctx context.Context, expr string) {
+	t.Helper()
+	benchEval[bool](t, ctx, `new Promise(ok => { const f = () => (`+expr+`) ? ok(true) : requestAnimationFrame(f); f(); })`)
 }
 
 // traced is what a load's trace says about the scripts measured: the
