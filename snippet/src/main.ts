@@ -211,12 +211,12 @@ const start = (function (b: { config: Config; gpc?: boolean; on: string; dark?: 
   else if (choices) apply();
   // A first visit's banner is built in this task, in time for the page's
   // next frame, unless the script so far has already taken longer than it
-  // does on a fast device (0.3-1.5 ms, the cookie aside, on a busy 2-core
-  // desktop; at a quarter of that speed, half the loads take 3-18 ms): a
-  // slow device builds it in a task of its own, so that no task gets long
-  // (see show).
-  else if (performance.now() - began < 3) show(view, false, began);
-  else setTimeout(() => choices || show(view, false, 0));
+  // does on a fast device (0.7-2.2 ms, the cookie aside, on a busy 2-core
+  // desktop; at a quarter of that speed, 1-21 ms, over 3 in three loads of
+  // five): a slow device builds it in a task of its own, so that no
+  // task gets long (see show, which also times the building).
+  else if (performance.now() - began < 3) show(view, false, true);
+  else setTimeout(() => choices || show(view, false));
 });
 
 // A symbol marks a running copy: a page element cannot clobber it.

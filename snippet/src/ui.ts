@@ -77,10 +77,11 @@ export function hide(): void {
   back = null;
 }
 
-/** Shows the first layer (on page load: began is when the script started,
- * the cookie read aside; 0 on a slow device), or with prefs the preferences
- * with the current choices (nothing pre-ticked when there are none). */
-export const show = (function (v: View, prefs: boolean, began?: number): void {
+/** Shows the first layer (on page load: fast unless the script so far was
+ * slow), or with prefs the preferences with the current choices (nothing
+ * pre-ticked when there are none). */
+export const show = (function (v: View, prefs: boolean, fast?: boolean): void {
+  const began = performance.now();
   // A first layer built a task late must not replace preferences the page
   // opened meanwhile.
   if (host && !prefs) return;
@@ -121,10 +122,11 @@ export const show = (function (v: View, prefs: boolean, began?: number): void {
   if (prefs) h.removeAttribute("data-w"), focus(true);
   // On a slow device the frame that first shows the dialog would also have
   // to style and lay it out: a long task (over 50 ms at a quarter of a
-  // desktop's speed). The script's time so far tells, the cookie read aside
-  // (its time says nothing about this device) and building the dialog
-  // included: on a busy 2-core desktop 2-6 ms, with rare outliers where the
-  // thread was preempted, and 9-27 ms at a quarter of its speed. On a slow
+  // desktop's speed). Building the dialog is the most work so far, and its
+  // time tells: 0.7-2.3 ms on a busy 2-core desktop (more when the thread
+  // was preempted, in about one load in ten), mostly 4-11 ms at a quarter of
+  // its speed. (DevTools' throttling lets a load run at full speed now and
+  // then: no timing tells those apart.) On a slow
   // device the dialog is hidden (content-visibility, which frames skip) and
   // styled in a task of its own (reading its style does that even while
   // hidden; its colour, as a value that needs no layout: its top would lay
@@ -133,7 +135,7 @@ export const show = (function (v: View, prefs: boolean, began?: number): void {
   // lays it out at once (laid out while hidden, it is laid out again when
   // shown), so the frame only paints it; the one after focuses it
   // (autofocus skips a hidden element).
-  else if (performance.now() - began! > 8) {
+  else if (!fast || performance.now() - began > 2.5) {
     h.setAttribute("data-w", ""); // before the task ends, so before any frame
     const steps = [() => getComputedStyle(d).color, () => (h.removeAttribute("data-w"), d.offsetWidth), focus];
     // Until the banner is hidden: a page that moves it meanwhile must not
