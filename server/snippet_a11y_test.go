@@ -307,11 +307,12 @@ func TestSnippetFocusRespectsThePage(t *testing.T) {
 // TestSnippetYieldsOnASlowDevice: on a slow device the banner is built
 // hidden, styled and laid out in tasks of its own and only then shown, so
 // that no single task gets long; it still takes focus and records a
-// decision. The device is slow from the start (the clock jumps at once:
-// the banner is built a task late) or only building the banner is (the
-// clock moves 3 ms once its style sheet is parsed, a slow device's time
-// for the building: it is built in the script's task, but hidden). A fast one (the clock stands still) shows it in the
-// script's own task.
+// decision. The device is very slow from the start (the clock jumps at
+// once: the banner is built a task late) or slow once the banner is being
+// built (the clock moves 10 ms at each reading once its style sheet is
+// parsed: it is built in the script's task, but hidden). A fast one (the
+// clock stands still) shows it in the script's own task, and so does one
+// preempted once, while it parsed the style sheet (the clock jumps then).
 func TestSnippetYieldsOnASlowDevice(t *testing.T) {
 	ts := startServer(t)
 	observe := `new MutationObserver(ms => { for (const m of ms) for (const n of m.addedNodes)
@@ -320,17 +321,24 @@ func TestSnippetYieldsOnASlowDevice(t *testing.T) {
 		Object.defineProperty(window, "assent", {configurable: true, set(v) {
 			Object.defineProperty(window, "assent", {value: v, writable: true, configurable: true});
 			queueMicrotask(() => { window.builtInTask = !!document.querySelector("assent-banner"); }); }});`
+	// A clock that stands still until the banner's style sheet is parsed,
+	// then does what move says with t1 (0 until then).
+	clock := func(move, now string) string {
+		return `const t0 = performance.now(); let t1 = 0;
+			const parse = CSSStyleSheet.prototype.replaceSync;
+			CSSStyleSheet.prototype.replaceSync = function (text) { ` + move + `; return parse.call(this, text); };
+			performance.now = () => ` + now + `;`
+	}
 	for _, tc := range []struct {
 		name, js   string
 		slow, late bool
 	}{
-		{"fast", `const t0 = performance.now(); performance.now = () => t0;`, false, false}, // a clock that stands still: no time taken
+		{"fast", clock("", "t0"), false, false},
 		{"slow", `const now = performance.now.bind(performance); let calls = 0;
 			performance.now = () => now() + (++calls > 1 ? 1000 : 0);`, true, true},
-		{"slow build", `const now = performance.now.bind(performance); let late = 0;
-			const parse = CSSStyleSheet.prototype.replaceSync;
-			CSSStyleSheet.prototype.replaceSync = function (text) { late = 3; return parse.call(this, text); };
-			performance.now = () => now() + late;`, true, false},
+		// From the parse on, every reading is 10 ms later than the last.
+		{"slow build", clock("t1 = 10", "t0 + (t1 && (t1 += 10))"), true, false},
+		{"preempted build", clock("t1 = 1000", "t0 + t1"), false, false},
 	} {
 		ctx := newBrowser(t)
 		onNewDocument(t, ctx, `(() => { `+tc.js+observe+` })()`)

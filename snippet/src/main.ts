@@ -210,12 +210,13 @@ const start = (function (b: { config: Config; gpc?: boolean; on: string; dark?: 
   if (granted("advertising") && saved.action == "accept_all" && gpc()) decide("accept_all");
   else if (choices) apply();
   // A first visit's banner is built in this task, in time for the page's
-  // next frame, unless the script so far has already taken longer than it
-  // does on a fast device (0.7-2.2 ms, the cookie aside, on a busy 2-core
-  // desktop; at a quarter of that speed, 1-21 ms, over 3 in three loads of
-  // five): a slow device builds it in a task of its own, so that no
-  // task gets long (see show, which also times the building).
-  else if (performance.now() - began < 3) show(view, false, true);
+  // next frame, unless the script so far has taken so long that building
+  // it too could make the task long (0.6-2.2 ms, the cookie aside, on a
+  // busy 2-core desktop, up to 8 when preempted; 1-22 ms at a quarter of
+  // that speed): a very slow device builds it in a task of its own. Either
+  // way show judges from this time and its own whether to finish it in
+  // tasks of their own.
+  else if (performance.now() - began < 6) show(view, false, performance.now() - began);
   else setTimeout(() => choices || show(view, false));
 });
 

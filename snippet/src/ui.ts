@@ -77,11 +77,13 @@ export function hide(): void {
   back = null;
 }
 
-/** Shows the first layer (on page load: fast unless the script so far was
- * slow), or with prefs the preferences with the current choices (nothing
- * pre-ticked when there are none). */
-export const show = (function (v: View, prefs: boolean, fast?: boolean): void {
+/** Shows the first layer (on page load: pre is the script's time so far,
+ * the cookie read aside; none on a slow device), or with prefs the
+ * preferences with the current choices (nothing pre-ticked when there are
+ * none). */
+export const show = (function (v: View, prefs: boolean, pre?: number): void {
   const began = performance.now();
+  let parsed = began; // when the banner's styles are parsed
   // A first layer built a task late must not replace preferences the page
   // opened meanwhile.
   if (host && !prefs) return;
@@ -100,6 +102,7 @@ export const show = (function (v: View, prefs: boolean, fast?: boolean): void {
     // The preferences' rules are parsed only once they are opened.
     styles = "";
     style(theme(v));
+    parsed = performance.now();
     styled = false;
     root.addEventListener("keydown", keys);
     root.addEventListener("click", act);
@@ -119,14 +122,16 @@ export const show = (function (v: View, prefs: boolean, fast?: boolean): void {
   const d = root!.querySelector<HTMLElement>(".d")!;
   // Nothing has focus: the body has it, or there is no body yet.
   const focus = (always?: boolean) => (always || !document.body || document.activeElement == document.body) && d.focus({ preventScroll: true });
+  const rest = performance.now() - parsed;
   if (prefs) h.removeAttribute("data-w"), focus(true);
   // On a slow device the frame that first shows the dialog would also have
   // to style and lay it out: a long task (over 50 ms at a quarter of a
-  // desktop's speed). Building the dialog is the most work so far, and its
-  // time tells: 0.7-2.3 ms on a busy 2-core desktop (more when the thread
-  // was preempted, in about one load in ten), mostly 4-11 ms at a quarter of
-  // its speed. (DevTools' throttling lets a load run at full speed now and
-  // then: no timing tells those apart.) On a slow
+  // desktop's speed). Three times tell: the script's before the banner,
+  // parsing its styles, and the rest of building it. A slow device is slow
+  // in all three (on a busy 2-core desktop the two shorter ones add up to
+  // 0.8-2.1 ms, at a quarter of its speed mostly 2.5-7); a fast one that
+  // was preempted, in one. (DevTools' throttling also lets a load run at
+  // full speed now and then: no timing tells those apart.) On a slow
   // device the dialog is hidden (content-visibility, which frames skip) and
   // styled in a task of its own (reading its style does that even while
   // hidden; its colour, as a value that needs no layout: its top would lay
@@ -135,7 +140,7 @@ export const show = (function (v: View, prefs: boolean, fast?: boolean): void {
   // lays it out at once (laid out while hidden, it is laid out again when
   // shown), so the frame only paints it; the one after focuses it
   // (autofocus skips a hidden element).
-  else if (!fast || performance.now() - began > 2.5) {
+  else if (pre == null || pre + parsed - began + rest - Math.max(pre, parsed - began, rest) > 2.2) {
     h.setAttribute("data-w", ""); // before the task ends, so before any frame
     const steps = [() => getComputedStyle(d).color, () => (h.removeAttribute("data-w"), d.offsetWidth), focus];
     // Until the banner is hidden: a page that moves it meanwhile must not
