@@ -34,7 +34,11 @@ import (
 //
 //	ASSENT_BENCH=1 go test ./server/ -run TestSnippetSpeedVsCookieConsent -v
 //
-// ASSENT_BENCH_N sets the loads per page and CPU setting (default 30: on a 2-core machine the median of 15 moves by ±0.1 from run to run).
+// ASSENT_BENCH_N sets the loads per page and CPU setting (default 30: on a
+// 2-core machine the median of 15 moves by ±0.1 from run to run). Each load
+// runs without DevTools agents and after a visit to another site (see quiet
+// and warmUp); ASSENT_BENCH_AGENTS=1 and ASSENT_BENCH_COLD_CONTEXT=1 undo
+// those, to compare with runs made before them.
 func TestSnippetSpeedVsCookieConsent(t *testing.T) {
 	if os.Getenv("ASSENT_BENCH") == "" {
 		t.Skip("set ASSENT_BENCH=1 to compare with vanilla-cookieconsent 3.1.0 (needs npm)")
@@ -400,7 +404,14 @@ func report(t *testing.T, results map[string][]sample, n int) {
 		return median(xs)
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "medians of %d cold loads each, headless Chromium, page on 127.0.0.1\n", n)
+	agents, first := "off", "a page on another site first"
+	if os.Getenv("ASSENT_BENCH_AGENTS") != "" {
+		agents = "on"
+	}
+	if os.Getenv("ASSENT_BENCH_COLD_CONTEXT") != "" {
+		first = "no page before"
+	}
+	fmt.Fprintf(&b, "medians of %d cold loads each, headless Chromium, page on 127.0.0.1; DevTools agents %s, %s\n", n, agents, first)
 	fmt.Fprintf(&b, "%-22s %10s %10s %10s %12s %9s %9s %10s %6s %11s\n", "page", "visible", "script", "(cpu)", "main thread", "click", "CLS", "longtasks", "(own)", "heap+")
 	for _, rate := range []string{"1x", "4x"} {
 		base := col("baseline@"+rate, func(s sample) float64 { return s.Heap })
