@@ -207,6 +207,7 @@ const start = (function (b: { config: Config; gpc?: boolean; on: string; dark?: 
   // An "accept all" made before the visitor turned Global Privacy Control
   // on did not choose advertising by itself: the signal turns it off now,
   // as it would have then (see decide). One switched on by itself stays.
+  const pre = performance.now() - began; // for the banner (see below)
   if (granted("advertising") && saved.action == "accept_all" && gpc()) decide("accept_all");
   else if (choices) apply();
   // A first visit's banner is built in this task, in time for the page's
@@ -216,7 +217,7 @@ const start = (function (b: { config: Config; gpc?: boolean; on: string; dark?: 
   // that speed): a very slow device builds it in a task of its own. Either
   // way show judges from this time and its own whether to finish it in
   // tasks of their own.
-  else if (performance.now() - began < 6) show(view, false, performance.now() - began);
+  else if (pre < 6) show(view, false, pre);
   else setTimeout(() => choices || show(view, false));
 });
 
