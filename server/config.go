@@ -78,8 +78,8 @@ func (c *Config) Validate() error {
 		return errors.New("--dev / ASSENT_DEV must name a checkout of Assent (a folder holding snippet/ and dashboard/), e.g. --dev .")
 	case c.AdminToken != "" && len(c.AdminToken) < 32:
 		return errors.New("ASSENT_ADMIN_TOKEN must be at least 32 characters")
-	case c.AdminPassword != "" && len(c.AdminPassword) < 12:
-		return errors.New("ASSENT_ADMIN_PASSWORD must be at least 12 characters")
+	case c.AdminPassword != "" && (len(c.AdminPassword) < 12 || len(c.AdminPassword) > 72):
+		return errors.New("ASSENT_ADMIN_PASSWORD must be 12 to 72 bytes (bcrypt reads no more)")
 	}
 	if c.PublicURL != "" {
 		u, err := url.Parse(c.PublicURL)

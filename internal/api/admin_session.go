@@ -146,10 +146,17 @@ type sessionView struct {
 }
 
 // login checks a username and password and starts a session. Errors:
-// invalid_request, unauthorized (wrong name or password, deliberately not
+// unsupported_media_type (not JSON), invalid_request, unauthorized (wrong name or password, deliberately not
 // saying which), rate_limited.
 func (s *Server) login(t *throttle) echo.HandlerFunc {
 	return func(c echo.Context) error {
+		// Only JSON signs in. A form on another site can post urlencoded,
+		// multipart or text/plain bodies, but not JSON (that needs a CORS
+		// preflight this API refuses), so no page can sign a visitor's
+		// browser into an account of its choosing (login CSRF).
+		if !strings.HasPrefix(c.Request().Header.Get(echo.HeaderContentType), echo.MIMEApplicationJSON) {
+			return echo.NewHTTPError(http.StatusUnsupportedMediaType)
+		}
 		var req loginRequest
 		if err := c.Bind(&req); err != nil || req.Username == "" || req.Password == "" {
 			return consent.Errorf(consent.ECodeInvalid, "username and password are required")

@@ -237,6 +237,46 @@ func TestAdminLoginNotLockedOutFromElsewhere(t *testing.T) {
 // maxFailuresPerAccount is the API's per-account limit (admin_session.go).
 const maxFailuresPerAccount = 5
 
+// Passwords bcrypt cannot hash (over 72 bytes) are refused as bad input,
+// not answered with a 500; 72 bytes exactly is fine.
+func TestAdminPasswordsWithinBcryptsLimit(t *testing.T) {
+	e := newEnv(t, 0)
+	json := append(bearer, "Content-Type", "application/json")
+	for _, c := range []struct {
+		pw   string
+		want int
+	}{{strings.Repeat("x", 11), 400}, {strings.Repeat("x", 73), 400}, {strings.Repeat("é", 37), 400}, {strings.Repeat("x", 72), 201}} {
+		r := e.do("POST", "/api/v1/admin/users", fmt.Sprintf(`{"name":"p%d","role":"auditor","password":%q}`, len(c.pw), c.pw), json...)
+		if r.status != c.want || (c.want == 400 && r.json(t)["error"].(map[string]any)["code"] != "invalid_request") {
+			t.Errorf("create with a %d-byte password: got %d %s, want %d", len(c.pw), r.status, r.body, c.want)
+		}
+	}
+	if r := e.do("PUT", "/api/v1/admin/users/p72", fmt.Sprintf(`{"password":%q}`, strings.Repeat("y", 73)), json...); r.status != 400 {
+		t.Errorf("change to a 73-byte password: got %d %s, want 400", r.status, r.body)
+	}
+}
+
+// A form on another site cannot sign the browser in (login CSRF): only a
+// JSON body, which needs a preflight this API refuses, starts a session.
+func TestAdminLoginOnlyFromJSON(t *testing.T) {
+	e := newEnv(t, 0)
+	hash, _ := bcrypt.GenerateFromPassword([]byte("correct-horse-battery"), bcrypt.MinCost)
+	e.db.PutUser(&store.User{Name: "olga", Role: "owner", PasswordHash: hash})
+	for _, ct := range []string{"application/x-www-form-urlencoded", "multipart/form-data; boundary=x", "text/plain"} {
+		body := "username=olga&password=correct-horse-battery"
+		if ct == "text/plain" {
+			body = `{"username":"olga","password":"correct-horse-battery"}`
+		}
+		r := e.do("POST", "/api/v1/admin/session", body, "Content-Type", ct)
+		if r.status != 415 || r.header.Get("Set-Cookie") != "" {
+			t.Errorf("sign-in as %s: got %d %s (Set-Cookie %q), want 415 and no session", ct, r.status, r.body, r.header.Get("Set-Cookie"))
+		}
+	}
+	if r := e.do("POST", "/api/v1/admin/session", `{"username":"olga","password":"correct-horse-battery"}`, "Content-Type", "application/json; charset=utf-8"); r.status != 200 {
+		t.Errorf("sign-in as JSON: got %d %s, want 200", r.status, r.body)
+	}
+}
+
 func TestAdminTokensHashedAndRevocable(t *testing.T) {
 	e := newEnv(t, 0)
 	r := e.do("POST", "/api/v1/admin/tokens", `{"name":"nightly","role":"auditor"}`, append(bearer, "Content-Type", "application/json")...)

@@ -16,7 +16,16 @@ import (
 
 var userName = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,63}$`)
 
-const minPassword = 12
+// Passwords are 12 to 72 bytes: bcrypt reads no further than 72, and
+// refuses to hash more rather than ignore the rest.
+const minPassword, maxPassword = 12, 72
+
+func checkPassword(pw string) error {
+	if len(pw) < minPassword || len(pw) > maxPassword {
+		return consent.Errorf(consent.ECodeInvalid, "passwords need %d to %d bytes (characters, for plain ASCII)", minPassword, maxPassword)
+	}
+	return nil
+}
 
 type userView struct {
 	Name      string `json:"name"`
@@ -44,8 +53,8 @@ func (s *Server) listUsers(c echo.Context) error {
 	return c.JSON(http.StatusOK, out)
 }
 
-// createUser adds an account. Errors: invalid_request (name, role, short
-// password, name taken).
+// createUser adds an account. Errors: invalid_request (name, role, a
+// password too short or too long, name taken).
 func (s *Server) createUser(c echo.Context) error {
 	var in userInput
 	if err := c.Bind(&in); err != nil {
@@ -57,8 +66,9 @@ func (s *Server) createUser(c echo.Context) error {
 		return consent.Errorf(consent.ECodeInvalid, "user names are lower-case letters, digits, dot, dash or underscore")
 	case !validRole(in.Role):
 		return consent.Errorf(consent.ECodeInvalid, "role must be owner or auditor")
-	case len(in.Password) < minPassword:
-		return consent.Errorf(consent.ECodeInvalid, "passwords need at least %d characters", minPassword)
+	}
+	if err := checkPassword(in.Password); err != nil {
+		return err
 	}
 	if _, err := s.Store.User(in.Name); err == nil {
 		return consent.Errorf(consent.ECodeInvalid, "user %q already exists", in.Name)
@@ -95,8 +105,8 @@ func (s *Server) updateUser(c echo.Context) error {
 		u.Role = in.Role
 	}
 	if in.Password != "" {
-		if len(in.Password) < minPassword {
-			return consent.Errorf(consent.ECodeInvalid, "passwords need at least %d characters", minPassword)
+		if err := checkPassword(in.Password); err != nil {
+			return err
 		}
 		if u.PasswordHash, err = bcrypt.GenerateFromPassword([]byte(in.Password), bcrypt.DefaultCost); err != nil {
 			return err

@@ -21,9 +21,9 @@ export function teamPage(ctx: Ctx): void {
 function renderUsers(ctx: Ctx, el: HTMLElement, us: User[], reload: () => void): void {
   const err = h("p", { class: "error", role: "alert" });
   const name = h("input", { autocomplete: "off", spellcheck: "false" });
-  const pw = h("input", { type: "password", autocomplete: "new-password", minlength: "12" });
+  const pw = h("input", { type: "password", autocomplete: "new-password", minlength: "12", maxlength: "72" });
   const role = roleSelect();
-  const form = h("form", { class: "inline-form" }, field("Username", name), field("Password", pw, "At least 12 characters."), field("Role", role), h("button", { class: "btn primary", type: "submit" }, "Add user"));
+  const form = h("form", { class: "inline-form" }, field("Username", name), field("Password", pw, "12 to 72 characters."), field("Role", role), h("button", { class: "btn primary", type: "submit" }, "Add user"));
   form.addEventListener("submit", async (e) => {
     e.preventDefault();
     try {
