@@ -96,7 +96,7 @@ func postDecisionCtx(ctx context.Context, base string) {
 // by hand (not through restore) is caught by the signed checkpoint kept
 // outside it: the server is not ready, and says why only in its log.
 func TestReadyzRefusesARolledBackDatabase(t *testing.T) {
-	env := map[string]string{"ASSENT_ADMIN_PASSWORD": "correct-horse-battery"}
+	env := map[string]string{"ASSENT_ADMIN_PASSWORD": "correct-horse-battery", "ASSENT_ADMIN_TOKEN": testToken}
 	data := t.TempDir()
 	ts := startServerIn(t, data, env)
 	postDecision(t, ts.URL, "0190f3c4-7e1a-7b2c-9d4e-5f6a7b8c9d01")
@@ -120,5 +120,16 @@ func TestReadyzRefusesARolledBackDatabase(t *testing.T) {
 	res.Body.Close()
 	if res.StatusCode != http.StatusServiceUnavailable || strings.Contains(string(body), "ledger") || !strings.Contains(ts.Logs.String(), "rolled back") {
 		t.Errorf("readyz over a rolled-back database: %d %s; want 503 without the error, which goes to the log", res.StatusCode, body)
+	}
+	// An evidence pack needs a fresh checkpoint, which the log refuses.
+	req, _ := http.NewRequest("GET", ts.URL+"/api/v1/admin/sites/demo/evidence", nil)
+	req.Header.Set("Authorization", "Bearer "+testToken)
+	if res, err = httpClient.Do(req); err != nil {
+		t.Fatal(err)
+	}
+	body, _ = io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != http.StatusServiceUnavailable || !strings.Contains(string(body), `"unavailable"`) {
+		t.Errorf("evidence pack over a rolled-back database: %d %s; want 503 unavailable", res.StatusCode, body)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"net/http"
 
 	"github.com/assent/assent/internal/consent"
+	"github.com/assent/assent/internal/ledger"
 	"github.com/assent/assent/internal/store"
 	"github.com/labstack/echo/v4"
 )
@@ -78,6 +79,10 @@ func (s *Server) classify(err error, c echo.Context) (int, *consent.Error) {
 		}
 	case errors.Is(err, store.ErrNotFound):
 		return http.StatusNotFound, &consent.Error{Code: consent.ECodeNotFound, Message: "not found"}
+	case errors.Is(err, ledger.ErrRollback), errors.Is(err, ledger.ErrInconsistent):
+		// Until an operator looks (see /readyz): not this request's fault.
+		s.Log.Error("the log refuses to sign", "path", c.Path(), "err", err)
+		return http.StatusServiceUnavailable, &consent.Error{Code: consent.ECodeUnavailable, Message: "the log cannot be signed now; see the server's log"}
 	case errors.Is(err, store.ErrUnavailable):
 		s.Log.Warn("write refused", "path", c.Path(), "err", err)
 		c.Response().Header().Set("Retry-After", "1")
