@@ -2,7 +2,7 @@
 // consent API, signed receipts in an embedded bbolt database, and the demo.
 //
 //	go run ./server              serve on :8080 with data in ./data
-//	go run ./server verify PACK  check an evidence pack offline
+//	go run ./server verify PACK  check an evidence pack offline (--jwks, --log-key: the keys to trust)
 //	go run ./server keys rotate  start signing receipts with a new key
 //	go run ./server backup FILE  consistent copy of the database, live or not
 //	go run ./server restore FILE put a backup in place (server stopped)

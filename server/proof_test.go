@@ -97,6 +97,24 @@ func TestEvidencePackRotationAndRestart(t *testing.T) {
 			t.Errorf("verifier output lacks receipt %s:\n%s", r["id"], out.String())
 		}
 	}
+	if !strings.Contains(out.String(), "keys: those the pack carries") {
+		t.Errorf("unpinned verification does not say whose keys it used:\n%s", out.String())
+	}
+	// Against the server's published keys (both, old and new), saved first.
+	dir := t.TempDir()
+	jwksFile, keyFile := filepath.Join(dir, "jwks.json"), filepath.Join(dir, "log-key.txt")
+	os.WriteFile(jwksFile, getJSON(t, ts.URL+"/.well-known/jwks.json", "", nil), 0o600)
+	os.WriteFile(keyFile, getJSON(t, ts.URL+"/api/v1/log/key", "", nil), 0o600)
+	out.Reset()
+	if err := verifyPack([]string{"--jwks", jwksFile, "--log-key", keyFile, path}, &out); err != nil || !strings.Contains(out.String(), "keys: the trusted ones given") {
+		t.Fatalf("verify against the server's keys: %v\n%s", err, out.String())
+	}
+	// A log key that is not the pack's: refused.
+	os.WriteFile(keyFile, []byte("other.example/log+01234567+AcVUrl1a2dx6uHSFbnMAeT1uyCt8DfRu6fx9Hcbd2Tmu\n"), 0o600)
+	out.Reset()
+	if err := verifyPack([]string{"--jwks", jwksFile, "--log-key", keyFile, path}, &out); err == nil || !strings.Contains(out.String(), "not the trusted log key") {
+		t.Errorf("verify against another log key: %v\n%s", err, out.String())
+	}
 	// Alter one character of the second receipt's signature, then re-zip:
 	// the verifier must refuse the pack and name that receipt.
 	os.WriteFile(path, alterPack(t, pack, second["receipt"].(string)), 0o600)

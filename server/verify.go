@@ -1,22 +1,51 @@
 package main
 
 import (
+	"flag"
 	"fmt"
 	"io"
 	"os"
 	"strings"
 
 	"github.com/assent/assent/internal/export"
+	"github.com/assent/assent/internal/receipt"
 )
 
-// verifyPack is `assent verify PACK.zip`: the offline check of an evidence
-// pack. It needs no network and no database, prints a verdict per receipt
-// and a summary, and fails unless everything verifies.
+// verifyPack is `assent verify [--jwks FILE --log-key FILE] PACK.zip`: the
+// offline check of an evidence pack. It needs no network and no database,
+// prints a verdict per receipt and a summary, and fails unless everything
+// verifies. With the server's JWKS and log key (saved from
+// /.well-known/jwks.json and /api/v1/log/key) it checks the pack against
+// those; without, against the keys the pack carries, which shows the pack
+// whole but not whose it is, and says so.
 func verifyPack(args []string, out io.Writer) error {
-	if len(args) != 1 {
-		return fmt.Errorf("usage: assent verify PACK.zip")
+	fs := flag.NewFlagSet("verify", flag.ContinueOnError)
+	fs.SetOutput(out)
+	jwksFile := fs.String("jwks", "", "the server's JWKS, saved from /.well-known/jwks.json")
+	logKeyFile := fs.String("log-key", "", "the server's log key, saved from /api/v1/log/key")
+	if err := fs.Parse(args); err != nil {
+		return err
 	}
-	f, err := os.Open(args[0])
+	if fs.NArg() != 1 || (*jwksFile == "") != (*logKeyFile == "") {
+		return fmt.Errorf("usage: assent verify [--jwks FILE --log-key FILE] PACK.zip")
+	}
+	var trust *export.Trust
+	if *jwksFile != "" {
+		b, err := os.ReadFile(*jwksFile)
+		if err != nil {
+			return err
+		}
+		keys, err := receipt.ParseJWKS(b)
+		if err != nil {
+			return fmt.Errorf("%s: %w", *jwksFile, err)
+		}
+		key, err := os.ReadFile(*logKeyFile)
+		if err != nil {
+			return err
+		}
+		trust = &export.Trust{Keys: keys, LogKey: strings.TrimSpace(string(key))}
+	}
+	f, err := os.Open(fs.Arg(0))
 	if err != nil {
 		return err
 	}
@@ -25,7 +54,7 @@ func verifyPack(args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	rep, err := export.VerifyPack(f, fi.Size())
+	rep, err := export.VerifyPack(f, fi.Size(), trust)
 	if err != nil {
 		return err
 	}
@@ -45,6 +74,13 @@ func verifyPack(args []string, out io.Writer) error {
 	}
 	fmt.Fprintf(out, "\n%d receipts, %d verified, %d failed; checkpoint %s size %d\n",
 		len(rep.Receipts), len(rep.Receipts)-rep.Failed, rep.Failed, rep.Checkpoint.Origin, rep.Checkpoint.Size)
+	if rep.Keys.Pinned {
+		fmt.Fprintf(out, "keys: the trusted ones given (%s; log key %s)\n", strings.Join(rep.Keys.Kids, ", "), rep.Keys.LogKey)
+	} else {
+		fmt.Fprintf(out, "keys: those the pack carries (%s; log key %s). That shows the pack whole and unaltered, not\n"+
+			"that your server made it: compare them with its /.well-known/jwks.json and /api/v1/log/key, or pass\n"+
+			"--jwks and --log-key with copies of those.\n", strings.Join(rep.Keys.Kids, ", "), rep.Keys.LogKey)
+	}
 	if !rep.OK {
 		return fmt.Errorf("the pack does NOT verify")
 	}

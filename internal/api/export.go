@@ -246,8 +246,9 @@ func (s *Server) verifyUpload(c echo.Context) error {
 	}
 	defer f.Close()
 	// The upload is read in place (a large one sits in a temporary file),
-	// never copied whole into memory.
-	rep, err := export.VerifyPack(f, fh.Size)
+	// never copied whole into memory; and checked against this server's own
+	// keys, not those the pack carries (see export.Trust).
+	rep, err := export.VerifyPack(f, fh.Size, &export.Trust{Keys: s.Signer.Keys(), LogKey: s.Ledger.VerifierKey()})
 	if err != nil {
 		return consent.Errorf(consent.ECodeInvalid, "%v", err)
 	}

@@ -5,7 +5,9 @@ import (
 	"bytes"
 	"encoding/csv"
 	"encoding/json"
+	"fmt"
 	"io"
+	"mime/multipart"
 	"strings"
 	"testing"
 	"time"
@@ -103,7 +105,7 @@ func rezip(files map[string][]byte) []byte {
 
 func verify(t *testing.T, pack []byte) *export.Report {
 	t.Helper()
-	rep, err := export.VerifyPack(bytes.NewReader(pack), int64(len(pack)))
+	rep, err := export.VerifyPack(bytes.NewReader(pack), int64(len(pack)), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -181,6 +183,41 @@ func TestVisitorEvidencePackFollowsTheChain(t *testing.T) {
 	}
 	if r := e.admin("GET", "/api/v1/admin/sites/demo/evidence?visitor="+uuid.NewString()); r.status != 404 {
 		t.Errorf("unknown visitor: %d", r.status)
+	}
+}
+
+// An uploaded pack is checked against this server's own keys. One that
+// another instance signed, with keys of its own and the same log name,
+// verifies against the keys it carries (anyone can make such a pack), and
+// this server refuses it.
+func TestVerifyUploadTrustsOnlyThisServersKeys(t *testing.T) {
+	e, other := newEnv(t, 0), newEnv(t, 0)
+	e.seed(t, 2)
+	other.seed(t, 2)
+	upload := func(pack []byte) map[string]any {
+		t.Helper()
+		var body bytes.Buffer
+		mw := multipart.NewWriter(&body)
+		w, _ := mw.CreateFormFile("pack", "pack.zip")
+		w.Write(pack)
+		mw.Close()
+		r := e.do("POST", "/api/v1/admin/verify", body.String(), append(bearer, "Content-Type", mw.FormDataContentType())...)
+		if r.status != 200 {
+			t.Fatalf("upload: %d %s", r.status, r.body)
+		}
+		return r.json(t)
+	}
+	own := upload(e.admin("GET", "/api/v1/admin/sites/demo/evidence").body)
+	if own["ok"] != true || own["keys"].(map[string]any)["pinned"] != true {
+		t.Errorf("this server's pack: %v", own)
+	}
+	forged := other.admin("GET", "/api/v1/admin/sites/demo/evidence").body
+	if rep := verify(t, forged); !rep.OK || rep.Keys.Pinned {
+		t.Fatalf("the other instance's pack against its own keys: %+v", rep)
+	}
+	rep := upload(forged)
+	if problems := fmt.Sprint(rep["problems"]); rep["ok"] != false || !strings.Contains(problems, "not a trusted key") || !strings.Contains(problems, "not the trusted log key") {
+		t.Errorf("another instance's pack: %v", rep)
 	}
 }
 

@@ -172,7 +172,7 @@ func BenchmarkVerifyPack(b *testing.B) {
 	b.ResetTimer()
 	for range b.N {
 		start := time.Now()
-		rep, err := export.VerifyPack(bytes.NewReader(pack), int64(len(pack)))
+		rep, err := export.VerifyPack(bytes.NewReader(pack), int64(len(pack)), nil)
 		el := time.Since(start)
 		if err != nil || !rep.OK || len(rep.Receipts) != n {
 			b.Fatalf("pack did not verify: %v %v", err, rep.Problems)

@@ -164,8 +164,15 @@ Files
   proofs.ndjson     for each receipt, an RFC 6962 inclusion proof against the checkpoint
   manifest.jws      the list of receipts in this pack, signed like a receipt
 
+Whose keys
+  The pack carries its keys, so checked against them it shows only that it is
+  whole and unaltered: anyone can sign a pack with keys of their own. Compare
+  jwks.json and log-key.txt with the server's /.well-known/jwks.json and
+  /api/v1/log/key (or copies you keep), or let the check use those:
+
 Automatic check
-  assent verify PACK.zip           (or: go run ./server verify PACK.zip)
+  assent verify --jwks JWKS.json --log-key LOG-KEY.txt PACK.zip
+  (or: go run ./server verify ...; without the two files it uses the pack's own)
 
 By hand, for each receipt
   1. Verify the JWS with the key in jwks.json whose "kid" is in its header;

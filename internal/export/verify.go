@@ -12,7 +12,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 
@@ -42,6 +44,23 @@ type Report struct {
 		Origin string `json:"origin"`
 		Size   int64  `json:"size"`
 	} `json:"checkpoint"`
+	// Keys are those the pack was checked against: the trusted keys given
+	// (Pinned), else the pack's own, to be compared with the server's.
+	Keys struct {
+		Pinned bool     `json:"pinned"`
+		Kids   []string `json:"kids"`
+		LogKey string   `json:"log_key"`
+	} `json:"keys"`
+}
+
+// Trust is what a pack must be signed with: the server's receipt keys (its
+// JWKS) and its log's key, got from the server or a copy kept, never from
+// the pack. Checked against the keys it carries, a pack is shown whole and
+// unaltered, but not whose it is: anyone can sign a pack with keys of
+// their own.
+type Trust struct {
+	Keys   receipt.KeySet
+	LogKey string
 }
 
 // maxEntry caps what one file of a pack may expand to (zip-bomb guard).
@@ -65,13 +84,15 @@ type packFiles struct {
 	byID     map[string]*proofLine // built only if a pack's order differs
 	byIDOnce sync.Once
 	manifest map[string]ManifestEntry
+	keysAre  string // where the keys come from, for messages
 }
 
 // VerifyPack checks an evidence pack offline: every receipt signature,
 // every inclusion proof against the checkpoint, the checkpoint's signature,
 // every config text against its hash, and the signed manifest against the
-// receipts present. An error means the pack could not be read at all.
-func VerifyPack(r io.ReaderAt, size int64) (*Report, error) {
+// receipts present; against the trusted keys if given (see Trust). An
+// error means the pack could not be read at all.
+func VerifyPack(r io.ReaderAt, size int64, trust *Trust) (*Report, error) {
 	z, err := zip.NewReader(r, size)
 	if err != nil {
 		return nil, fmt.Errorf("not a zip archive: %w", err)
@@ -81,7 +102,7 @@ func VerifyPack(r io.ReaderAt, size int64) (*Report, error) {
 	var linesErr error
 	read := make(chan struct{}) // inflate receipts while the rest is read
 	go func() { lines, linesErr = readLines(z, fileReceipts); close(read) }()
-	pf := readPackFiles(z, rep)
+	pf := readPackFiles(z, rep, trust)
 	<-read
 	if linesErr != nil {
 		rep.Problems = append(rep.Problems, linesErr.Error())
@@ -115,24 +136,40 @@ func VerifyPack(r io.ReaderAt, size int64) (*Report, error) {
 	return rep, nil
 }
 
-func readPackFiles(z *zip.Reader, rep *Report) *packFiles {
-	pf := &packFiles{configs: map[string]bool{}}
+func readPackFiles(z *zip.Reader, rep *Report, trust *Trust) *packFiles {
+	pf := &packFiles{configs: map[string]bool{}, keysAre: "jwks.json"}
 	problem := func(format string, a ...any) { rep.Problems = append(rep.Problems, fmt.Sprintf(format, a...)) }
 	if b, err := readFile(z, fileJWKS); err != nil {
 		problem("%v", err)
 	} else if pf.keys, err = receipt.ParseJWKS(b); err != nil {
 		problem("jwks.json: %v", err)
-	} else {
-		pf.verifier = receipt.NewVerifier(pf.keys)
 	}
 	logKey, err := readFile(z, fileLogKey)
 	if err != nil {
 		problem("%v", err)
 	}
+	key, keyIs := strings.TrimSpace(string(logKey)), "the log key in log-key.txt"
+	if trust != nil {
+		// The pack's own keys must be among the trusted ones; either way
+		// only the trusted ones are used.
+		for kid := range pf.keys {
+			if _, ok := trust.Keys[kid]; !ok {
+				problem("jwks.json holds key %s, which is not a trusted key: the pack was not signed by this server", kid)
+			}
+		}
+		if logKey != nil && key != trust.LogKey {
+			problem("log-key.txt is not the trusted log key: the pack's log is not this server's")
+		}
+		pf.keys, pf.keysAre, key, keyIs = trust.Keys, "the trusted keys", trust.LogKey, "the trusted log key"
+	}
+	if pf.keys != nil {
+		pf.verifier = receipt.NewVerifier(pf.keys)
+	}
+	rep.Keys.Pinned, rep.Keys.Kids, rep.Keys.LogKey = trust != nil, slices.Sorted(maps.Keys(pf.keys)), key
 	if b, err := readFile(z, fileCheckpoint); err != nil {
 		problem("%v", err)
-	} else if pf.cp, err = ledger.OpenCheckpoint(b, strings.TrimSpace(string(logKey))); err != nil {
-		problem("checkpoint.txt is not signed by the log key in log-key.txt (forged or altered)")
+	} else if pf.cp, err = ledger.OpenCheckpoint(b, key); err != nil {
+		problem("checkpoint.txt is not signed by %s (forged or altered)", keyIs)
 	} else {
 		pf.cpOK = true
 		rep.Checkpoint.Origin, rep.Checkpoint.Size = pf.cp.Origin, pf.cp.Size
@@ -223,7 +260,7 @@ func (pf *packFiles) checkAll(lines [][]byte, lo, hi int, out []Verdict) {
 	for i := range items {
 		it := &items[i]
 		if it.p != nil && it.p.Pub != nil && !batchOK && !ed25519.Verify(it.p.Pub, it.p.Msg, it.p.Sig) {
-			it.v.Problems = append(it.v.Problems, sigProblem(receipt.ErrSignature))
+			it.v.Problems = append(it.v.Problems, sigProblem(receipt.ErrSignature, pf.keysAre))
 			it.p = nil
 		}
 		if it.p != nil {
@@ -249,7 +286,7 @@ func (pf *packFiles) prepare(line []byte, it *item) {
 	}
 	p, err := pf.verifier.Prepare(l.Receipt, receipt.TypReceipt)
 	if err != nil {
-		it.v.Problems = append(it.v.Problems, sigProblem(err))
+		it.v.Problems = append(it.v.Problems, sigProblem(err, pf.keysAre))
 		return
 	}
 	it.p = p
@@ -380,13 +417,14 @@ func parallel(n int, f func(i int)) {
 	wg.Wait()
 }
 
-// sigProblem says in plain words why a receipt's signature failed.
-func sigProblem(err error) string {
+// sigProblem says in plain words why a receipt's signature failed; keys
+// says where the keys came from.
+func sigProblem(err error, keys string) string {
 	switch {
 	case errors.Is(err, receipt.ErrSignature):
-		return "signature does not verify: the receipt was altered or not signed by a key in jwks.json"
+		return "signature does not verify: the receipt was altered or not signed by a key in " + keys
 	case errors.Is(err, receipt.ErrUnknownKey):
-		return "signature: signed by a key that is not in jwks.json"
+		return "signature: signed by a key that is not in " + keys
 	case errors.Is(err, receipt.ErrAlgorithm):
 		return "signature: not EdDSA (Ed25519)"
 	case errors.Is(err, receipt.ErrType):
