@@ -236,6 +236,12 @@ func (s *Server) verifyUpload(c echo.Context) error {
 		}
 		return c.JSON(http.StatusOK, s.verifyOne(in.Receipt))
 	}
+	// A large pack takes memory and every core for a while: one at a time.
+	if !s.verifying.TryLock() {
+		c.Response().Header().Set("Retry-After", "5")
+		return consent.Errorf(consent.ECodeUnavailable, "another evidence pack is being verified; retry shortly")
+	}
+	defer s.verifying.Unlock()
 	fh, err := c.FormFile("pack")
 	if err != nil {
 		return consent.Errorf(consent.ECodeInvalid, `send an evidence pack as multipart field "pack", or JSON {"receipt":"<JWS>"}`)

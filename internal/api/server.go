@@ -46,6 +46,7 @@ type Server struct {
 	front      atomic.Pointer[frontEnd] // what /s/ and /dashboard/ serve
 	snippets   sync.Map                 // snippetKey → *snippetEntry
 	inflight   sync.Map                 // site|visitor → decision being recorded
+	verifying  sync.Mutex               // held while an uploaded pack is checked: one at a time
 	siteLimits siteLimits
 }
 

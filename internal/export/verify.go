@@ -63,8 +63,18 @@ type Trust struct {
 	LogKey string
 }
 
-// maxEntry caps what one file of a pack may expand to (zip-bomb guard).
-const maxEntry = 1 << 30
+// Limits against a pack made to exhaust memory (a zip bomb): what one file
+// may expand to; the lines of receipts.ndjson and of proofs.ndjson (each
+// line is held, and a receipt's with its verdict: a few hundred bytes even
+// for an empty line, so a few kilobytes of zip could ask for gigabytes);
+// and the config texts, which are a few kilobytes each. An export larger
+// than this is split by time range.
+const (
+	maxEntry   = 1 << 30
+	maxLines   = 1 << 20
+	maxConfig  = 1 << 20
+	maxConfigs = 10_000
+)
 
 type receiptClaims struct {
 	JTI    string `json:"jti"`
@@ -101,7 +111,7 @@ func VerifyPack(r io.ReaderAt, size int64, trust *Trust) (*Report, error) {
 	var lines [][]byte
 	var linesErr error
 	read := make(chan struct{}) // inflate receipts while the rest is read
-	go func() { lines, linesErr = readLines(z, fileReceipts); close(read) }()
+	go func() { lines, linesErr = readLines(z, fileReceipts, maxLines); close(read) }()
 	pf := readPackFiles(z, rep, trust)
 	<-read
 	if linesErr != nil {
@@ -175,9 +185,14 @@ func readPackFiles(z *zip.Reader, rep *Report, trust *Trust) *packFiles {
 		rep.Checkpoint.Origin, rep.Checkpoint.Size = pf.cp.Origin, pf.cp.Size
 	}
 	pf.readManifest(z, problem)
+	configs := 0
 	for _, f := range z.File {
 		if name, ok := strings.CutPrefix(f.Name, dirConfigs); ok && strings.HasSuffix(name, ".json") {
-			b, err := readZip(f)
+			if configs++; configs > maxConfigs {
+				problem("more than %d config texts", maxConfigs)
+				break
+			}
+			b, err := readZip(f, maxConfig)
 			sum := sha256.Sum256(b)
 			hash := strings.TrimSuffix(name, ".json")
 			pf.configs["sha256:"+hash] = err == nil && hex.EncodeToString(sum[:]) == hash
@@ -186,7 +201,7 @@ func readPackFiles(z *zip.Reader, rep *Report, trust *Trust) *packFiles {
 			}
 		}
 	}
-	if pf.proofs, err = readLines(z, fileProofs); err != nil {
+	if pf.proofs, err = readLines(z, fileProofs, maxLines); err != nil {
 		problem("%v", err)
 	}
 	return pf
@@ -363,20 +378,22 @@ func readFile(z *zip.Reader, name string) ([]byte, error) {
 	return b, nil
 }
 
-func readZip(f *zip.File) ([]byte, error) {
+func readZip(f *zip.File, limit int64) ([]byte, error) {
 	rc, err := f.Open()
 	if err != nil {
 		return nil, err
 	}
 	defer rc.Close()
-	b, err := io.ReadAll(io.LimitReader(rc, maxEntry+1))
-	if len(b) > maxEntry {
+	b, err := io.ReadAll(io.LimitReader(rc, limit+1))
+	if int64(len(b)) > limit {
 		return nil, errors.New("too large")
 	}
 	return b, err
 }
 
-func readLines(z *zip.Reader, name string) ([][]byte, error) {
+// readLines reads the non-empty lines of a file; past limit of them,
+// none (the pack is refused whole rather than checked in part).
+func readLines(z *zip.Reader, name string, limit int) ([][]byte, error) {
 	f, err := z.Open(name)
 	if err != nil {
 		return nil, fmt.Errorf("%s is missing from the pack", name)
@@ -387,6 +404,9 @@ func readLines(z *zip.Reader, name string) ([][]byte, error) {
 	sc.Buffer(make([]byte, 64<<10), 1<<20)
 	for sc.Scan() {
 		if len(bytes.TrimSpace(sc.Bytes())) > 0 {
+			if len(out) == limit {
+				return nil, fmt.Errorf("%s holds more than %d lines: export shorter time ranges", name, limit)
+			}
 			out = append(out, bytes.Clone(sc.Bytes()))
 		}
 	}
