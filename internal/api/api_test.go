@@ -322,6 +322,14 @@ func TestCORSReflectsOnlyAllowedOrigins(t *testing.T) {
 	if c.status != 200 || c.header.Get("Access-Control-Allow-Origin") != "" {
 		t.Errorf("foreign origin got ACAO %q", c.header.Get("Access-Control-Allow-Origin"))
 	}
+	// A malformed decision's 400 is readable by the banner (which then drops
+	// it rather than post it on every page), and only by a site's origin.
+	for o, want := range map[string]string{origin: origin, "https://evil.example": ""} {
+		bad := e.do("POST", "/api/v1/consents", `{"site":"demo"}`, "Origin", o, "Content-Type", "text/plain")
+		if bad.status != 400 || bad.header.Get("Access-Control-Allow-Origin") != want {
+			t.Errorf("malformed decision from %s: %d, ACAO %q; want 400, %q", o, bad.status, bad.header.Get("Access-Control-Allow-Origin"), want)
+		}
+	}
 }
 
 func TestConfigEndpointHashIsTheServedConfig(t *testing.T) {

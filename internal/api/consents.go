@@ -28,6 +28,9 @@ func (s *Server) recordConsent(c echo.Context) error {
 	}
 	d, err := consent.DecodeDecision(body)
 	if err != nil {
+		// The banner must be able to read why: it drops a decision refused
+		// as malformed instead of posting it again on every page.
+		s.corsForSomeSite(c)
 		return err
 	}
 	// One decision per visitor at a time: the snippet never sends two at
@@ -202,19 +205,28 @@ func (s *Server) allowOrigin(c echo.Context, site *consent.Site) bool {
 // some site allows; the POST itself is checked against its own site. The
 // snippet posts text/plain to avoid the preflight round trip altogether.
 func (s *Server) preflight(c echo.Context) error {
-	origin := c.Request().Header.Get("Origin")
-	for _, site := range s.Store.Sites() {
-		if origin != "" && consent.OriginAllowed(site.Origins, origin) {
-			h := c.Response().Header()
-			h.Set("Access-Control-Allow-Origin", origin)
-			h.Set("Access-Control-Allow-Methods", "POST")
-			h.Set("Access-Control-Allow-Headers", "Content-Type")
-			h.Set("Access-Control-Max-Age", "86400")
-			h.Add("Vary", "Origin")
-			return c.NoContent(http.StatusNoContent)
-		}
+	if s.corsForSomeSite(c) {
+		h := c.Response().Header()
+		h.Set("Access-Control-Allow-Methods", "POST")
+		h.Set("Access-Control-Allow-Headers", "Content-Type")
+		h.Set("Access-Control-Max-Age", "86400")
+		return c.NoContent(http.StatusNoContent)
 	}
 	return consent.Errorf(consent.ECodeForbidden, "origin not allowed")
+}
+
+// corsForSomeSite lets the request's origin read the answer if some site
+// allows that origin, for answers that name no site's data.
+func (s *Server) corsForSomeSite(c echo.Context) bool {
+	origin := c.Request().Header.Get("Origin")
+	c.Response().Header().Add("Vary", "Origin")
+	for _, site := range s.Store.Sites() {
+		if origin != "" && consent.OriginAllowed(site.Origins, origin) {
+			c.Response().Header().Set("Access-Control-Allow-Origin", origin)
+			return true
+		}
+	}
+	return false
 }
 
 func requirePurpose(cfg *consent.Config, p string) error {

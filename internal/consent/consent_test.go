@@ -46,6 +46,30 @@ func code(err error) string {
 	return ""
 }
 
+// CleanURL records the page a decision was made on as origin and path, as
+// a browser gives them: a bare % and a long path are kept (escaped, cut),
+// not refused, for a refused decision would never be recorded.
+func TestCleanURL(t *testing.T) {
+	long := "https://shop.example/" + strings.Repeat("a", 3000)
+	for _, c := range []struct{ in, want string }{
+		{"https://Shop.Example/p?q=1#x", "https://shop.example/p"},
+		{"https://user:pw@shop.example/p", "https://shop.example/p"},
+		{"https://shop.example/sale-50%-off", "https://shop.example/sale-50%25-off"},
+		{"https://shop.example/caf%C3%A9/100%", "https://shop.example/caf%C3%A9/100%25"},
+		{"https://shop.example/%zz%4", "https://shop.example/%25zz%254"},
+		{long, long[:2048]},
+		{"https://shop.example/" + strings.Repeat("a", 2025) + "%C3%A9", "https://shop.example/" + strings.Repeat("a", 2025)},
+		{"javascript:alert(1)", ""},
+		{"https:///nohost", ""},
+		{"/relative", ""},
+	} {
+		got, err := consent.CleanURL(c.in)
+		if got != c.want || (err != nil) != (c.want == "") {
+			t.Errorf("CleanURL(%.60q) = %.60q, %v; want %.60q", c.in, got, err, c.want)
+		}
+	}
+}
+
 func TestDecodeAndCheckDecision(t *testing.T) {
 	cfg := consent.DefaultConfig("demo")
 	cases := []struct {

@@ -149,15 +149,44 @@ func (d *Decision) checkAction(cfg *Config, choices map[string]bool) error {
 	return nil
 }
 
+// maxURL is the most of a page's URL a receipt keeps.
+const maxURL = 2048
+
 // CleanURL keeps origin and path of an http(s) URL, dropping user info,
-// query and fragment, which may carry personal data.
+// query and fragment, which may carry personal data. Browsers give a path
+// as it was written, so a % that starts no escape (/sale-50%-off) is taken
+// as itself, and a long path is cut to maxURL: a real page's decision is
+// recorded, not refused over the URL it was made on.
 func CleanURL(raw string) (string, error) {
 	u, err := url.Parse(raw)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || len(raw) > 2048 {
+	if err != nil {
+		u, err = url.Parse(escapeBarePercents(raw))
+	}
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return "", Errorf(ECodeInvalid, "url must be the page's http(s) URL")
 	}
-	clean := url.URL{Scheme: u.Scheme, Host: strings.ToLower(u.Host), Path: u.Path, RawPath: u.RawPath}
-	return clean.String(), nil
+	clean := (&url.URL{Scheme: u.Scheme, Host: strings.ToLower(u.Host), Path: u.Path, RawPath: u.RawPath}).String()
+	if len(clean) > maxURL {
+		clean = clean[:maxURL]
+		if i := strings.LastIndexByte(clean, '%'); i >= maxURL-2 {
+			clean = clean[:i] // not half an escape
+		}
+	}
+	return clean, nil
+}
+
+// escapeBarePercents writes each % that starts no %XX escape as %25.
+func escapeBarePercents(s string) string {
+	hex := func(i int) bool { return i < len(s) && strings.IndexByte("0123456789abcdefABCDEF", s[i]) >= 0 }
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if s[i] == '%' && !(hex(i+1) && hex(i+2)) {
+			b.WriteString("%25")
+		} else {
+			b.WriteByte(s[i])
+		}
+	}
+	return b.String()
 }
 
 // ValidUUID reports whether s is a UUID in canonical 8-4-4-4-12 hex form.
