@@ -391,10 +391,12 @@ func TestSnippetStrictCSP(t *testing.T) {
 
 // hostilePage is markup an attacker might get onto a page (comments,
 // reflected HTML) where the page's CSP stops their scripts: it clobbers
-// document.currentScript and window.assent, and plants blocked tags that
+// document.currentScript, window.assent and window.dataLayer, and plants
+// blocked tags that
 // name no purpose, an inherited property, or a javascript: frame.
 const hostilePage = `<!doctype html><html lang="en"><head><meta charset="utf-8"></head><body>
 <h2 id="assent">Privacy</h2>
+<div id="dataLayer"></div>
 <img name="currentScript" src="data:," nonce="x">
 <script type="text/plain" data-assent="analytics" nonce="x">window.laundered = true</script>
 <script type="text/plain" data-assent="">window.emptyRan = true</script>
@@ -418,6 +420,9 @@ func TestSnippetWithstandsHostileMarkup(t *testing.T) {
 	onNewDocument(t, ctx, `window.posts = []; const f = window.fetch; window.fetch = function (u) { posts.push(String(u)); return f.apply(this, arguments) }`)
 	visit(t, ctx, site.URL+"/hostile")
 	waitFor(t, ctx, jsShown) // an element with id "assent" does not switch the banner off
+	if !eval[bool](t, ctx, `Array.isArray(window.dataLayer) && window.dataLayer[0][1] === "default"`) {
+		t.Error("an element with id dataLayer kept Consent Mode's default out")
+	}
 	click(t, ctx, "Accept all")
 	waitFor(t, ctx, `window.assent.granted("analytics")`)
 	if tok := tokenClaims(t, ctx); len(tok.Granted) != 4 {
@@ -464,6 +469,25 @@ func TestSnippetCookieFormOnThePage(t *testing.T) {
 	waitFor(t, ctx, `window.assent && window.assent.granted("analytics") && window.analyticsRan === true`)
 	if eval[bool](t, ctx, `document.querySelector("assent-banner") !== null`) {
 		t.Error("the banner asked again")
+	}
+}
+
+// TestSnippetInASandboxedFrame: in a sandboxed frame the cookie jar
+// throws on every use; the banner still starts (and, keeping nothing,
+// asks on every load) and the page's scripts can still ask it.
+func TestSnippetInASandboxedFrame(t *testing.T) {
+	site := newSiteServer(t, map[string]sitePage{
+		"/outer": {html: `<!doctype html><html lang="en"><body><script>addEventListener("message", (e) => { window.framed = e.data })</script>
+<iframe sandbox="allow-scripts" srcdoc='<!doctype html><html lang="en"><body><script src="{{assent}}/s/demo.js" async></script>
+<script>addEventListener("load", () => { let jar; try { document.cookie } catch (e) { jar = "throws" }
+  parent.postMessage([jar, typeof assent, window.assent && assent.granted("analytics"), !!document.querySelector("assent-banner")].join(), "*") })</script>'></iframe></body></html>`},
+	})
+	startForSite(t, site)
+	ctx := newBrowser(t)
+	do(t, ctx, chromedp.Navigate(site.URL+"/outer"))
+	waitFor(t, ctx, `window.framed !== undefined`)
+	if got := eval[string](t, ctx, `window.framed`); got != "throws,object,false,true" {
+		t.Errorf("in the sandboxed frame: jar, assent, granted(analytics), banner = %q; want throws,object,false,true", got)
 	}
 }
 

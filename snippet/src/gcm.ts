@@ -11,7 +11,9 @@ const MAP: Record<string, string[]> = {
 // eslint-disable-next-line @typescript-eslint/no-unused-vars
 const gtag = (function (_command: string, _kind: string, _params: unknown) {
   const w = window as any;
-  (w.dataLayer = w.dataLayer || []).push(arguments);
+  // A page element with id "dataLayer" shows through window.dataLayer
+  // while no script has set one; it has no push.
+  (w.dataLayer && w.dataLayer.push ? w.dataLayer : (w.dataLayer = [])).push(arguments);
 });
 
 // Without granted, every signal is denied.

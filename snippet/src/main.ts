@@ -156,7 +156,9 @@ const start = (function (b: { config: Config; gpc?: boolean; on: string; dark?: 
       action = "gpc";
     }
     // The visitor id is made at the first decision: no id before a choice.
-    const d: Decision = { id: uuid(), site: cfg.site, visitor: (visitor = visitor || uuid()), action, choices: c, config: cfg.version, lang, url: location.origin + location.pathname };
+    // The server keeps 2 KiB of the URL; the cookie holding the decision
+    // until then must stay under the browsers' 4 KiB.
+    const d: Decision = { id: uuid(), site: cfg.site, visitor: (visitor = visitor || uuid()), action, choices: c, config: cfg.version, lang, url: (location.origin + location.pathname).slice(0, 2048) };
     const prev = choices;
     choices = c;
     receipt = undefined;

@@ -7,12 +7,20 @@ import type { Action, Choices, Config, Decision } from "./types";
 // A page element named "cookie" (a form on a cookie-settings page, say)
 // shadows document.cookie. The jar is read and written through the
 // browser's own accessor, which no element can shadow.
+// A sandboxed or data: document has no jar, and its accessor throws:
+// there, nothing is stored and the banner asks on every load.
 const jar = Object.getOwnPropertyDescriptor(Document.prototype, "cookie")!;
 export const cookies = (function (): string {
-  return jar.get!.call(document);
+  try {
+    return jar.get!.call(document);
+  } catch {
+    return "";
+  }
 });
 export function setCookie(c: string): void {
-  jar.set!.call(document, c);
+  try {
+    jar.set!.call(document, c);
+  } catch {}
 }
 
 /** What the cookie says about this visitor. choices is unset when they have
