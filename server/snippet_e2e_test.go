@@ -346,6 +346,7 @@ func TestSnippetListenerErrorsAreReported(t *testing.T) {
 		assent.on("consent", c => window.second = c.analytics); null`)
 	click(t, ctx, "Accept all")
 	waitFor(t, ctx, `window.second === true && window.event === true`)
+	waitFor(t, ctx, `window.reported !== undefined`) // reported from a task of its own
 	if got := eval[string](t, ctx, `String(window.reported)`); !strings.Contains(got, "boom") {
 		t.Errorf("the listener's error was not reported: %q", got)
 	}

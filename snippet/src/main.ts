@@ -92,7 +92,9 @@ const start = (function (b: { config: Config; gpc?: boolean; on: string; dark?: 
       try {
         fn(copy()!);
       } catch (e) {
-        reportError(e); // report it without breaking the rest
+        setTimeout(() => {
+          throw e; // reported as uncaught, without breaking the rest
+        });
       }
     }
     document.dispatchEvent(new CustomEvent("assent:" + name, { detail: copy() }));
