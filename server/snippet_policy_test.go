@@ -536,6 +536,28 @@ func TestSnippetRecordsWithoutRandomUUID(t *testing.T) {
 	}
 }
 
+// TestSnippetKeepsADecisionWhateverTheDeviceClock: a device whose clock
+// is two years ahead or behind keeps a recorded decision for its lifetime
+// as the server counts it (the cookie's max-age), neither dropping it at
+// once nor asking again on the next page.
+func TestSnippetKeepsADecisionWhateverTheDeviceClock(t *testing.T) {
+	ts := startServer(t)
+	for _, days := range []int{800, -800} {
+		t.Run(strconv.Itoa(days), func(t *testing.T) {
+			ctx := newBrowser(t)
+			onNewDocument(t, ctx, `{ const now = Date.now; Date.now = () => now() + `+strconv.Itoa(days)+` * 864e5 }`)
+			visit(t, ctx, ts.URL+"/")
+			waitFor(t, ctx, jsShown)
+			click(t, ctx, "Accept all")
+			tokenClaims(t, ctx)
+			visit(t, ctx, ts.URL+"/")
+			if !eval[bool](t, ctx, `window.assent.granted("analytics") && document.querySelector("assent-banner") === null`) {
+				t.Error("the decision was not kept: the banner asks again")
+			}
+		})
+	}
+}
+
 // The site's texts are the owner's words, never markup: quotes, ampersands
 // and tags come out as written, in content and in attributes alike.
 func TestSnippetTextsStayText(t *testing.T) {

@@ -77,7 +77,7 @@ const start = (function (b: { config: Config; gpc?: boolean; on: string; dark?: 
     return p == null ? gpcHeader : p === true;
   };
   const lang = pickLang(cfg);
-  const saved: Partial<Stored> = load(cfg, raw, Date.now()) || {};
+  const saved: Partial<Stored> = load(cfg, raw) || {};
   let visitor = saved.visitor;
   const listeners: Record<string, Listener[]> = { consent: [], change: [] };
   let { choices, id: receipt, pending } = saved;
@@ -138,7 +138,9 @@ const start = (function (b: { config: Config; gpc?: boolean; on: string; dark?: 
           if (pending != d) return; // a newer decision was made meanwhile
           pending = undefined;
           receipt = r.id;
-          save(r.token, (Date.parse(r.expires_at) - Date.now()) / 1000);
+          // Its lifetime by the server's clock alone: a device whose clock
+          // is off by more than that would delete it at once, or keep it.
+          save(r.token, (Date.parse(r.expires_at) - Date.parse(r.issued_at)) / 1000);
         })
         .catch((e) => {
           console.warn("assent", e);

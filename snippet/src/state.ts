@@ -59,8 +59,8 @@ export const stored = (function (): string | undefined {
   for (const c of cookies().split("; ")) if (c.startsWith("assent=")) return c.slice(7);
 });
 
-/** What the cookie's value v says, for the config cfg at time now. */
-export const load = (function (cfg: Config, v: string | undefined, now: number): Stored | undefined {
+/** What the cookie's value v says, for the config cfg. */
+export const load = (function (cfg: Config, v: string | undefined): Stored | undefined {
   if (!v) return;
   try {
     // A pending decision, or the token's claims: decoded, not verified (the
@@ -69,8 +69,9 @@ export const load = (function (cfg: Config, v: string | undefined, now: number):
     const c = JSON.parse(atob(v.split(".")[1].replaceAll("-", "+").replaceAll("_", "/")));
     if (c.site != cfg.site) return;
     if (p) return { visitor: c.visitor, pending: c, action: c.action, choices: c.config == cfg.version ? pick(cfg, (id) => c.choices[id] === true) : undefined };
-    const fresh = c.exp * 1000 > now && c.config == cfg.version;
-    return { visitor: c.sub, id: c.jti, action: c.action, choices: fresh ? pick(cfg, (id) => c.granted.includes(id)) : undefined };
+    // Its expiry is the cookie's max-age, which counts from when it was
+    // set; exp is by the server's clock, which the device's may not match.
+    return { visitor: c.sub, id: c.jti, action: c.action, choices: c.config == cfg.version ? pick(cfg, (id) => c.granted.includes(id)) : undefined };
   } catch {
     return; // a damaged cookie means asking again, never granting
   }
