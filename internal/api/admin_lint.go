@@ -59,6 +59,10 @@ func missingTranslations(cfg *consent.Config, lang string, t *consent.Texts) []s
 		if strings.TrimSpace(pt.Description) == "" {
 			miss = append(miss, p.ID+" description")
 		}
+		// A visitor sending Global Privacy Control is told it was honoured.
+		if p.ID == consent.Advertising && strings.TrimSpace(t.GPCNotice) == "" {
+			miss = append(miss, "the Global Privacy Control notice")
+		}
 	}
 	if len(miss) == 0 {
 		return nil

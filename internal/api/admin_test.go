@@ -365,6 +365,7 @@ func TestAdminPublishRefusesDarkPatterns(t *testing.T) {
 			de["purposes"] = map[string]any{"necessary": map[string]any{"title": "Notwendig", "description": "x"}}
 			d["texts"].(map[string]any)["de"] = de
 		}, "de: missing translation for analytics title, analytics description"},
+		{"no GPC notice", func(d map[string]any) { en(d)["gpc_notice"] = " " }, "en: missing translation for the Global Privacy Control notice"},
 	}
 	for _, c := range cases {
 		var d map[string]any
