@@ -2,8 +2,10 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"maps"
 	"net/http"
+	"net/http/httptest"
 	"regexp"
 	"strconv"
 	"strings"
@@ -190,6 +192,39 @@ func TestSnippetLateTagsAndWithdrawal(t *testing.T) {
 	if eval[bool](t, ctx, `document.getElementById("late").hasAttribute("src")`) {
 		t.Error("a beacon of a withdrawn purpose loaded")
 	}
+}
+
+// TestSnippetWithdrawalStopsAQueuedInlineTag: an inline blocked tag waits
+// for the src tag before it; consent withdrawn meanwhile keeps it blocked,
+// and a later grant runs it.
+func TestSnippetWithdrawalStopsAQueuedInlineTag(t *testing.T) {
+	arrived, release := make(chan struct{}), make(chan struct{})
+	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		arrived <- struct{}{}
+		<-release
+		w.Header().Set("Content-Type", "text/javascript")
+		fmt.Fprint(w, "window.slowRan = true")
+	}))
+	t.Cleanup(slow.Close)
+	site := newSiteServer(t, map[string]sitePage{
+		"/queue": {html: `<!doctype html><html lang="en"><body>
+<script type="text/plain" data-assent="analytics" src="` + slow.URL + `/slow.js"></script>
+<script type="text/plain" data-assent="analytics" id="inline">window.inlineRan = true</script>
+<script src="{{assent}}/s/demo.js" async></script></body></html>`},
+	})
+	startForSite(t, site)
+	ctx := newBrowser(t)
+	visit(t, ctx, site.URL+"/queue")
+	do(t, ctx, chromedp.Evaluate[chromedp.Void](`window.assent.acceptAll()`))
+	<-arrived // the src tag is in, and the inline one waits for it
+	do(t, ctx, chromedp.Evaluate[chromedp.Void](`window.assent.withdraw()`))
+	close(release)
+	waitFor(t, ctx, `window.slowRan === true && document.getElementById("inline").dataset.assent === "analytics"`)
+	if eval[bool](t, ctx, `window.inlineRan === true`) {
+		t.Fatal("the inline tag ran after consent was withdrawn")
+	}
+	do(t, ctx, chromedp.Evaluate[chromedp.Void](`window.assent.acceptAll()`))
+	waitFor(t, ctx, `window.inlineRan === true`)
 }
 
 func TestSnippetRetriesUnrecordedDecision(t *testing.T) {

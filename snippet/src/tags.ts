@@ -64,13 +64,16 @@ function activate(granted: (purpose: string) => boolean, nonce: string, trusted:
         // The text goes through the Trusted Types policy (see tt.ts): a copy
         // without the page's nonce is refused above or by the page's CSP.
         if (el.text) s.text = trusted("createScript", el.text);
+        const named = el.dataset.assent!;
         el.removeAttribute("data-assent"); // taken: a later scan must skip it
         if (s.src) {
           s.async = false;
           // Listeners, not onload: the tag's own onload attribute stays.
           last = new Promise((done) => ["load", "error"].map((t) => s.addEventListener(t, done)));
           el.replaceWith(s);
-        } else last.then(() => el.replaceWith(s));
+        } else
+          // Consent withdrawn while it waited: blocked again, for a later grant.
+          last.then(() => (ps.every(granted) ? el.replaceWith(s) : el.setAttribute("data-assent", named)));
       } else if (!script(el.dataset.src!)) {
         el.setAttribute("src", el.dataset.src!);
         el.removeAttribute("data-src");
