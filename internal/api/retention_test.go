@@ -94,3 +94,48 @@ func TestConsentSearchAfterRetention(t *testing.T) {
 		t.Errorf("search shows %+v (total %d), want only %s", res.Receipts, res.Total, latest)
 	}
 }
+
+// TestRetentionLeavesNoHoleInAChain: after the site shortens its consent
+// lifetime, a visitor's newer receipt can expire before an older one.
+// Retention takes the older one with it (it was superseded earlier), so
+// the chain has no hole and an erasure, which follows the chain from the
+// latest receipt, removes everything of the visitor.
+func TestRetentionLeavesNoHoleInAChain(t *testing.T) {
+	e := newEnv(t, 0)
+	v := uuid.NewString()
+	post := func(action, choices string) string {
+		t.Helper()
+		r := e.do("POST", "/api/v1/consents", e.decision(v, action, choices))
+		if r.status != 201 {
+			t.Fatalf("decision: %d %s", r.status, r.body)
+		}
+		return r.json(t)["id"].(string)
+	}
+	r1 := post("accept_all", allOn) // lifetime 182 days
+	var site struct {
+		Draft   map[string]any `json:"draft"`
+		Current string
+	}
+	json.Unmarshal(e.admin("GET", "/api/v1/admin/sites/demo").body, &site)
+	site.Draft["lifetime_days"] = 30
+	body, _ := json.Marshal(map[string]any{"name": "Demo", "origins": []string{origin}, "draft": site.Draft})
+	e.do("PUT", "/api/v1/admin/sites/demo", string(body), append(bearer, "Content-Type", "application/json")...)
+	json.Unmarshal(e.admin("POST", "/api/v1/admin/sites/demo/publish").body, &site)
+	e.version = site.Current
+	e.advance(24 * time.Hour)
+	r2 := post("reject_all", allOff) // lifetime 30 days: expires before r1
+	// Past r2's expiry plus 24 months, not r1's.
+	e.advance(31*24*time.Hour + 750*24*time.Hour)
+	r3 := post("custom", mixed)
+	if n, err := e.remover.RunOnce(); err != nil || n != 2 {
+		t.Fatalf("retention removed %d (%v), want r2 and the r1 it superseded", n, err)
+	}
+	if r := e.do("POST", "/api/v1/admin/sites/demo/visitors/"+v+"/erase", "", bearer...); r.status != 200 || r.json(t)["erased"] != float64(1) {
+		t.Fatalf("erase: %d %s", r.status, r.body)
+	}
+	for _, id := range []string{r1, r2, r3} {
+		if r := e.do("GET", "/api/v1/consents/"+id, ""); r.status != 404 {
+			t.Errorf("receipt %s after retention and erasure: %d, want 404", id, r.status)
+		}
+	}
+}

@@ -8,6 +8,8 @@ package retention
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
 	"log/slog"
 	"time"
 
@@ -76,12 +78,15 @@ func (r *Remover) Remove(site, reason string, recs []*store.Receipt) (*store.Eve
 
 // RunOnce removes, on every site, the receipts whose decision expired more
 // than the site's retention period ago. A decision superseded earlier is
-// kept until its own expiry plus retention: it is evidence for that span.
+// kept until its own expiry plus retention: it is evidence for that span;
+// but it goes with any later receipt of its visitor that goes (see
+// earlier).
 func (r *Remover) RunOnce() (int, error) {
 	now, total := r.Now(), 0
 	for _, site := range r.Store.Sites() {
 		cutoff := now.AddDate(0, -site.RetentionMonths, 0)
 		var batch []*store.Receipt
+		taken := map[uuid.UUID]bool{}
 		flush := func() error {
 			if len(batch) == 0 {
 				return nil
@@ -96,11 +101,18 @@ func (r *Remover) RunOnce() (int, error) {
 		// Expiry is at most 13 months after issue, so candidates were
 		// issued before the cutoff.
 		err := r.Store.ScanSite(site.ID, time.Unix(0, 0), cutoff, func(rec *store.Receipt) error {
-			if !rec.ExpiresAt.Before(cutoff) {
+			if !rec.ExpiresAt.Before(cutoff) || taken[rec.ID] {
 				return nil
 			}
-			batch = append(batch, rec)
-			if len(batch) == chunk {
+			earlier, err := r.earlier(rec, taken)
+			if err != nil {
+				return err
+			}
+			for _, e := range append(earlier, rec) {
+				taken[e.ID] = true
+				batch = append(batch, e)
+			}
+			if len(batch) >= chunk {
 				return flush()
 			}
 			return nil
@@ -113,6 +125,34 @@ func (r *Remover) RunOnce() (int, error) {
 		}
 	}
 	return total, nil
+}
+
+// earlier returns the receipts before rec in its visitor's chain (prev,
+// its prev, …) that are still stored and not yet taken. They were
+// superseded before rec was made, so they are out of force for at least as
+// long. Their own expiry can be later (the site shortened its consent
+// lifetime in between), but kept, they would sit beyond a hole in the
+// chain, where an erasure, which follows it from the latest receipt, would
+// not find them.
+func (r *Remover) earlier(rec *store.Receipt, taken map[uuid.UUID]bool) ([]*store.Receipt, error) {
+	var out []*store.Receipt
+	for {
+		var claims struct{ Prev string }
+		payload, _, err := r.Signer.Keys().Verify(rec.JWS, receipt.TypReceipt)
+		if err != nil || json.Unmarshal(payload, &claims) != nil {
+			return out, nil // unreadable: the chain is not followed further
+		}
+		prev, err := uuid.Parse(claims.Prev)
+		if err != nil || taken[prev] {
+			return out, nil
+		}
+		if rec, err = r.Store.Receipt(prev); errors.Is(err, store.ErrNotFound) {
+			return out, nil
+		} else if err != nil {
+			return nil, err
+		}
+		out = append(out, rec)
+	}
 }
 
 // Run applies retention every interval until ctx ends.
