@@ -163,6 +163,13 @@ func (s *Server) evidencePack(c echo.Context) error {
 		if err != nil {
 			return err
 		}
+		// Refused before the download starts, not cut off in it: a pack
+		// the verifier would refuse, and built with its manifest in memory.
+		if n, err := s.Store.CountSite(site.ID, from, to, export.MaxReceipts); err != nil {
+			return err
+		} else if n > export.MaxReceipts {
+			return consent.Errorf(consent.ECodeInvalid, "an evidence pack holds at most %d receipts; this range holds more: narrow from and to", export.MaxReceipts)
+		}
 		src.Query = map[string]string{"from": from.UTC().Format(time.RFC3339), "to": to.UTC().Format(time.RFC3339)}
 		src.Each = func(fn func(*store.Receipt) error) error { return s.Store.ScanSite(site.ID, from, to, fn) }
 	}

@@ -53,6 +53,10 @@ type Report struct {
 	} `json:"keys"`
 }
 
+// MaxReceipts is the most receipts one evidence pack holds: about a
+// gigabyte of them, as much as one file of a pack may expand to.
+const MaxReceipts = 1 << 20
+
 // Trust is what a pack must be signed with: the server's receipt keys (its
 // JWKS) and its log's key, got from the server or a copy kept, never from
 // the pack. Checked against the keys it carries, a pack is shown whole and
@@ -71,7 +75,7 @@ type Trust struct {
 // than this is split by time range.
 const (
 	maxEntry   = 1 << 30
-	maxLines   = 1 << 20
+	maxLines   = MaxReceipts
 	maxConfig  = 1 << 20
 	maxConfigs = 10_000
 )

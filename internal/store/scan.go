@@ -22,6 +22,23 @@ func timeKey(t time.Time) []byte {
 	return b[2:]
 }
 
+// CountSite counts the site's receipts issued in [from, to), up to limit+1
+// (enough to tell that there are more than limit), from the time index
+// alone: receipts removed since they were indexed may still be counted.
+func (s *Store) CountSite(site string, from, to time.Time, limit int) (int, error) {
+	start := siteKey(site, string(timeKey(from)))
+	end := siteKey(site, string(timeKey(to)))
+	n := 0
+	err := s.db.View(func(tx *bolt.Tx) error {
+		c := tx.Bucket(bBySite).Cursor()
+		for k, _ := c.Seek(start); k != nil && string(k) < string(end) && n <= limit; k, _ = c.Next() {
+			n++
+		}
+		return nil
+	})
+	return n, err
+}
+
 // ScanSite calls fn for each of the site's receipts issued in [from, to),
 // in time order, in constant memory. fn runs outside any transaction; its
 // error stops the scan and is returned.

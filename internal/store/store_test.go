@@ -257,6 +257,13 @@ func TestScanSiteInTimeOrderAcrossChunks(t *testing.T) {
 	if len(got) != want || !got[0].Equal(t0.Add(101*time.Second)) {
 		t.Fatalf("got %d receipts starting %v, want %d starting at +101s", len(got), got[0], want)
 	}
+	// CountSite agrees, and stops one past its limit.
+	for _, limit := range []int{want + 5, want, 10} {
+		n, err := db.CountSite("demo", t0.Add(100*time.Second), t0.Add(2200*time.Second), limit)
+		if err != nil || n != min(want, limit+1) {
+			t.Errorf("CountSite with limit %d: %d (%v), want %d", limit, n, err, min(want, limit+1))
+		}
+	}
 	for i := 1; i < len(got); i++ {
 		if !got[i].After(got[i-1]) {
 			t.Fatalf("out of order at %d", i)
