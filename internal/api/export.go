@@ -249,6 +249,9 @@ func (s *Server) verifyUpload(c echo.Context) error {
 		return consent.Errorf(consent.ECodeUnavailable, "another evidence pack is being verified; retry shortly")
 	}
 	defer s.verifying.Unlock()
+	// The server's read timeout is for small requests; a pack of hundreds
+	// of megabytes takes longer to arrive than that.
+	http.NewResponseController(c.Response()).SetReadDeadline(time.Now().Add(15 * time.Minute))
 	fh, err := c.FormFile("pack")
 	if err != nil {
 		return consent.Errorf(consent.ECodeInvalid, `send an evidence pack as multipart field "pack", or JSON {"receipt":"<JWS>"}`)
