@@ -4,6 +4,7 @@ import (
 	"archive/zip"
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -305,4 +306,41 @@ func dShot2(t *testing.T, ctx context.Context, name string, scrollTo ...string) 
 		}
 	}
 	dDo(t, ctx, chromedp.EmulateViewport(1280, 800))
+}
+
+// TestDashboardLogPreviewShowsWhatTheVisitorSaw: a receipt recorded with
+// Global Privacy Control is previewed with the banner's GPC notice, one
+// recorded without it without the notice.
+func TestDashboardLogPreviewShowsWhatTheVisitorSaw(t *testing.T) {
+	env := map[string]string{"ASSENT_ADMIN_PASSWORD": "correct-horse-battery"}
+	srv := startServerIn(t, t.TempDir(), env, "--rate-limit", "0")
+	var cfg struct{ Version string }
+	getJSON(t, srv.URL+"/api/v1/sites/demo/config", "", &cfg)
+	record := func(gpc bool) string {
+		req, _ := http.NewRequest("POST", srv.URL+"/api/v1/consents", strings.NewReader(decisionBody(srv.URL, cfg.Version, uuid.NewString(), "reject_all")))
+		if gpc {
+			req.Header.Set("Sec-GPC", "1")
+		}
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out map[string]any
+		json.NewDecoder(res.Body).Decode(&out)
+		res.Body.Close()
+		if res.StatusCode != 201 {
+			t.Fatalf("POST: %d %v", res.StatusCode, out)
+		}
+		return out["id"].(string)
+	}
+	withGPC, without := record(true), record(false)
+	ctx := newBrowser(t)
+	dLogin(t, ctx, srv.URL, "admin", "correct-horse-battery")
+	notice := fmt.Sprintf(dPreviewShows, "Global Privacy Control")
+	dGo(t, ctx, srv.URL+"/dashboard/log?q="+withGPC, notice)
+	dShot2(t, ctx, "log-gpc", ".preview-frame")
+	dGo(t, ctx, srv.URL+"/dashboard/log?q="+without, fmt.Sprintf(dPreviewShows, "Reject all"))
+	if dEval[bool](t, ctx, notice) {
+		t.Error("the preview of a receipt without the signal shows the GPC notice")
+	}
 }

@@ -45,7 +45,7 @@ window.addEventListener("message", (e) => {
   started = true;
   if (data.lang) document.documentElement.lang = data.lang;
   const look = data.config.look;
-  w.__assentBoot = { config: data.config, on: lum(look.accent) > 0.179 ? "#000" : "#fff", dark: lum(look.background) > 0.4 };
+  w.__assentBoot = { config: data.config, gpc: data.gpc === true, on: lum(look.accent) > 0.179 ? "#000" : "#fff", dark: lum(look.background) > 0.4 };
   const s = document.createElement("script");
   s.src = src;
   s.onload = () => {

@@ -60,7 +60,7 @@ function show(ctx: Ctx, out: HTMLElement, r: LogResult): void {
       h("div", { class: "card" }, h("h2", null, "What the visitor saw"),
         cfg ? [renderConfig(cfg), preview.el] : h("p", { class: "muted" }, "This config version is not on this server.")),
     );
-    if (cfg) preview.show(cfg, c.lang);
+    if (cfg) preview.show(cfg, c.lang, c.gpc === true); // with the notice, if the visitor sent the signal
   };
   const chain = h("ol", { class: "chain", "aria-label": "The visitor's receipts, newest first" }, r.receipts.map((e) =>
     h("li", null, h("button", { type: "button", "data-id": e.id, onclick: () => select(e) },

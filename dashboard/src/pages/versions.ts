@@ -1,4 +1,4 @@
-import { get } from "../api";
+import { ApiError, get } from "../api";
 import type { Ctx } from "../app";
 import { fmtTime, h, replace } from "../dom";
 import { previewFrame } from "../frame";
@@ -12,7 +12,13 @@ export function versionsPage(ctx: Ctx): void {
   const preview = previewFrame("Preview of this version");
   async function open(id: string): Promise<void> {
     replace(detail, h("p", { class: "muted" }, "Loading…"));
-    const cfg = await get<Config>(`/sites/${site.id}/versions/${id}`);
+    let cfg: Config;
+    try {
+      cfg = await get<Config>(`/sites/${site.id}/versions/${id}`);
+    } catch (e) {
+      replace(detail, h("div", { class: "alert", role: "alert" }, e instanceof ApiError ? e.message : String(e)));
+      return;
+    }
     replace(detail, h("h2", null, "Version ", h("code", null, id.slice(7, 19))), renderConfig(cfg), h("h3", null, "As visitors saw it"), preview.el);
     preview.show(cfg);
     for (const b of list.querySelectorAll("button")) b.setAttribute("aria-pressed", String(b.dataset.id == id));
