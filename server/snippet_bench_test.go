@@ -82,9 +82,9 @@ func TestSnippetSpeedVsCookieConsent(t *testing.T) {
 
 // sample is one page load.
 type sample struct {
-	Visible, Script, ScriptCPU, Task, Click, CLS, Heap float64
-	LongTasks, OwnLongTasks                            int
-	OwnWhat                                            []string
+	Visible, Painted, Script, ScriptCPU, Task, Click, CLS, Heap float64
+	LongTasks, OwnLongTasks                                     int
+	OwnWhat                                                     []string
 }
 
 func loadOnce(t *testing.T, browser context.Context, url, kind string, rate float64, first bool, warm string) sample {
@@ -115,7 +115,7 @@ func loadOnce(t *testing.T, browser context.Context, url, kind string, rate floa
 	})
 	trace := startTrace(t, ctx, rate > 1)
 	do(t, ctx, chromedp.Navigate(url))
-	benchWait(t, ctx, `window.__m && window.__m.visible > 0 && document.readyState === "complete"`)
+	benchWait(t, ctx, `window.__m && window.__m.painted > 0 && document.readyState === "complete"`)
 	var s sample
 	tr := trace(map[string][]string{"assent": {"/s/demo.js"}, "cookieconsent": {"/cc/cookieconsent.umd.js", "/cc-config.js"}}[kind])
 	s.Script, s.ScriptCPU, s.OwnLongTasks, s.OwnWhat = tr.Wall, tr.CPU, tr.Own, tr.OwnWhat
@@ -147,7 +147,7 @@ func loadOnce(t *testing.T, browser context.Context, url, kind string, rate floa
 		benchWait(t, ctx, `window.__m.click >= 0`)
 	}
 	m := benchEval[map[string]float64](t, ctx, `window.__m`)
-	s.Visible, s.CLS, s.LongTasks, s.Click = m["visible"], m["cls"], int(m["longtasks"]), m["click"]
+	s.Visible, s.Painted, s.CLS, s.LongTasks, s.Click = m["visible"], m["painted"], m["cls"], int(m["longtasks"]), m["click"]
 	if first && kind == "cookieconsent" {
 		png, _ := chromedp.Run(ctx, chromedp.CaptureScreenshot())
 		os.WriteFile(filepath.Join(os.TempDir(), "cookieconsent-bench.png"), png, 0o644)
@@ -419,20 +419,20 @@ func report(t *testing.T, results map[string][]sample, n int) {
 		first = "no page before"
 	}
 	fmt.Fprintf(&b, "medians of %d cold loads each, headless Chromium, page on 127.0.0.1; DevTools agents %s, %s\n", n, agents, first)
-	fmt.Fprintf(&b, "%-22s %10s %10s %10s %12s %9s %9s %10s %6s %11s\n", "page", "visible", "script", "(cpu)", "main thread", "click", "CLS", "longtasks", "(own)", "heap+")
+	fmt.Fprintf(&b, "%-22s %10s %10s %10s %10s %12s %9s %9s %10s %6s %11s\n", "page", "visible", "painted", "script", "(cpu)", "main thread", "click", "CLS", "longtasks", "(own)", "heap+")
 	for _, rate := range []string{"1x", "4x"} {
 		base := col("baseline@"+rate, func(s sample) float64 { return s.Heap })
 		for _, p := range []string{"assent", "cookieconsent"} {
 			k := p + "@" + rate
-			fmt.Fprintf(&b, "%-22s %8.1fms %8.1fms %8.1fms %10.1fms %7.2fms %9.4f %10d %6d %8.1fKiB\n", k,
-				col(k, func(s sample) float64 { return s.Visible }), col(k, func(s sample) float64 { return s.Script }),
+			fmt.Fprintf(&b, "%-22s %8.1fms %8.1fms %8.1fms %8.1fms %10.1fms %7.2fms %9.4f %10d %6d %8.1fKiB\n", k,
+				col(k, func(s sample) float64 { return s.Visible }), col(k, func(s sample) float64 { return s.Painted }), col(k, func(s sample) float64 { return s.Script }),
 				col(k, func(s sample) float64 { return s.ScriptCPU }),
 				col(k, func(s sample) float64 { return s.Task }),
 				col(k, func(s sample) float64 { return s.Click }), col(k, func(s sample) float64 { return s.CLS }),
 				maxLongTasks(results[k]), maxOwnLongTasks(results[k]),
 				(col(k, func(s sample) float64 { return s.Heap })-base)/1024)
 		}
-		fmt.Fprintf(&b, "%-22s %8.1fms %10s %10s %10.1fms %9s %9s %10d %6d\n", "baseline@"+rate, col("baseline@"+rate, func(s sample) float64 { return s.Visible }), "-", "-", col("baseline@"+rate, func(s sample) float64 { return s.Task }),
+		fmt.Fprintf(&b, "%-22s %8.1fms %8.1fms %10s %10s %10.1fms %9s %9s %10d %6d\n", "baseline@"+rate, col("baseline@"+rate, func(s sample) float64 { return s.Visible }), col("baseline@"+rate, func(s sample) float64 { return s.Painted }), "-", "-", col("baseline@"+rate, func(s sample) float64 { return s.Task }),
 			"-", "-", maxLongTasks(results["baseline@"+rate]), maxOwnLongTasks(results["baseline@"+rate]))
 	}
 	b.WriteString("longtasks: the most in one load, over 50 ms on the page's main thread; (own), at 4x: those running the\n" +
@@ -452,15 +452,16 @@ func report(t *testing.T, results map[string][]sample, n int) {
 		for k, ss := range results {
 			var v []string
 			for _, s := range ss {
-				v = append(v, fmt.Sprintf("%.0f/%.1f/%.1f/%d/%d", s.Visible, s.Script, s.ScriptCPU, s.LongTasks, s.OwnLongTasks))
+				v = append(v, fmt.Sprintf("%.0f/%.0f/%.1f/%.1f/%d/%d", s.Visible, s.Painted, s.Script, s.ScriptCPU, s.LongTasks, s.OwnLongTasks))
 			}
-			t.Logf("%s visible/script/cpu/longtasks/own: %s", k, strings.Join(v, " "))
+			t.Logf("%s visible/painted/script/cpu/longtasks/own: %s", k, strings.Join(v, " "))
 		}
 	}
 	vis := col("assent@1x", func(s sample) float64 { return s.Visible }) / col("cookieconsent@1x", func(s sample) float64 { return s.Visible })
 	scr := col("assent@1x", func(s sample) float64 { return s.Script }) / col("cookieconsent@1x", func(s sample) float64 { return s.Script })
 	cpu := col("assent@1x", func(s sample) float64 { return s.ScriptCPU }) / col("cookieconsent@1x", func(s sample) float64 { return s.ScriptCPU })
-	t.Logf("assent / cookieconsent: banner visible %.2f× (goal ≤ 0.8), script evaluation %.2f× (goal ≤ 0.5; %.2f× in CPU time)", vis, scr, cpu)
+	painted := col("assent@1x", func(s sample) float64 { return s.Painted }) / col("cookieconsent@1x", func(s sample) float64 { return s.Painted })
+	t.Logf("assent / cookieconsent: banner visible %.2f× (goal ≤ 0.8; painted %.2f×), script evaluation %.2f× (goal ≤ 0.5; %.2f× in CPU time)", vis, painted, scr, cpu)
 	if vis > 0.8 || scr > 0.5 {
 		t.Errorf("speed goals missed: visible %.2f×, script %.2f×", vis, scr)
 	}
@@ -486,17 +487,26 @@ func report(t *testing.T, results map[string][]sample, n int) {
 
 // measureJS runs first in every page: it records layout shifts, long tasks,
 // the first input's processing time, and the first animation frame in which
-// the page's banner is shown (the frame paints it). It reads no layout, so
-// it forces none into the scripts it measures.
+// the page's banner is shown (the frame paints it): when its animation
+// callbacks run ("visible", the goal's figure) and when the frame's work is
+// done ("painted", the task after it). Work a frame does before its
+// animation callbacks counts in the first (for Assent, the layout that the
+// dialog's autofocus needs), work after them only in the second (for both,
+// most of the frame's layout and paint). It reads no layout, so it forces
+// none into the scripts it measures.
 const measureJS = `window.__m = {cls: 0, longtasks: 0, click: -1};
 new PerformanceObserver(l => { for (const e of l.getEntries()) if (!e.hadRecentInput) __m.cls += e.value; }).observe({type: "layout-shift", buffered: true});
 new PerformanceObserver(l => { __m.longtasks += l.getEntries().length; }).observe({type: "longtask", buffered: true});
 new PerformanceObserver(l => { const e = l.getEntries()[0]; __m.click = e.processingEnd - e.processingStart; }).observe({type: "first-input", buffered: true});
 (function frame() {
   const e = window.__banner && window.__banner();
-  if (e) __m.visible = performance.now(); // painted in this frame; no forced layout
-
-  else requestAnimationFrame(frame);
+  if (e) {
+    __m.visible = performance.now(); // the frame that paints it starts
+    // The frame's work done (style, layout, paint): the next task.
+    const c = new MessageChannel();
+    c.port1.onmessage = () => { __m.painted = performance.now(); };
+    c.port2.postMessage(0);
+  } else requestAnimationFrame(frame);
 })();`
 
 // benchPages are the same shop page with no banner, with Assent (one async
