@@ -23,7 +23,7 @@ export function verifyPage(ctx: Ctx): void {
     reveal(out);
   });
   const f2 = h("form", { class: "card form-grid" }, h("h2", null, "An evidence pack"),
-    field("Evidence pack (.zip)", file, "Checked with the keys, log key and checkpoint inside the pack, as the offline verifier does."),
+    field("Evidence pack (.zip)", file, "Checked against this server's own keys and log key, not those the pack carries, as assent verify --jwks --log-key does."),
     h("div", { class: "actions" }, h("button", { class: "btn primary", type: "submit" }, "Verify pack")));
   f2.addEventListener("submit", async (e) => {
     e.preventDefault();
@@ -96,7 +96,7 @@ function packResult(out: HTMLElement, rep: PackReport, name: string): void {
   rs.forEach((r, i) => !r.ok && order.push(i));
   rs.forEach((r, i) => r.ok && order.push(i));
   const lead = rep.ok
-    ? "Every receipt's signature, its place in the signed log and the config it names check out, with the keys and checkpoint inside the pack."
+    ? "Every receipt's signature, its place in the signed log and the config it names check out, against this server's keys and log key."
     : failedN
       ? `${fmtInt(failedN)} of ${fmtInt(n)} receipt${n == 1 ? "" : "s"} failed ${failedN == 1 ? "its" : "their"} checks${rep.problems?.length ? ", and the pack itself has problems" : ""}.`
       : "The pack itself fails its checks, so its receipts cannot be trusted.";
