@@ -96,6 +96,7 @@ func (r *Remover) RunOnce() (int, error) {
 			}
 			total += len(batch)
 			batch = batch[:0]
+			clear(taken) // removed now: a later walk stops at them anyway
 			return nil
 		}
 		// Expiry is at most 13 months after issue, so candidates were
