@@ -7,6 +7,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -101,7 +102,11 @@ func (s *Server) recordConsent(c echo.Context) error {
 	b = append(append(b, `","token":"`...), rec.Token...)
 	b = rec.IssuedAt.AppendFormat(append(b, `","issued_at":"`...), timeMillis)
 	b = rec.ExpiresAt.AppendFormat(append(b, `","expires_at":"`...), timeMillis)
-	return c.JSONBlob(status, append(b, `"}`...))
+	// Seconds the token has left, by this server's clock: what the banner
+	// gives its cookie, whatever the visitor's clock says (and for a retried
+	// decision, less than its whole lifetime).
+	b = strconv.AppendInt(append(b, `","max_age":`...), max(0, int64(rec.ExpiresAt.Sub(s.Now())/time.Second)), 10)
+	return c.JSONBlob(status, append(b, '}'))
 }
 
 type issue struct {

@@ -138,9 +138,10 @@ const start = (function (b: { config: Config; gpc?: boolean; on: string; dark?: 
           if (pending != d) return; // a newer decision was made meanwhile
           pending = undefined;
           receipt = r.id;
-          // Its lifetime by the server's clock alone: a device whose clock
-          // is off by more than that would delete it at once, or keep it.
-          save(r.token, (Date.parse(r.expires_at) - Date.parse(r.issued_at)) / 1000);
+          // For the time the token has left by the server's clock: a device
+          // whose clock is off by more than its lifetime would delete it at
+          // once, or keep it. (A server from before max_age: its lifetime.)
+          save(r.token, r.max_age ?? (Date.parse(r.expires_at) - Date.parse(r.issued_at)) / 1000);
         })
         .catch((e) => {
           console.warn("assent", e);
