@@ -83,7 +83,9 @@ func (s *Server) recordConsent(c echo.Context) error {
 		decision = uuid.MustParse(d.ID) // checked by DecodeDecision
 	}
 	rec, replayed, err := s.Store.RecordDecision(d.Site, d.Visitor, decision, in.build(s.Signer, s.PublicURL, release))
-	if err != nil {
+	if errors.Is(err, store.ErrStale) {
+		return consent.Errorf(consent.ECodeDecisionConflict, "decision %s was made before the visitor's latest, which is recorded", d.ID)
+	} else if err != nil {
 		return err
 	}
 	status := http.StatusCreated

@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"encoding/binary"
 	"encoding/json"
 	"maps"
 	"strings"
@@ -153,6 +154,39 @@ func TestVisitorStateLifecycle(t *testing.T) {
 func mustJSON(v any) string {
 	b, _ := json.Marshal(v)
 	return string(b)
+}
+
+// TestLateDecisionIsRefused: a decision delivered after the one that
+// replaced it (the snippet names each by a UUIDv7 of when it was made) is
+// refused with 409, and the later choice stands.
+func TestLateDecisionIsRefused(t *testing.T) {
+	e := newEnv(t, 0)
+	v := uuid.NewString()
+	at := func(ms int64) string { // a UUIDv7 made at ms
+		id := uuid.Must(uuid.NewV7())
+		binary.BigEndian.PutUint16(id[0:2], uint16(ms>>32))
+		binary.BigEndian.PutUint32(id[2:6], uint32(ms))
+		return id.String()
+	}
+	withID := func(body, id string) string { return strings.Replace(body, `{"site"`, `{"id":"`+id+`","site"`, 1) }
+	made := e.now.UnixMilli()
+	accept, withdraw := at(made), at(made+2000)
+	if r := e.do("POST", "/api/v1/consents", withID(e.decision(v, "withdraw", allOff), withdraw), "Origin", origin); r.status != 201 {
+		t.Fatalf("the withdrawal: %d %s", r.status, r.body)
+	}
+	r := e.do("POST", "/api/v1/consents", withID(e.decision(v, "accept_all", allOn), accept), "Origin", origin)
+	if r.status != 409 || r.json(t)["error"].(map[string]any)["code"] != "decision_conflict" {
+		t.Errorf("the earlier acceptance delivered late: %d %s, want 409 decision_conflict", r.status, r.body)
+	}
+	if s := e.do("GET", "/api/v1/sites/demo/visitors/"+v+"/consent", "").json(t); s["decided"] != false {
+		t.Errorf("the visitor's state after the late acceptance: %v, want the withdrawal (not decided)", s)
+	}
+	// The same millisecond is not earlier; and a decision made later is recorded.
+	for _, id := range []string{at(made + 2000), at(made + 3000)} {
+		if r := e.do("POST", "/api/v1/consents", withID(e.decision(v, "custom", mixed), id), "Origin", origin); r.status != 201 {
+			t.Errorf("a decision made at or after the latest: %d %s, want 201", r.status, r.body)
+		}
+	}
 }
 
 // TestRetriedDecisionIsRecordedOnce: the snippet posts a decision again on

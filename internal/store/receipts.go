@@ -62,11 +62,21 @@ func (s *Store) AppendReceipt(site, visitor string, build Build) (*Receipt, erro
 	return r, err
 }
 
+// madeBefore reports whether decision a was made in an earlier millisecond
+// than b, both named by the snippet with UUIDv7s (whose first 48 bits are
+// the time it made them). Other ids carry no time and are never earlier.
+func madeBefore(a, b uuid.UUID) bool {
+	return a.Version() == 7 && b.Version() == 7 && bytes.Compare(a[:6], b[:6]) < 0
+}
+
 // RecordDecision is AppendReceipt for a decision the snippet named. When
 // the visitor's latest receipt records that same decision (a retry whose
 // first answer was lost), it appends nothing and returns that receipt,
 // token included, with replayed set. Only the latest is compared: the
-// snippet retries only the visitor's latest decision.
+// snippet retries only the visitor's latest decision. A decision made
+// before the latest one (ErrStale) was delivered late, after the one that
+// replaced it (a post the browser kept alive after the page gave up on it):
+// recorded, it would undo the visitor's later choice.
 func (s *Store) RecordDecision(site, visitor string, decision uuid.UUID, build Build) (rec *Receipt, replayed bool, err error) {
 	stripe := &s.w.stripes[maphash.String(stripeSeed, site+"|"+visitor)%uint64(len(s.w.stripes))]
 	stripe.Lock()
@@ -86,6 +96,9 @@ func (s *Store) RecordDecision(site, visitor string, decision uuid.UUID, build B
 			return ErrCorrupt
 		}
 		if decision == uuid.Nil || st.Decision != decision {
+			if madeBefore(decision, st.Decision) {
+				return ErrStale
+			}
 			prev = st.ReceiptID
 			return nil
 		}

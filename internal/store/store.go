@@ -31,12 +31,16 @@ var keyLogSize = []byte("log_size")
 // ErrNotFound is returned when a record does not exist.
 var ErrNotFound = errors.New("store: not found")
 
-// ErrUnavailable is returned for writes the store cannot take: it is closing,
-// or a commit failed and the batch was rolled back. Nothing was acknowledged.
 // ErrCorrupt is returned when a stored record cannot be decoded.
 var ErrCorrupt = errors.New("store: corrupt record")
 
+// ErrUnavailable is returned for writes the store cannot take: it is closing,
+// or a commit failed and the batch was rolled back. Nothing was acknowledged.
 var ErrUnavailable = errors.New("store: unavailable")
+
+// ErrStale is returned for a decision made before the visitor's latest
+// recorded one: one delivered late, after the decision that replaced it.
+var ErrStale = errors.New("store: a later decision of the visitor is recorded")
 
 // Store is Assent's database.
 type Store struct {
