@@ -6,9 +6,12 @@ import (
 	"maps"
 	"net/http"
 	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"regexp"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -225,6 +228,48 @@ func TestSnippetWithdrawalStopsAQueuedInlineTag(t *testing.T) {
 	}
 	do(t, ctx, chromedp.Evaluate[chromedp.Void](`window.assent.acceptAll()`))
 	waitFor(t, ctx, `window.inlineRan === true`)
+}
+
+// TestSnippetGivesUpAHungPost: a decision's post that never gets an answer
+// (here a proxy in front of Assent holds it) is given up after 10 s, so the
+// decision after it is recorded on this page, not only on a later load.
+func TestSnippetGivesUpAHungPost(t *testing.T) {
+	site := newSiteServer(t, map[string]sitePage{})
+	ts := startForSite(t, site)
+	target, _ := url.Parse(ts.URL)
+	proxy := httputil.NewSingleHostReverseProxy(target)
+	var held atomic.Bool
+	release := make(chan struct{})
+	front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == "POST" && r.URL.Path == "/api/v1/consents" && held.CompareAndSwap(false, true) {
+			// No answer until the test ends. (The browser keeps a keepalive
+			// request's connection after the page gives up on it.)
+			select {
+			case <-release:
+			case <-r.Context().Done():
+			}
+			return
+		}
+		proxy.ServeHTTP(w, r)
+	}))
+	t.Cleanup(front.Close)
+	t.Cleanup(func() { close(release) }) // runs first
+	site.pages["/shop"] = sitePage{html: `<!doctype html><html lang="en"><body><script src="` + front.URL + `/s/demo.js" async></script></body></html>`}
+	ctx := newBrowser(t)
+	visit(t, ctx, site.URL+"/shop")
+	waitFor(t, ctx, jsShown)
+	click(t, ctx, "Accept all")
+	waitFor(t, ctx, `window.assent.granted("analytics")`)
+	if !held.Load() {
+		t.Fatal("the first decision was not posted")
+	}
+	do(t, ctx, chromedp.Evaluate[chromedp.Void](`window.assent.withdraw()`))
+	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](`window.assent.receipt() !== null`, chromedp.WithPollingTimeout(25*time.Second))); err != nil {
+		t.Fatalf("the withdrawal was not recorded behind the hung post: %v", err)
+	}
+	if c := receiptClaims(t, ctx, ts); c.Action != "withdraw" {
+		t.Errorf("recorded %s, want the withdrawal", c.Action)
+	}
 }
 
 func TestSnippetRetriesUnrecordedDecision(t *testing.T) {

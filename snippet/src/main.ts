@@ -131,8 +131,13 @@ const start = (function (b: { config: Config; gpc?: boolean; on: string; dark?: 
     if (!me) return; // a pasted copy (see above): the cookie keeps it
     // The API lives where the script came from.
     const url = new URL("/api/v1/consents", me.src);
-    posting = posting.then(() =>
-      fetch(url, { method: "POST", body: JSON.stringify(d), keepalive: true, credentials: "omit" })
+    posting = posting.then(() => {
+      // A post that hangs (a stalled proxy, a dead connection) must not hold
+      // back the decisions after it: it is given up after 10 s, and the
+      // cookie keeps it for a later load.
+      const stop = new AbortController();
+      setTimeout(() => stop.abort(), 1e4);
+      return fetch(url, { method: "POST", body: JSON.stringify(d), keepalive: true, credentials: "omit", signal: stop.signal })
         .then((r) => (r.ok ? r.json() : Promise.reject(r.status)))
         .then((r) => {
           if (pending != d) return; // a newer decision was made meanwhile
@@ -146,8 +151,8 @@ const start = (function (b: { config: Config; gpc?: boolean; on: string; dark?: 
         .catch((e) => {
           console.warn("assent", e);
           if (pending == d && (e == 400 || e == 409)) save("", 0);
-        }),
-    );
+        });
+    });
   }
 
   function decide(action: Action, pick?: Choices): void {
