@@ -187,6 +187,12 @@ func TestLateDecisionIsRefused(t *testing.T) {
 			t.Errorf("a decision made at or after the latest: %d %s, want 201", r.status, r.body)
 		}
 	}
+	// One that looks made more than 10 minutes earlier comes from a device
+	// clock that was ahead and has been set right, not from a late post:
+	// recorded, or the visitor would be asked again and again.
+	if r := e.do("POST", "/api/v1/consents", withID(e.decision(v, "reject_all", allOff), at(made+3000-11*60*1000)), "Origin", origin); r.status != 201 {
+		t.Errorf("a decision after a clock was set right: %d %s, want 201", r.status, r.body)
+	}
 }
 
 // TestRetriedDecisionIsRecordedOnce: the snippet posts a decision again on

@@ -62,11 +62,21 @@ func (s *Store) AppendReceipt(site, visitor string, build Build) (*Receipt, erro
 	return r, err
 }
 
-// madeBefore reports whether decision a was made in an earlier millisecond
-// than b, both named by the snippet with UUIDv7s (whose first 48 bits are
-// the time it made them). Other ids carry no time and are never earlier.
+// staleWindow bounds how much earlier a late decision may have been made.
+// A post arrives late by seconds or minutes; a device clock that was ahead
+// and then set right makes the next decision look earlier by as much as it
+// was off, and past this window that decision is taken, not refused (nor
+// its visitor asked again and again).
+const staleWindow = 10 * time.Minute
+
+// madeBefore reports whether decision a was made before b, by less than
+// staleWindow, both named by the snippet with UUIDv7s (whose first 48 bits
+// are the time it made them, in milliseconds). Other ids carry no time and
+// are never earlier.
 func madeBefore(a, b uuid.UUID) bool {
-	return a.Version() == 7 && b.Version() == 7 && bytes.Compare(a[:6], b[:6]) < 0
+	ms := func(u uuid.UUID) int64 { return int64(binary.BigEndian.Uint64(append([]byte{0, 0}, u[:6]...))) }
+	d := ms(b) - ms(a)
+	return a.Version() == 7 && b.Version() == 7 && d > 0 && d < staleWindow.Milliseconds()
 }
 
 // RecordDecision is AppendReceipt for a decision the snippet named. When
