@@ -272,6 +272,8 @@ func TestSnippetGivesUpAHungPost(t *testing.T) {
 	}
 }
 
+// TestSnippetRetriesUnrecordedDecision: a decision whose post fails still
+// applies on the page, waits in the cookie, and is posted on the next load.
 func TestSnippetRetriesUnrecordedDecision(t *testing.T) {
 	ts := startServer(t)
 	ctx := newBrowser(t)

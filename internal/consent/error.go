@@ -13,7 +13,7 @@ const (
 	ECodeMissingPurp      = "missing_purpose"   // choices omit a purpose of the site
 	ECodeUnknownConfig    = "unknown_config"    // config hash is not a published version
 	ECodeConflict         = "action_mismatch"   // action disagrees with choices
-	ECodeDecisionConflict = "decision_conflict" // a decision id sent again with other choices
+	ECodeDecisionConflict = "decision_conflict" // a decision id sent again with other choices, or a decision delivered late
 	ECodeNotFound         = "not_found"         // unknown site, receipt, route
 	ECodeForbidden        = "origin_forbidden"  // Origin not allowed for the site
 	ECodeTooLarge         = "body_too_large"    // over the body limit

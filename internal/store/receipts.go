@@ -74,9 +74,14 @@ const staleWindow = 10 * time.Minute
 // are the time it made them, in milliseconds). Other ids carry no time and
 // are never earlier.
 func madeBefore(a, b uuid.UUID) bool {
-	ms := func(u uuid.UUID) int64 { return int64(binary.BigEndian.Uint64(append([]byte{0, 0}, u[:6]...))) }
+	if a.Version() != 7 || b.Version() != 7 {
+		return false
+	}
+	ms := func(u uuid.UUID) int64 {
+		return int64(binary.BigEndian.Uint16(u[0:2]))<<32 | int64(binary.BigEndian.Uint32(u[2:6]))
+	}
 	d := ms(b) - ms(a)
-	return a.Version() == 7 && b.Version() == 7 && d > 0 && d < staleWindow.Milliseconds()
+	return d > 0 && d < staleWindow.Milliseconds()
 }
 
 // RecordDecision is AppendReceipt for a decision the snippet named. When

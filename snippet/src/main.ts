@@ -124,8 +124,9 @@ const start = (function (b: { config: Config; gpc?: boolean; on: string; dark?: 
   // server records a visitor's decisions in the order they were made. The
   // unsigned copy stays in the cookie until the receipt's token replaces
   // it, so a failed post is retried on a later load. One the server
-  // refuses for good (400, 409: a damaged cookie, another decision's id)
-  // is dropped: the visitor is asked again on the next page.
+  // refuses for good (400, 409: a damaged cookie, another decision's id,
+  // or one made just before the visitor's latest recorded one) is
+  // dropped: the visitor is asked again on the next page.
   let posting: Promise<unknown> = Promise.resolve();
   function send(d: Decision): void {
     if (!me) return; // a pasted copy (see above): the cookie keeps it
