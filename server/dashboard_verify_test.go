@@ -66,7 +66,8 @@ func TestDashboardVerifyAndErase(t *testing.T) {
 		t.Errorf("good pack verdict: got %q, want %q", v, "verdict ok | Verified")
 	}
 	summary := dEval[string](t, ctx, `document.querySelector("#pack-summary").textContent`)
-	for _, want := range []string{fmt.Sprintf("%d receipts", total), fmt.Sprintf("%d verified", total), "0 failed", "size "} {
+	// The first start's key activation is the log's first entry.
+	for _, want := range []string{fmt.Sprintf("%d receipts", total), fmt.Sprintf("%d verified", total), "0 failed", "size ", "signing keys: ", "… from log index 0"} {
 		if !strings.Contains(summary, want) {
 			t.Errorf("good pack summary: got %q, want it to say %q", summary, want)
 		}

@@ -4,7 +4,9 @@ import (
 	"archive/zip"
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -100,6 +102,13 @@ func TestEvidencePackRotationAndRestart(t *testing.T) {
 	if !strings.Contains(out.String(), "keys: those the pack carries") {
 		t.Errorf("unpinned verification does not say whose keys it used:\n%s", out.String())
 	}
+	// The rotation is proven in the pack: each key from where the log
+	// activated it (indexes 0 and 2).
+	for i, k := range []string{kidOf(t, first), kidOf(t, second)} {
+		if want := fmt.Sprintf("%s from log index %d", k, 2*i); !strings.Contains(out.String(), want) {
+			t.Errorf("verifier output lacks the activation %q:\n%s", want, out.String())
+		}
+	}
 	// Against the server's published keys (both, old and new), saved first.
 	dir := t.TempDir()
 	jwksFile, keyFile := filepath.Join(dir, "jwks.json"), filepath.Join(dir, "log-key.txt")
@@ -162,4 +171,19 @@ func newPost(ctx context.Context, url, body string) (*http.Request, error) {
 func decodeJSON(res *http.Response, v any) {
 	defer res.Body.Close()
 	json.NewDecoder(res.Body).Decode(v)
+}
+
+// kidOf returns the kid in the header of a decision answer's receipt.
+func kidOf(t *testing.T, r map[string]any) string {
+	t.Helper()
+	h, _, _ := strings.Cut(r["receipt"].(string), ".")
+	b, err := base64.RawURLEncoding.DecodeString(h)
+	var hdr struct{ Kid string }
+	if err == nil {
+		err = json.Unmarshal(b, &hdr)
+	}
+	if err != nil || hdr.Kid == "" {
+		t.Fatalf("receipt header %q: %v", h, err)
+	}
+	return hdr.Kid
 }

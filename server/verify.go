@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"flag"
 	"fmt"
 	"io"
@@ -80,6 +81,13 @@ func verifyPack(args []string, out io.Writer) error {
 		fmt.Fprintf(out, "keys: those the pack carries (%s; log key %s). That shows the pack whole and unaltered, not\n"+
 			"that your server made it: compare them with its /.well-known/jwks.json and /api/v1/log/key, or pass\n"+
 			"--jwks and --log-key with copies of those.\n", strings.Join(rep.Keys.Kids, ", "), rep.Keys.LogKey)
+	}
+	if rep.Keys.Activations != nil {
+		var acts []string
+		for _, a := range rep.Keys.Activations {
+			acts = append(acts, fmt.Sprintf("%s from log index %d", a.Kid, a.Log))
+		}
+		fmt.Fprintf(out, "key activations in the log: %s\n", cmp.Or(strings.Join(acts, ", "), "none"))
 	}
 	if !rep.OK {
 		return fmt.Errorf("the pack does NOT verify")

@@ -114,6 +114,9 @@ export interface PackReport {
   receipts: PackVerdict[];
   failed: number;
   checkpoint: { origin: string; size: number };
+  // activations: the receipt keys' activations the pack proves (absent in
+  // packs made before packs held them).
+  keys?: { pinned: boolean; kids: string[]; log_key: string; activations?: { kid: string; log: number }[] };
 }
 // POST /admin/verify with {"receipt": JWS}.
 export interface ReceiptVerdict {

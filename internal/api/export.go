@@ -177,6 +177,9 @@ func (s *Server) evidencePack(c echo.Context) error {
 	if src.Checkpoint, src.Tree, err = s.Ledger.Sign(); err != nil {
 		return err
 	}
+	if src.KeyActivations, err = s.Store.Events("key_activated"); err != nil {
+		return err
+	}
 	src.Config = func(v string) ([]byte, error) {
 		p, err := s.Store.Config(site.ID, v)
 		if err != nil {

@@ -7,12 +7,14 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"mime/multipart"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/assent/assent/internal/export"
+	"github.com/assent/assent/internal/store"
 	"github.com/google/uuid"
 )
 
@@ -155,6 +157,25 @@ func TestEvidencePackVerifiesAndTamperingFails(t *testing.T) {
 			f["receipts.ndjson"] = append(bytes.Clone(f["receipts.ndjson"]), []byte(lines[0]+"\n")...)
 		}, "appears twice"},
 	}
+	// The unsigned copies beside each JWS, which a reader of the file sees
+	// first, must say what the signed receipt says.
+	var first map[string]any
+	if err := json.Unmarshal([]byte(lines[0]), &first); err != nil {
+		t.Fatal(err)
+	}
+	for field, v := range map[string]any{"action": "accept_all_forged", "visitor": "00000000-0000-7000-8000-000000000000",
+		"site": "other", "config": "sha256:00", "log": 99, "issued_at": "2001-01-01T00:00:00.000Z"} {
+		cases = append(cases, struct {
+			name   string
+			change func(f map[string][]byte)
+			want   string
+		}{"the plain " + field, func(f map[string][]byte) {
+			l := maps.Clone(first)
+			l[field] = v
+			b, _ := json.Marshal(l)
+			f["receipts.ndjson"] = []byte(strings.Join(append([]string{string(b)}, lines[1:]...), "\n") + "\n")
+		}, "says another"})
+	}
 	for _, c := range cases {
 		f := zipFiles(t, r.body)
 		c.change(f)
@@ -241,5 +262,46 @@ func TestVerifyUploadAndStandardViews(t *testing.T) {
 	recs, _ := d["dpv:hasConsentRecord"].([]any)
 	if d["@type"] != "dpv:ConsentRecord" || len(recs) != 4 {
 		t.Errorf("dpv: %v", d)
+	}
+}
+
+// A pack proves the log's key activations, and a receipt signed by another
+// key than the one the log had activated at its index fails.
+func TestEvidencePackChecksTheKeyActiveAtEachReceipt(t *testing.T) {
+	e := newEnv(t, 0)
+	activate := func(kid string) {
+		_, err := e.db.AppendEvent(func(i uint64) *store.Event {
+			id := uuid.Must(uuid.NewV7())
+			return &store.Event{ID: id, Kind: "key_activated", JWS: e.signer.SignEvent(map[string]any{
+				"jti": id.String(), "iat": e.now.Unix(), "event": "key_activated", "kid": kid, "log": i})}
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	activate(e.signer.KID())
+	e.seed(t, 2)
+	pack := e.admin("GET", "/api/v1/admin/sites/demo/evidence").body
+	rep := verify(t, pack)
+	if !rep.OK || len(rep.Keys.Activations) != 1 || rep.Keys.Activations[0] != (export.Activation{Kid: e.signer.KID(), Log: 0}) {
+		t.Fatalf("pack with one activation: %+v", rep)
+	}
+	// Without its activations file the pack no longer matches its manifest.
+	f := zipFiles(t, pack)
+	delete(f, "key-activations.ndjson")
+	if rep := verify(t, rezip(f)); rep.OK || !strings.Contains(strings.Join(rep.Problems, " "), "key-activations.ndjson") {
+		t.Errorf("pack without its key activations: %+v", rep)
+	}
+
+	activate("another-key")
+	late := e.seed(t, 1)[0]
+	rep = verify(t, e.admin("GET", "/api/v1/admin/sites/demo/evidence").body)
+	if rep.OK || rep.Failed != 1 || len(rep.Keys.Activations) != 2 {
+		t.Fatalf("a receipt signed by a key not active at its index: %+v", rep)
+	}
+	for _, v := range rep.Receipts {
+		if bad := v.ID == late; bad != (len(v.Problems) > 0) || bad && !strings.Contains(v.Problems[0], "another-key") {
+			t.Errorf("receipt %s (the late one: %v): %v", v.ID, v.ID == late, v.Problems)
+		}
 	}
 }

@@ -21,6 +21,7 @@ const (
 	fileManifest   = "manifest.jws"
 	fileReceipts   = "receipts.ndjson"
 	fileProofs     = "proofs.ndjson"
+	fileKeyEvents  = "key-activations.ndjson"
 	fileCheckpoint = "checkpoint.txt"
 	fileJWKS       = "jwks.json"
 	fileLogKey     = "log-key.txt"
@@ -40,7 +41,10 @@ type Source struct {
 	LogKey     string
 	Config     func(version string) ([]byte, error) // canonical bytes of a published config
 	Sign       func(claims any) string              // signs the manifest
-	Now        time.Time
+	// KeyActivations are the log's key_activated events, in log order:
+	// which receipt key signed from which log index on.
+	KeyActivations []store.Event
+	Now            time.Time
 }
 
 // Manifest lists what a pack holds, signed, so that a receipt dropped from
@@ -52,6 +56,9 @@ type Manifest struct {
 	Query          map[string]string `json:"query"`
 	CheckpointSize int64             `json:"checkpoint_size"`
 	Receipts       []ManifestEntry   `json:"receipts"`
+	// KeyActivations lists the key_activated events in the pack; absent
+	// in packs made before they were included.
+	KeyActivations []ManifestEntry `json:"key_activations"`
 }
 
 // ManifestEntry names one receipt of the pack.
@@ -59,6 +66,16 @@ type ManifestEntry struct {
 	ID       string `json:"id"`
 	Log      uint64 `json:"log"`
 	LeafHash string `json:"leaf_hash"`
+}
+
+// keyEventLine is one line of key-activations.ndjson: the event (a JWS,
+// typ assent-event+jwt) and its inclusion proof against the checkpoint.
+type keyEventLine struct {
+	ID       string   `json:"id"`
+	Log      uint64   `json:"log"`
+	Event    string   `json:"event"`
+	LeafHash string   `json:"leaf_hash"`
+	Proof    []string `json:"proof"`
 }
 
 type proofLine struct {
@@ -94,6 +111,9 @@ func WritePack(w io.Writer, src Source) (n int, err error) {
 		return 0, err
 	}
 	if err := writeProofs(z, src, &man); err != nil {
+		return 0, err
+	}
+	if err := writeKeyEvents(z, src, &man); err != nil {
 		return 0, err
 	}
 	for v := range configs {
@@ -137,6 +157,33 @@ func writeProofs(z *zip.Writer, src Source, man *Manifest) error {
 	return bw.Flush()
 }
 
+func writeKeyEvents(z *zip.Writer, src Source, man *Manifest) error {
+	f, err := z.Create(fileKeyEvents)
+	if err != nil {
+		return err
+	}
+	enc := json.NewEncoder(f)
+	man.KeyActivations = []ManifestEntry{}
+	for _, ev := range src.KeyActivations {
+		if int64(ev.Log) >= src.Tree.Size {
+			continue
+		}
+		p, err := src.Prove(int64(ev.Log), src.Tree.Size)
+		if err != nil {
+			return fmt.Errorf("proof for event %s: %w", ev.ID, err)
+		}
+		line := keyEventLine{ID: ev.ID.String(), Log: ev.Log, Event: ev.JWS, LeafHash: b64(ledger.LeafHash([]byte(ev.JWS))), Proof: make([]string, len(p))}
+		for i, h := range p {
+			line.Proof[i] = b64(h)
+		}
+		man.KeyActivations = append(man.KeyActivations, ManifestEntry{ID: line.ID, Log: ev.Log, LeafHash: line.LeafHash})
+		if err := enc.Encode(&line); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 func put(z *zip.Writer, name string, b []byte) error {
 	f, err := z.Create(name)
 	if err != nil {
@@ -156,13 +203,25 @@ visitor was shown, and that none was altered, back-dated or removed from the
 log since. Checking it needs no access to the server that made it.
 
 Files
-  receipts.ndjson   one receipt per line; "receipt" is a JWS (EdDSA/Ed25519)
+  receipts.ndjson   one receipt per line; "receipt" is a JWS (EdDSA/Ed25519).
+                    The line's other fields (site, visitor, issued_at, action,
+                    config, log) are unsigned copies of the receipt's claims
+                    (sub, iat, ...), for reading; the check fails a line whose
+                    copies differ from its claims.
   jwks.json         the public keys that signed the receipts (RFC 7517)
   configs/H.json    each banner config a receipt names; H is its SHA-256
   checkpoint.txt    a signed checkpoint of the log (C2SP tlog-checkpoint)
   log-key.txt       the checkpoint's verifier key (name+hash+base64, Go note format)
   proofs.ndjson     for each receipt, an RFC 6962 inclusion proof against the checkpoint
-  manifest.jws      the list of receipts in this pack, signed like a receipt
+  key-activations.ndjson
+                    each key_activated event of the log ("event", a JWS with
+                    typ assent-event+jwt and claims jti, iat, event, kid,
+                    previous_kid, log) with its inclusion proof: which key
+                    signed receipts from which log index on
+  manifest.jws      the list of receipts and key activations in this pack,
+                    signed like a receipt (claims iss, site, iat, query,
+                    checkpoint_size, receipts and key_activations, each entry
+                    id, log and leaf_hash)
 
 Whose keys
   The pack carries its keys, so checked against them it shows only that it is
@@ -183,8 +242,18 @@ By hand, for each receipt
      leaf_hash, and the proof's index must equal the receipt's "log" claim.
   4. Hash up the proof (RFC 6962, section 2.1.1) from that leaf to the root;
      it must equal the root hash (third line) of checkpoint.txt.
-  5. Verify checkpoint.txt's signature line with log-key.txt (an Ed25519
-     signature over the checkpoint's text, Go's note format).
+  5. Verify checkpoint.txt's signature line with log-key.txt (C2SP signed
+     note, as Go's golang.org/x/mod/sumdb/note): log-key.txt is
+     NAME+HASH+KEY (split at the first two "+"; KEY is base64 of the byte
+     0x01 then the 32-byte Ed25519 public key, HASH is hex of the first 4
+     bytes of SHA-256(NAME || "\n" || those 33 bytes)). The signed text is
+     everything up to and including the newline before the blank line; the
+     signature line is "— NAME " then base64 of the 4 key-hash bytes and the
+     64-byte signature.
   6. manifest.jws (verified like a receipt, typ assent-evidence+jwt) must list
-     exactly the receipts in this pack: a missing receipt fails the pack.
+     exactly the receipts and key activations in this pack: a missing one
+     fails the pack.
+  7. Verify each key activation as in 1, 3 and 4 (its claims' log is its
+     index). A receipt must be signed by the key of the last activation
+     before its index.
 `

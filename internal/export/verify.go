@@ -4,6 +4,7 @@ import (
 	"archive/zip"
 	"bufio"
 	"bytes"
+	"cmp"
 	"crypto/ed25519"
 	"crypto/sha256"
 	"encoding/base64"
@@ -17,6 +18,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/assent/assent/internal/ledger"
 	"github.com/assent/assent/internal/receipt"
@@ -50,7 +52,17 @@ type Report struct {
 		Pinned bool     `json:"pinned"`
 		Kids   []string `json:"kids"`
 		LogKey string   `json:"log_key"`
+		// Activations are the log's key_activated events the pack proves:
+		// which key signed receipts from which log index on. Nil for a
+		// pack made before packs held them.
+		Activations []Activation `json:"activations,omitempty"`
 	} `json:"keys"`
+}
+
+// Activation is a receipt signing key's activation, a leaf of the log.
+type Activation struct {
+	Kid string `json:"kid"`
+	Log uint64 `json:"log"`
 }
 
 // MaxReceipts is the most receipts one evidence pack holds: about a
@@ -82,10 +94,25 @@ const (
 
 type receiptClaims struct {
 	JTI    string `json:"jti"`
+	Sub    string `json:"sub"`
 	Site   string `json:"site"`
+	Iat    int64  `json:"iat"`
 	Action string `json:"action"`
 	Config string `json:"config"`
 	Log    uint64 `json:"log"`
+}
+
+// plainCopy is what a line of receipts.ndjson says beside the JWS, for
+// readers of the file (jq, a spreadsheet). None of it is signed, so each
+// field present must say what the receipt's claims say: a pack that
+// verifies must not show anyone other values.
+type plainCopy struct {
+	Site     *string `json:"site"`
+	Visitor  *string `json:"visitor"`
+	IssuedAt *string `json:"issued_at"`
+	Action   *string `json:"action"`
+	Config   *string `json:"config"`
+	Log      *uint64 `json:"log"`
 }
 
 type packFiles struct {
@@ -98,7 +125,13 @@ type packFiles struct {
 	byID     map[string]*proofLine // built only if a pack's order differs
 	byIDOnce sync.Once
 	manifest map[string]ManifestEntry
-	keysAre  string // where the keys come from, for messages
+	// manifestKeys are the key activations the manifest lists (nil in a
+	// pack from before they were included).
+	manifestKeys []ManifestEntry
+	keysAre      string // where the keys come from, for messages
+	// active are the proven key activations in log order; each receipt
+	// must be signed by the key active at its index. Nil: not checked.
+	active []Activation
 }
 
 // VerifyPack checks an evidence pack offline: every receipt signature,
@@ -189,6 +222,8 @@ func readPackFiles(z *zip.Reader, rep *Report, trust *Trust) *packFiles {
 		rep.Checkpoint.Origin, rep.Checkpoint.Size = pf.cp.Origin, pf.cp.Size
 	}
 	pf.readManifest(z, problem)
+	pf.readKeyActivations(z, problem)
+	rep.Keys.Activations = pf.active
 	configs := 0
 	for _, f := range z.File {
 		if name, ok := strings.CutPrefix(f.Name, dirConfigs); ok && strings.HasSuffix(name, ".json") {
@@ -253,11 +288,82 @@ func (pf *packFiles) readManifest(z *zip.Reader, problem func(string, ...any)) {
 	for _, e := range m.Receipts {
 		pf.manifest[e.ID] = e
 	}
+	pf.manifestKeys = m.KeyActivations
+}
+
+// readKeyActivations checks the key_activated events the manifest lists:
+// each signed, in the log at its index, and in key-activations.ndjson.
+// A pack from before they were included lists none (nil), and its
+// receipts are not checked against them.
+func (pf *packFiles) readKeyActivations(z *zip.Reader, problem func(string, ...any)) {
+	if pf.manifestKeys == nil || pf.verifier == nil {
+		return
+	}
+	lines, err := readLines(z, fileKeyEvents, maxLines)
+	if err != nil {
+		problem("%v", err)
+		return
+	}
+	byID := map[string]keyEventLine{}
+	for _, b := range lines {
+		var l keyEventLine
+		if json.Unmarshal(b, &l) == nil {
+			byID[l.ID] = l
+		}
+	}
+	pf.active = []Activation{}
+	for _, e := range pf.manifestKeys {
+		l, ok := byID[e.ID]
+		if !ok {
+			problem("key activation %s is listed in the manifest but missing from the pack", e.ID)
+			continue
+		}
+		var c struct {
+			JTI   string `json:"jti"`
+			Event string `json:"event"`
+			Kid   string `json:"kid"`
+			Log   uint64 `json:"log"`
+		}
+		if _, err := pf.verifier.VerifyClaims(l.Event, receipt.TypEvent, &c); err != nil {
+			problem("key activation %s: %s", e.ID, sigProblem(err, pf.keysAre))
+			continue
+		}
+		var v Verdict
+		fail := func(format string, a ...any) { problem("key activation %s: "+format, append([]any{e.ID}, a...)...) }
+		if c.JTI != e.ID || c.Event != "key_activated" || c.Log != e.Log || l.Log != e.Log {
+			fail("its claims are not those of the activation the manifest lists")
+			continue
+		}
+		leaf := ledger.LeafHash([]byte(l.Event))
+		if b64(leaf) != e.LeafHash {
+			fail("differs from the one the manifest lists")
+			continue
+		}
+		pf.checkProof(&v, &proofLine{ID: l.ID, Index: int64(l.Log), LeafHash: l.LeafHash, Proof: l.Proof}, c.Log, leaf, fail)
+		if len(v.Problems) == 0 {
+			pf.active = append(pf.active, Activation{Kid: c.Kid, Log: c.Log})
+		}
+	}
+	slices.SortFunc(pf.active, func(a, b Activation) int { return cmp.Compare(a.Log, b.Log) })
+}
+
+// activeAt returns the key active at log index i: the last activated
+// before it, or "" if none was (or activations are not checked).
+func (pf *packFiles) activeAt(i uint64) string {
+	kid := ""
+	for _, a := range pf.active {
+		if a.Log >= i {
+			break
+		}
+		kid = a.Kid
+	}
+	return kid
 }
 
 // item is one line of receipts.ndjson on its way through the checks.
 type item struct {
 	id, jws string
+	plain   plainCopy
 	p       *receipt.Prepared
 	v       Verdict
 }
@@ -293,12 +399,13 @@ func (pf *packFiles) prepare(line []byte, it *item) {
 	var l struct {
 		ID      string `json:"id"`
 		Receipt string `json:"receipt"`
+		plainCopy
 	}
 	if err := json.Unmarshal(line, &l); err != nil {
 		it.v = Verdict{ID: "?", Problems: []string{"unreadable line in receipts.ndjson"}}
 		return
 	}
-	it.id, it.jws, it.v.ID = l.ID, l.Receipt, l.ID
+	it.id, it.jws, it.plain, it.v.ID = l.ID, l.Receipt, l.plainCopy, l.ID
 	if pf.verifier == nil {
 		it.v.Problems = append(it.v.Problems, "no keys to verify against")
 		return
@@ -324,6 +431,14 @@ func (pf *packFiles) finish(i int, it *item) {
 	if c.JTI != it.id {
 		fail("the receipt's jti %q is not the id it is listed under", c.JTI)
 	}
+	// Before the first activation (a database from before they were
+	// recorded) there is nothing to compare with.
+	if kid := pf.activeAt(c.Log); kid != "" && kid != it.p.Kid {
+		fail("signed with key %s, but the key the log had activated for index %d is %s", it.p.Kid, c.Log, kid)
+	}
+	if f := it.plain.differs(&c); f != "" {
+		fail("its line in receipts.ndjson says another %s than the signed receipt", f)
+	}
 	if ok, present := pf.configs[c.Config]; !present {
 		fail("the config it names (%s) is not in the pack", c.Config)
 	} else if !ok {
@@ -338,6 +453,32 @@ func (pf *packFiles) finish(i int, it *item) {
 			fail("differs from the receipt the manifest lists")
 		}
 	}
+}
+
+// differs names the first field of the plain copy that is present and
+// disagrees with the claims, or returns "".
+func (p *plainCopy) differs(c *receiptClaims) string {
+	str := func(v *string, want string) bool { return v != nil && *v != want }
+	switch {
+	case str(p.Site, c.Site):
+		return "site"
+	case str(p.Visitor, c.Sub):
+		return "visitor"
+	case str(p.Action, c.Action):
+		return "action"
+	case str(p.Config, c.Config):
+		return "config"
+	case p.Log != nil && *p.Log != c.Log:
+		return "log index"
+	}
+	if p.IssuedAt != nil {
+		// The copy has milliseconds, the claim whole seconds.
+		t, err := time.Parse(time.RFC3339Nano, *p.IssuedAt)
+		if err != nil || t.Unix() != c.Iat {
+			return "issued_at"
+		}
+	}
+	return ""
 }
 
 func (pf *packFiles) checkProof(v *Verdict, p *proofLine, index uint64, leaf tlog.Hash, fail func(string, ...any)) {

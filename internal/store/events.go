@@ -1,6 +1,9 @@
 package store
 
 import (
+	"cmp"
+	"slices"
+
 	"github.com/google/uuid"
 	bolt "go.etcd.io/bbolt"
 	"golang.org/x/mod/sumdb/tlog"
@@ -155,4 +158,29 @@ func cutByte(b []byte, sep byte) (string, string, bool) {
 		}
 	}
 	return "", "", false
+}
+
+// Events returns the log's events of a kind, in log order. Events are few
+// (a key activation per rotation, a tombstone per retention pass or
+// erasure), so they are read in one pass.
+func (s *Store) Events(kind string) ([]Event, error) {
+	var out []Event
+	err := s.db.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(bEvents).ForEach(func(id, v []byte) error {
+			if len(v) <= 8 || len(id) != 16 {
+				return ErrCorrupt
+			}
+			k, jws, ok := cutByte(v[8:], '\n')
+			if !ok {
+				return ErrCorrupt
+			}
+			if k == kind {
+				out = append(out, Event{ID: uuid.UUID(id), Kind: k, JWS: jws, Log: getU64(v[:8])})
+			}
+			return nil
+		})
+	})
+	// Keyed by UUIDv7, so by time; the log index is the order that counts.
+	slices.SortFunc(out, func(a, b Event) int { return cmp.Compare(a.Log, b.Log) })
+	return out, err
 }

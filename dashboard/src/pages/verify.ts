@@ -39,7 +39,7 @@ export function verifyPage(ctx: Ctx): void {
     }
     reveal(out);
   });
-  replace(ctx.main, h("div", { class: "page-head" }, h("h1", null, "Verify"), h("p", { class: "muted" }, "Check a receipt against this server's keys, or an evidence pack against the keys and signed log it carries.")), h("div", { class: "grid2 pair" }, f1, f2), out);
+  replace(ctx.main, h("div", { class: "page-head" }, h("h1", null, "Verify"), h("p", { class: "muted" }, "Check a receipt, or an evidence pack and the log proofs it carries, against this server's keys.")), h("div", { class: "grid2 pair" }, f1, f2), out);
 }
 
 // reveal brings the verdict into view (on a phone it is below the forms)
@@ -106,6 +106,9 @@ function packResult(out: HTMLElement, rep: PackReport, name: string): void {
     h("span", { class: "ok-text" }, h("strong", null, fmtInt(n - failedN)), " verified"),
     h("span", { class: failedN ? "error" : "" }, h("strong", null, fmtInt(failedN)), " failed"),
     cp && cp.origin ? h("span", null, "checkpoint ", h("code", null, cp.origin), `, size ${fmtInt(cp.size)}`) : h("span", { class: "error" }, "no valid checkpoint"),
+    // Which key signed from where: a rotation is on the record.
+    rep.keys?.activations?.length ? h("span", { id: "pack-keys" }, "signing keys: ",
+      rep.keys.activations.map((a, i) => [i ? ", " : "", h("code", { title: a.kid }, a.kid.slice(0, 8) + "…"), ` from log index ${fmtInt(a.log)}`])) : null,
   );
 
   const tbody = h("tbody");
