@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -77,17 +76,13 @@ func backupLive(cfg *Config, w io.Writer) (int64, error) {
 	if cfg.AdminToken == "" {
 		return 0, errors.New("the server is running: set ASSENT_ADMIN_TOKEN to back it up over its admin API")
 	}
-	_, port, err := net.SplitHostPort(cfg.Addr)
+	c, base, err := localClient(cfg)
 	if err != nil {
 		return 0, err
 	}
-	scheme := "http"
-	if cfg.TLSCert != "" {
-		scheme = "https"
-	}
-	req, _ := http.NewRequest("GET", scheme+"://127.0.0.1:"+port+"/api/v1/admin/backup", nil)
+	req, _ := http.NewRequest("GET", base+"/api/v1/admin/backup", nil)
 	req.Header.Set("Authorization", "Bearer "+cfg.AdminToken)
-	res, err := http.DefaultClient.Do(req)
+	res, err := c.Do(req)
 	if err != nil {
 		return 0, err
 	}

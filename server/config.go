@@ -45,7 +45,10 @@ func Load(args []string, getenv func(string) string) (*Config, error) {
 	fs.StringVar(&c.Dev, "dev", getenv("ASSENT_DEV"), "development: serve the snippet and dashboard from the sources in this checkout, rebuilt when they change (ASSENT_DEV)")
 	fs.BoolVar(&c.TrustProxy, "trust-proxy", getenv("ASSENT_TRUST_PROXY") == "true", "take client IPs from X-Forwarded-For (ASSENT_TRUST_PROXY)")
 	if err := fs.Parse(args); err != nil {
-		return nil, fmt.Errorf("%w\nusage: assent [flags] | assent verify PACK\n%s", err, usage(fs))
+		return nil, fmt.Errorf("%w\nusage: assent [flags]\n"+
+			"       assent verify [--jwks FILE --log-key FILE] PACK.zip\n"+
+			"       assent backup FILE [flags] | assent restore FILE [--data DIR] [--accept-rollback]\n"+
+			"       assent keys rotate [--data DIR] | assent healthcheck [flags]\n%s", err, usage(fs))
 	}
 	if fs.NArg() > 0 {
 		return nil, fmt.Errorf("unexpected argument %q", fs.Arg(0))

@@ -141,3 +141,25 @@ func TestMalformedTraffic(t *testing.T) {
 		t.Errorf("heap in use %d MiB after, %d MiB before", h1>>20, h0>>20)
 	}
 }
+
+// TestHeaderLimit: the request line and headers may take 16 KiB, as the
+// README says, and a request over that gets 431.
+func TestHeaderLimit(t *testing.T) {
+	ts := startServer(t)
+	get := func(n int) int {
+		req, _ := http.NewRequest("GET", ts.URL+"/healthz", nil)
+		req.Header.Set("X-Big", strings.Repeat("a", n))
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		return res.StatusCode
+	}
+	if s := get(15 << 10); s != 200 {
+		t.Errorf("15 KiB header: %d, want 200", s)
+	}
+	if s := get(16<<10 + 100); s != http.StatusRequestHeaderFieldsTooLarge {
+		t.Errorf("16 KiB header: %d, want 431", s)
+	}
+}

@@ -9,7 +9,6 @@ import (
 	"crypto/x509/pkix"
 	"encoding/pem"
 	"math/big"
-	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -19,13 +18,15 @@ import (
 )
 
 // TestServesTLS starts the server with --tls-cert/--tls-key and checks it
-// answers over HTTPS, with an https public URL in what it signs.
+// answers over HTTPS, with an https public URL in what it signs, and that
+// the commands that talk to it (healthcheck, a live backup) do too. The
+// certificate names the public host only, as a real one does: no 127.0.0.1.
 func TestServesTLS(t *testing.T) {
 	dir := t.TempDir()
 	certFile, keyFile := filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
 	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "127.0.0.1"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour), IPAddresses: []net.IP{net.ParseIP("127.0.0.1")}}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "consent.example.test"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour), DNSNames: []string{"consent.example.test"}}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
 	if err != nil {
 		t.Fatal(err)
@@ -34,11 +35,13 @@ func TestServesTLS(t *testing.T) {
 	os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600)
 	os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: kder}), 0o600)
 
-	ts := startServer(t, "--tls-cert", certFile, "--tls-key", keyFile)
+	const token = "tls-test-token-0123456789abcdefghijklmnop"
+	env := map[string]string{"ASSENT_ADMIN_PASSWORD": "correct-horse-battery", "ASSENT_ADMIN_TOKEN": token}
+	ts := startServerIn(t, t.TempDir(), env, "--tls-cert", certFile, "--tls-key", keyFile)
 	cert, _ := x509.ParseCertificate(der)
 	pool := x509.NewCertPool()
 	pool.AddCert(cert)
-	c := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
+	c := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool, ServerName: "consent.example.test"}}}
 	res, err := c.Get(strings.Replace(ts.URL, "http://", "https://", 1) + "/healthz")
 	if err != nil {
 		t.Fatalf("https: %v", err)
@@ -52,5 +55,26 @@ func TestServesTLS(t *testing.T) {
 	}
 	if !strings.Contains(ts.Logs.String(), `"demo":"https://`) {
 		t.Errorf("public URL is not https:\n%s", ts.Logs.String())
+	}
+
+	flags := []string{"--addr", strings.TrimPrefix(ts.URL, "http://"), "--tls-cert", certFile, "--tls-key", keyFile}
+	getenv := func(k string) string { return env[k] }
+	if err := healthcheck(flags, getenv); err != nil {
+		t.Errorf("healthcheck over TLS: %v", err)
+	}
+	backup := filepath.Join(t.TempDir(), "b.db")
+	var out strings.Builder
+	if err := backupCommand(append([]string{backup, "--data", ts.Data}, flags...), getenv, &out); err != nil {
+		t.Errorf("live backup over TLS: %v", err)
+	}
+	// Another certificate for the same name, unknown to the client, is
+	// refused: the token is not sent to whoever answers on the port.
+	other := filepath.Join(dir, "other.pem")
+	key2, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	der2, _ := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key2.PublicKey, key2)
+	os.WriteFile(other, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der2}), 0o600)
+	flags[3] = other
+	if err := healthcheck(flags, getenv); err == nil || !strings.Contains(err.Error(), "certificate") {
+		t.Errorf("healthcheck trusting another certificate: %v, want a certificate error", err)
 	}
 }

@@ -141,12 +141,14 @@ func (l *Log) root(size int64) (tlog.Hash, error) {
 }
 
 // Run signs a new checkpoint every interval while the log grows, until ctx
-// ends. Errors go to report (a refusal repeats each interval).
+// ends. Errors go to report: each new one, and the same one again at most
+// once a minute.
 func (l *Log) Run(ctx context.Context, every time.Duration, report func(error)) {
 	t := time.NewTicker(every)
 	defer t.Stop()
+	var f repeats
 	for {
-		if _, _, err := l.Sign(); err != nil {
+		if _, _, err := l.Sign(); f.pass(err, time.Now()) {
 			report(err)
 		}
 		select {
@@ -155,6 +157,26 @@ func (l *Log) Run(ctx context.Context, every time.Duration, report func(error)) 
 		case <-t.C:
 		}
 	}
+}
+
+// repeats lets an error through when it is new, and the same one again only
+// after a quiet minute: a log that cannot be signed (rolled back) fails on
+// every tick, and one line every 2 s would bury the rest of the log.
+type repeats struct {
+	last string
+	at   time.Time
+}
+
+func (r *repeats) pass(err error, now time.Time) bool {
+	if err == nil {
+		r.last = ""
+		return false
+	}
+	if err.Error() == r.last && now.Sub(r.at) < time.Minute {
+		return false
+	}
+	r.last, r.at = err.Error(), now
+	return true
 }
 
 // InclusionProof proves leaf index is in the tree of the given size.
