@@ -3,6 +3,7 @@ package api_test
 import (
 	"archive/zip"
 	"bytes"
+	"encoding/base64"
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
@@ -291,6 +292,15 @@ func TestEvidencePackChecksTheKeyActiveAtEachReceipt(t *testing.T) {
 	delete(f, "key-activations.ndjson")
 	if rep := verify(t, rezip(f)); rep.OK || !strings.Contains(strings.Join(rep.Problems, " "), "key-activations.ndjson") {
 		t.Errorf("pack without its key activations: %+v", rep)
+	}
+	// With a proof that does not hold, the activation is not taken as proven.
+	f = zipFiles(t, pack)
+	var l map[string]any
+	json.Unmarshal(f["key-activations.ndjson"], &l)
+	l["proof"].([]any)[0] = base64.StdEncoding.EncodeToString(make([]byte, 32))
+	f["key-activations.ndjson"], _ = json.Marshal(l)
+	if rep := verify(t, rezip(f)); rep.OK || len(rep.Keys.Activations) != 0 || !strings.Contains(strings.Join(rep.Problems, " "), "not included") {
+		t.Errorf("pack with a bad activation proof: %+v", rep)
 	}
 
 	activate("another-key")

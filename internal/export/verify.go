@@ -329,7 +329,11 @@ func (pf *packFiles) readKeyActivations(z *zip.Reader, problem func(string, ...a
 			continue
 		}
 		var v Verdict
-		fail := func(format string, a ...any) { problem("key activation %s: "+format, append([]any{e.ID}, a...)...) }
+		bad := false
+		fail := func(format string, a ...any) {
+			bad = true
+			problem("key activation %s: "+format, append([]any{e.ID}, a...)...)
+		}
 		if c.JTI != e.ID || c.Event != "key_activated" || c.Log != e.Log || l.Log != e.Log {
 			fail("its claims are not those of the activation the manifest lists")
 			continue
@@ -340,7 +344,7 @@ func (pf *packFiles) readKeyActivations(z *zip.Reader, problem func(string, ...a
 			continue
 		}
 		pf.checkProof(&v, &proofLine{ID: l.ID, Index: int64(l.Log), LeafHash: l.LeafHash, Proof: l.Proof}, c.Log, leaf, fail)
-		if len(v.Problems) == 0 {
+		if !bad {
 			pf.active = append(pf.active, Activation{Kid: c.Kid, Log: c.Log})
 		}
 	}
