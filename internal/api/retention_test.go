@@ -50,6 +50,20 @@ func TestErasureReturnsSignedConfirmation(t *testing.T) {
 		t.Fatalf("erase: %d %s", r.status, r.body)
 	} else {
 		out := r.json(t)
+		// Later, an auditor finds the tombstone among the site's log
+		// events, and its place in the log like a receipt's.
+		var evs struct {
+			Events []struct {
+				ID, Kind, Event string
+				Log             uint64
+			}
+		}
+		if r := e.admin("GET", "/api/v1/admin/sites/demo/events"); r.status != 200 || json.Unmarshal(r.body, &evs) != nil ||
+			len(evs.Events) != 1 || evs.Events[0].Kind != "tombstone" || evs.Events[0].Event != out["confirmation"] || float64(evs.Events[0].Log) != out["log"] {
+			t.Errorf("site events after an erasure: %d %s", r.status, r.body)
+		} else if p := e.do("GET", "/api/v1/log/proof/inclusion?id="+evs.Events[0].ID+"&size=6", ""); p.status != 200 {
+			t.Errorf("inclusion proof of the tombstone: %d %s", p.status, p.body)
+		}
 		typ, claims := verifyJOSE(t, e, out["confirmation"].(string))
 		removed, _ := claims["removed"].([]any)
 		if out["erased"] != float64(2) || typ != "assent-event+jwt" || claims["reason"] != "erasure" || len(removed) != 2 {
