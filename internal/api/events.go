@@ -1,13 +1,14 @@
 package api
 
 import (
-	"cmp"
+	"bytes"
 	"encoding/base64"
 	"encoding/json"
+	"io"
 	"net/http"
-	"slices"
-	"strings"
 
+	"github.com/assent/assent/internal/consent"
+	"github.com/google/uuid"
 	"github.com/labstack/echo/v4"
 )
 
@@ -21,7 +22,16 @@ type eventView struct {
 	Event string `json:"event"`
 }
 
-// logEvents lists the log's events that concern a site, in log order:
+// A page of events holds at most this many, and stops after this many
+// bytes of them: one retention pass on a busy site is a tombstone of
+// megabytes.
+const (
+	eventsPage      = 100
+	eventsPageBytes = 4 << 20
+)
+
+// logEvents lists the log's events that concern a site, in the order they
+// were made, a page at a time (?after= the last id of the page before):
 // every receipt key activation, and the site's tombstones (receipts
 // removed by retention or an erasure, each by id, index and leaf hash, no
 // visitor id). With the receipts export, an auditor can account for the
@@ -32,39 +42,65 @@ func (s *Server) logEvents(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	keys, err := s.Store.Events("key_activated")
-	if err != nil {
-		return err
-	}
-	tombs, err := s.Store.Events("tombstone")
-	if err != nil {
-		return err
-	}
-	out := []eventView{}
-	for _, e := range keys {
-		out = append(out, eventView{ID: e.ID.String(), Log: e.Log, Kind: e.Kind, Event: e.JWS})
-	}
-	for _, e := range tombs {
-		if eventSite(e.JWS) == site.ID {
-			out = append(out, eventView{ID: e.ID.String(), Log: e.Log, Kind: e.Kind, Event: e.JWS})
+	var after uuid.UUID
+	if q := c.QueryParam("after"); q != "" {
+		if after, err = uuid.Parse(q); err != nil {
+			return consent.Errorf(consent.ECodeInvalid, "after must be an event id")
 		}
 	}
-	slices.SortFunc(out, func(a, b eventView) int { return cmp.Compare(a.Log, b.Log) })
+	out, size, more := []eventView{}, 0, false
+	err = s.Store.EachEvent(after, func(id uuid.UUID, log uint64, kind string, jws []byte) bool {
+		if kind == "tombstone" && eventSite(jws) != site.ID {
+			return true
+		}
+		if len(out) == eventsPage || len(out) > 0 && size+len(jws) > eventsPageBytes {
+			more = true
+			return false
+		}
+		size += len(jws)
+		out = append(out, eventView{ID: id.String(), Log: log, Kind: kind, Event: string(jws)})
+		return true
+	})
+	if err != nil {
+		return err
+	}
+	res := map[string]any{"events": out}
+	if more {
+		res["next"] = out[len(out)-1].ID
+	}
 	c.Response().Header().Set("Cache-Control", "no-store")
-	return c.JSON(http.StatusOK, map[string]any{"events": out})
+	return c.JSON(http.StatusOK, res)
 }
 
-// eventSite reads the site claim of an event we signed (not verified
-// again: it comes from our own store).
-func eventSite(jws string) string {
-	parts := strings.Split(jws, ".")
-	if len(parts) != 3 {
+// eventSite reads the site claim of a tombstone we signed (not verified
+// again: it comes from our own store). The claims name the site before
+// the removed receipts, so only the start of a large one is decoded.
+func eventSite(jws []byte) string {
+	_, rest, ok := bytes.Cut(jws, []byte("."))
+	payload, _, ok2 := bytes.Cut(rest, []byte("."))
+	if !ok || !ok2 {
 		return ""
 	}
-	b, err := base64.RawURLEncoding.DecodeString(parts[1])
-	var c struct{ Site string }
-	if err != nil || json.Unmarshal(b, &c) != nil {
+	d := json.NewDecoder(base64.NewDecoder(base64.RawURLEncoding, bytes.NewReader(payload)))
+	if t, err := d.Token(); err != nil || t != json.Delim('{') {
 		return ""
 	}
-	return c.Site
+	for d.More() {
+		k, err := d.Token()
+		if err != nil {
+			return ""
+		}
+		if k == "site" {
+			var site string
+			if d.Decode(&site) != nil {
+				return ""
+			}
+			return site
+		}
+		var skip json.RawMessage
+		if err := d.Decode(&skip); err != nil && err != io.EOF {
+			return ""
+		}
+	}
+	return ""
 }

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"cmp"
 	"slices"
 
@@ -160,27 +161,43 @@ func cutByte(b []byte, sep byte) (string, string, bool) {
 	return "", "", false
 }
 
-// Events returns the log's events of a kind, in log order. Events are few
-// (a key activation per rotation, a tombstone per retention pass or
-// erasure), so they are read in one pass.
+// EachEvent calls fn with every event made after the event with id after
+// (all of them for the zero UUID), in the order they were made (their
+// UUIDv7 ids), until fn returns false. jws is valid only during the call:
+// tombstones can be large, and most callers keep few of them.
+func (s *Store) EachEvent(after uuid.UUID, fn func(id uuid.UUID, log uint64, kind string, jws []byte) bool) error {
+	return s.db.View(func(tx *bolt.Tx) error {
+		c := tx.Bucket(bEvents).Cursor()
+		k, v := c.Seek(after[:])
+		if len(k) == 16 && uuid.UUID(k) == after {
+			k, v = c.Next()
+		}
+		for ; k != nil; k, v = c.Next() {
+			if len(v) <= 8 || len(k) != 16 {
+				return ErrCorrupt
+			}
+			i := bytes.IndexByte(v[8:], '\n')
+			if i < 0 {
+				return ErrCorrupt
+			}
+			if !fn(uuid.UUID(k), getU64(v[:8]), string(v[8:8+i]), v[8+i+1:]) {
+				return nil
+			}
+		}
+		return nil
+	})
+}
+
+// Events returns the log's events of a kind, in log order. Meant for the
+// few kinds (key activations): it holds them all.
 func (s *Store) Events(kind string) ([]Event, error) {
 	var out []Event
-	err := s.db.View(func(tx *bolt.Tx) error {
-		return tx.Bucket(bEvents).ForEach(func(id, v []byte) error {
-			if len(v) <= 8 || len(id) != 16 {
-				return ErrCorrupt
-			}
-			k, jws, ok := cutByte(v[8:], '\n')
-			if !ok {
-				return ErrCorrupt
-			}
-			if k == kind {
-				out = append(out, Event{ID: uuid.UUID(id), Kind: k, JWS: jws, Log: getU64(v[:8])})
-			}
-			return nil
-		})
+	err := s.EachEvent(uuid.UUID{}, func(id uuid.UUID, log uint64, k string, jws []byte) bool {
+		if k == kind {
+			out = append(out, Event{ID: id, Kind: k, JWS: string(jws), Log: log})
+		}
+		return true
 	})
-	// Keyed by UUIDv7, so by time; the log index is the order that counts.
 	slices.SortFunc(out, func(a, b Event) int { return cmp.Compare(a.Log, b.Log) })
 	return out, err
 }
