@@ -135,8 +135,12 @@ func TestDashboardJourney(t *testing.T) {
 	dButton(t, ctx, "Create site")
 	dWait(t, ctx, `location.pathname === "/dashboard/sites/test-shop/edit"`)
 
-	// Edit: the live preview shows the real banner with the draft text.
+	// Edit: the live preview shows the real banner with the draft text,
+	// without taking the page's focus (on a site, its dialog autofocuses).
 	dWait(t, ctx, fmt.Sprintf(dPreviewShows, "We value your privacy"))
+	if f := dEval[string](t, ctx, `new Promise(ok => requestAnimationFrame(() => requestAnimationFrame(() => ok(document.activeElement.tagName))))`); f == "IFRAME" {
+		t.Error("the preview's banner took the dashboard's focus")
+	}
 	titleField := `.texts .grid2 .field:first-child input`
 	dType(t, ctx, titleField, "Cookies, honestly")
 	dWait(t, ctx, fmt.Sprintf(dPreviewShows, "Cookies, honestly"))
@@ -187,6 +191,12 @@ func TestDashboardJourney(t *testing.T) {
 	if got := dEval[string](t, ctx, `document.querySelector(".kpi strong").textContent`); got != "1" {
 		t.Errorf("insights decisions: got %q, want 1", got)
 	}
+	// A range re-renders the page; focus stays on the range chosen. A tab
+	// link leads to the new page's content.
+	dEval[bool](t, ctx, `(b => (b.focus(), b.click(), true))([...document.querySelectorAll(".seg button")].find(b => b.textContent == "7 days"))`)
+	dWait(t, ctx, `location.search.includes("from=") && document.activeElement?.textContent == "7 days" && document.activeElement.getAttribute("aria-pressed") == "true"`)
+	dEval[bool](t, ctx, `(a => (a.focus(), a.click(), true))([...document.querySelectorAll("nav.tabs a")].find(a => a.textContent == "Versions"))`)
+	dWait(t, ctx, `location.pathname.endsWith("/versions") && document.activeElement?.id == "main"`)
 
 	// Exports: the CSV holds the receipt; the evidence pack downloads.
 	dGo(t, ctx, base+"/dashboard/exports", `!!document.querySelector("select[name=site]")`)

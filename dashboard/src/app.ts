@@ -86,11 +86,24 @@ async function render(): Promise<void> {
   if (site) sessionStorage.setItem("assent.site", (lastSite = site.id));
   const main = h("main", { id: "main", tabindex: "-1" });
   const ctx: Ctx = { me, sites, site, main, params, go, refreshSites };
+  // Rendering replaces every element: focus would fall to the body. A
+  // control that re-rendered the page (a range, the site picker) gets it
+  // back in its new self; after following a link it goes to the new page.
+  const was = document.activeElement as HTMLElement | null;
+  const key = was && was != document.body && root.contains(was) && !was.closest("[data-route]") ? focusKey(was) : "";
   root.className = "";
   replace(root, h("a", { class: "skip", href: "#main" }, "Skip to content"), header(ctx, path), main);
   const page = route(path, m, ctx);
   document.title = (site ? site.name + " · " : "") + page + " · Assent";
+  if (!rendered) return void (rendered = true); // a page load: the browser's own start
+  const again = key && [...root.querySelectorAll<HTMLElement>("a,button,input,select,textarea")].find((e) => focusKey(e) == key);
+  again ? again.focus({ preventScroll: true }) : main.focus();
 }
+
+let rendered = false;
+
+// focusKey names a control by what it says, the same in a new rendering.
+const focusKey = (e: HTMLElement) => e.tagName + "|" + (e.getAttribute("aria-label") || e.getAttribute("name") || e.textContent || "").trim();
 
 function route(path: string, m: RegExpExecArray | null, ctx: Ctx): string {
   if (path == "/" || path == "") {

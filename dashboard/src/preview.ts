@@ -20,6 +20,16 @@ const realFocus = HTMLElement.prototype.focus;
 HTMLElement.prototype.focus = function (this: HTMLElement, o?: FocusOptions) {
   if (document.hasFocus()) realFocus.call(this, o);
 };
+// The first layer's dialog also carries autofocus, which the browser acts
+// on by itself at the next frame, also in a frame: the preview's markup
+// goes in without it unless the reader is working inside the preview.
+const html = Object.getOwnPropertyDescriptor(ShadowRoot.prototype, "innerHTML")!;
+Object.defineProperty(ShadowRoot.prototype, "innerHTML", {
+  ...html,
+  set(this: ShadowRoot, v: string) {
+    html.set!.call(this, document.hasFocus() ? v : String(v).replace(" autofocus", ""));
+  },
+});
 clearCookie();
 // The snippet keeps an unsigned decision in the cookie until it is recorded;
 // in a preview it never will be, so drop it at once.
