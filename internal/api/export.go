@@ -169,6 +169,9 @@ func (s *Server) evidencePack(c echo.Context) error {
 			return err
 		} else if n > export.MaxReceipts {
 			return consent.Errorf(consent.ECodeInvalid, "an evidence pack holds at most %d receipts; this range holds more: narrow from and to", export.MaxReceipts)
+		} else if n == 0 {
+			// A pack of nothing proves nothing, and would not verify.
+			return consent.Errorf(consent.ECodeNotFound, "no receipts from %s to %s", from.UTC().Format(time.RFC3339), to.UTC().Format(time.RFC3339))
 		}
 		src.Query = map[string]string{"from": from.UTC().Format(time.RFC3339), "to": to.UTC().Format(time.RFC3339)}
 		src.Each = func(fn func(*store.Receipt) error) error { return s.Store.ScanSite(site.ID, from, to, fn) }

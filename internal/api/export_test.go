@@ -118,6 +118,10 @@ func verify(t *testing.T, pack []byte) *export.Report {
 // A pack verifies as made, and each kind of tampering fails with its reason.
 func TestEvidencePackVerifiesAndTamperingFails(t *testing.T) {
 	e := newEnv(t, 0)
+	// Nothing to prove yet: refused before a download that would not verify.
+	if r := e.admin("GET", "/api/v1/admin/sites/demo/evidence"); r.status != 404 || !strings.Contains(string(r.body), "no receipts") {
+		t.Errorf("empty range: %d %s, want 404", r.status, r.body)
+	}
 	e.seed(t, 5)
 	r := e.admin("GET", "/api/v1/admin/sites/demo/evidence")
 	if r.status != 200 || r.header.Get("Content-Type") != "application/zip" {
