@@ -220,12 +220,28 @@ func TestDashboardJourney(t *testing.T) {
 	dButton(t, ctx, "Verify receipt")
 	dWait(t, ctx, `document.querySelector("#verdict.ok")?.textContent.includes("Verified")`)
 
-	// Add an auditor from the team page.
+	// Mint an API token, then add an auditor from the team page before
+	// copying it: the token, shown only once, stays until dismissed.
 	dGo(t, ctx, base+"/dashboard/team", `!!document.querySelector(".inline-form input")`)
+	dType(t, ctx, `.card:last-of-type .inline-form input`, "nightly export")
+	dButton(t, ctx, "Create token")
+	dWait(t, ctx, `document.querySelector("#new-token")?.textContent.length > 20`)
+	token := dEval[string](t, ctx, `document.querySelector("#new-token").textContent`)
 	dType(t, ctx, ".inline-form .field:nth-child(1) input", "audrey")
 	dType(t, ctx, ".inline-form .field:nth-child(2) input", "auditor-password-1")
 	dButton(t, ctx, "Add user")
 	dWait(t, ctx, `document.querySelector("table.data")?.textContent.includes("audrey")`)
+	if got := dEval[string](t, ctx, `document.querySelector("#new-token")?.textContent || ""`); got != token {
+		t.Errorf("the new token after adding a user: %q, want it still shown", got)
+	}
+	dButton(t, ctx, "Done, I have copied it")
+	dWait(t, ctx, `!document.querySelector("#new-token")`)
+	// At phone width each row's Remove and Revoke stay in view.
+	dDo(t, ctx, chromedp.EmulateViewport(360, 740))
+	if off := dEval[float64](t, ctx, `[...document.querySelectorAll("td.right button")].filter(b => b.getBoundingClientRect().right > innerWidth).length`); off != 0 {
+		t.Errorf("%v row buttons off-screen at 360 px", off)
+	}
+	dDo(t, ctx, chromedp.EmulateViewport(1280, 800))
 
 	screenshots(t, ctx, base, id)
 

@@ -9,11 +9,14 @@ const msg = (x: unknown) => (x instanceof ApiError ? x.message : String(x));
 export function teamPage(ctx: Ctx): void {
   const users = h("div", { class: "card" });
   const tokens = h("div", { class: "card" });
+  // A new token, shown once: kept here, not in the card, so that redrawing
+  // the page (someone added meanwhile) does not lose it before it is copied.
+  const fresh = h("div", { class: "fresh-token" });
   replace(ctx.main, h("div", { class: "page-head" }, h("h1", null, "Team"), h("p", { class: "muted" }, "Owners change sites and people; auditors read, search, export and verify.")), users, tokens);
   const load = async () => {
     const [us, ts] = await Promise.all([get<User[]>("/users"), get<Token[]>("/tokens")]);
     renderUsers(ctx, users, us, load);
-    renderTokens(tokens, ts, load);
+    renderTokens(tokens, ts, load, fresh);
   };
   load();
 }
@@ -35,7 +38,7 @@ function renderUsers(ctx: Ctx, el: HTMLElement, us: User[], reload: () => void):
   });
   replace(el, h("h2", null, "People"),
     h("div", { class: "table-wrap" }, h("table", { class: "data" },
-      h("thead", null, h("tr", null, h("th", { scope: "col" }, "User"), h("th", { scope: "col" }, "Role"), h("th", { scope: "col" }, "Since"), h("th", { scope: "col" }, h("span", { class: "sr" }, "Actions")))),
+      h("thead", null, h("tr", null, h("th", { scope: "col" }, "User"), h("th", { scope: "col" }, "Role"), h("th", { scope: "col", class: "wide-only" }, "Since"), h("th", { scope: "col" }, h("span", { class: "sr" }, "Actions")))),
       h("tbody", null, us.map((u) => {
         const r = roleSelect(u.role);
         r.setAttribute("aria-label", `Role of ${u.name}`);
@@ -48,7 +51,7 @@ function renderUsers(ctx: Ctx, el: HTMLElement, us: User[], reload: () => void):
             r.value = u.role;
           }
         });
-        return h("tr", null, h("th", { scope: "row" }, u.name, u.name == ctx.me.name && h("span", { class: "muted" }, " (you)")), h("td", null, r), h("td", null, fmtTime(u.created_at)),
+        return h("tr", null, h("th", { scope: "row" }, u.name, u.name == ctx.me.name && h("span", { class: "muted" }, " (you)")), h("td", null, r), h("td", { class: "wide-only" }, fmtTime(u.created_at)),
           h("td", { class: "right" }, u.name != ctx.me.name && h("button", { type: "button", class: "btn ghost small danger", onclick: async () => {
             if (!confirm(`Remove ${u.name}? They are signed out at once.`)) return;
             try {
@@ -62,9 +65,8 @@ function renderUsers(ctx: Ctx, el: HTMLElement, us: User[], reload: () => void):
     err, h("h3", null, "Add someone"), form);
 }
 
-function renderTokens(el: HTMLElement, ts: Token[], reload: () => void): void {
+function renderTokens(el: HTMLElement, ts: Token[], reload: () => void, fresh: HTMLElement): void {
   const err = h("p", { class: "error", role: "alert" });
-  const fresh = h("div", { class: "fresh-token" });
   const name = h("input", { placeholder: "e.g. nightly export" });
   const role = roleSelect();
   const form = h("form", { class: "inline-form" }, field("Name", name), field("Role", role), h("button", { class: "btn primary", type: "submit" }, "Create token"));
@@ -73,17 +75,17 @@ function renderTokens(el: HTMLElement, ts: Token[], reload: () => void): void {
     try {
       const t = await post<Token>("/tokens", { name: name.value, role: role.value });
       await reload();
-      const box = document.querySelector(".fresh-token")!;
-      replace(box as HTMLElement, h("div", { class: "alert okay" }, h("strong", null, "Copy this token now: it is shown only once."),
-        h("div", { class: "code-row" }, h("code", { class: "break", id: "new-token" }, t.token!), copyButton(() => t.token!))));
+      replace(fresh, h("div", { class: "alert okay" }, h("strong", null, "Copy this token now: it is shown only once."),
+        h("div", { class: "code-row" }, h("code", { class: "break", id: "new-token" }, t.token!), copyButton(() => t.token!)),
+        h("button", { type: "button", class: "btn ghost small", onclick: () => replace(fresh) }, "Done, I have copied it")));
     } catch (x) {
       err.textContent = msg(x);
     }
   });
   replace(el, h("h2", null, "API tokens"), h("p", { class: "muted" }, "For automation: send ", h("code", null, "Authorization: Bearer <token>"), ". Only a hash is stored."),
     ts.length ? h("div", { class: "table-wrap" }, h("table", { class: "data" },
-      h("thead", null, h("tr", null, h("th", { scope: "col" }, "Name"), h("th", { scope: "col" }, "Role"), h("th", { scope: "col" }, "Created"), h("th", { scope: "col" }, h("span", { class: "sr" }, "Actions")))),
-      h("tbody", null, ts.map((t) => h("tr", null, h("th", { scope: "row" }, t.name), h("td", null, t.role), h("td", null, `${fmtTime(t.created_at)} by ${t.created_by}`),
+      h("thead", null, h("tr", null, h("th", { scope: "col" }, "Name"), h("th", { scope: "col" }, "Role"), h("th", { scope: "col", class: "wide-only" }, "Created"), h("th", { scope: "col" }, h("span", { class: "sr" }, "Actions")))),
+      h("tbody", null, ts.map((t) => h("tr", null, h("th", { scope: "row" }, t.name), h("td", null, t.role), h("td", { class: "wide-only" }, `${fmtTime(t.created_at)} by ${t.created_by}`),
         h("td", { class: "right" }, h("button", { type: "button", class: "btn ghost small danger", onclick: async () => {
           if (!confirm(`Revoke ${t.name}? Anything using it stops working at once.`)) return;
           await del(`/tokens/${t.id}`).catch((x) => (err.textContent = msg(x)));
