@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 )
 
@@ -159,6 +160,43 @@ func TestDashboardJourney(t *testing.T) {
 	dWait(t, ctx, `(document.querySelector(".status [role=alert]")||{}).textContent?.includes("contrast of 2.3:1")`)
 	dShot(t, ctx, "faint-text", 1280)
 	dEval[any](t, ctx, setText+`("#1f2937")`)
+
+	// A translation half done saves as a draft; publishing names what is
+	// missing and says the draft is kept.
+	dType(t, ctx, `input[aria-label="New language code"]`, "fr")
+	dButton(t, ctx, "Add language")
+	dWait(t, ctx, `document.querySelector(".lang-tabs [aria-selected=true]")?.textContent == "fr"`)
+	dType(t, ctx, titleField, "Vos cookies")
+	dButton(t, ctx, "Save draft")
+	dWait(t, ctx, `(document.querySelector(".status")||{}).textContent?.startsWith("Draft saved")`)
+	dButton(t, ctx, "Publish")
+	dWait(t, ctx, `(t => t?.includes("Not published (the draft is saved)") && t.includes("fr: missing translation for description"))(document.querySelector(".status [role=alert]")?.textContent)`)
+	dButton(t, ctx, "Remove fr")
+
+	// Leaving with unsaved edits asks first; staying keeps them.
+	dialogs := make(chan string, 1)
+	if err := chromedp.Listen(ctx, func(ev any) {
+		if e, ok := ev.(*page.EventJavascriptDialogOpening); ok {
+			go func() {
+				chromedp.Call(ctx, page.HandleJavaScriptDialog, page.HandleJavaScriptDialogParams{Accept: false})
+				dialogs <- e.Message
+			}()
+		}
+	}); err != nil {
+		t.Fatal(err)
+	}
+	dEval[bool](t, ctx, `([...document.querySelectorAll("nav.tabs a")].find(a => a.textContent == "Versions").click(), true)`)
+	var msg string
+	select {
+	case msg = <-dialogs:
+	case <-time.After(10 * time.Second): // a failure's bound, not a wait for timing
+	}
+	if !strings.Contains(msg, "not saved") || dEval[string](t, ctx, `location.pathname`) != "/dashboard/sites/test-shop/edit" {
+		t.Errorf("leaving unsaved edits: dialog %q, now at %s", msg, dEval[string](t, ctx, `location.pathname`))
+	}
+	if dEval[string](t, ctx, `document.querySelector(`+"`"+titleField+"`"+`).value`) != "Cookies, honestly" {
+		t.Error("staying lost the unsaved title")
+	}
 
 	// Publish.
 	dButton(t, ctx, "Publish")

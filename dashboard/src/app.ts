@@ -32,19 +32,31 @@ let lastSite = sessionStorage.getItem("assent.site") || "";
 export const P = (p: string) => "/dashboard" + p;
 
 function go(path: string): void {
+  if (!mayLeave()) return;
   history.pushState(null, "", P(path));
   render();
 }
+
+// A page with unsaved work registers a guard; leaving it (a link, the site
+// picker, back) asks the guard first. Rendering any page clears it.
+let guard: (() => boolean) | null = null;
+let here = location.href;
+export const guardLeaving = (g: () => boolean) => void (guard = g);
+const mayLeave = () => !guard || guard();
 
 // Links are real <a href>s (open in a new tab works); plain clicks route here.
 document.addEventListener("click", (e) => {
   const a = (e.target as Element).closest && (e.target as Element).closest("a[data-route]");
   if (!a || e.defaultPrevented || e.button != 0 || e.metaKey || e.ctrlKey || e.shiftKey) return;
   e.preventDefault();
+  if (!mayLeave()) return;
   history.pushState(null, "", a.getAttribute("href")!);
   render();
 });
-window.addEventListener("popstate", () => render());
+window.addEventListener("popstate", () => {
+  if (mayLeave()) return void render();
+  history.pushState(null, "", here); // back where the unsaved work is
+});
 // A session that expires while the app is open sends the user to sign in
 // again and back here afterwards; render() handles the first check itself.
 whenSignedOut(() => {
@@ -89,6 +101,8 @@ async function render(): Promise<void> {
   // Rendering replaces every element: focus would fall to the body. A
   // control that re-rendered the page (a range, the site picker) gets it
   // back in its new self; after following a link it goes to the new page.
+  guard = null;
+  here = location.href;
   const was = document.activeElement as HTMLElement | null;
   const key = was && was != document.body && root.contains(was) && !was.closest("[data-route]") ? focusKey(was) : "";
   root.className = "";
@@ -137,7 +151,10 @@ function header(ctx: Ctx, path: string): HTMLElement {
     ctx.sites.map((x) => h("option", { value: x.id, selected: ctx.site?.id == x.id }, x.name)),
     !ctx.site && h("option", { value: "", selected: true, disabled: true }, "Choose a site"),
   ) as HTMLSelectElement;
-  picker.addEventListener("change", () => ctx.go(`/sites/${picker.value}${path.endsWith("/edit") ? "/edit" : path.endsWith("/versions") ? "/versions" : ""}`));
+  picker.addEventListener("change", () => {
+    ctx.go(`/sites/${picker.value}${path.endsWith("/edit") ? "/edit" : path.endsWith("/versions") ? "/versions" : ""}`);
+    if (picker.isConnected) picker.value = ctx.site?.id || ""; // stayed: unsaved work
+  });
   const s = ctx.site;
   return h("header", { class: "top" },
     h("div", { class: "bar" },

@@ -19,8 +19,9 @@ const ECodeDarkPattern = "dark_pattern"
 // accent is always black or white, whichever reads better: see
 // consent.Look.OnAccent.) These are checked
 // before structural validation so the editor gets these messages, not a
-// field path.
-func darkPatterns(cfg *consent.Config) []string {
+// field path. Texts not written yet are refused only when publishing: a
+// saved draft may hold a translation half done.
+func darkPatterns(cfg *consent.Config, publish bool) []string {
 	var out []string
 	for _, p := range cfg.Purposes {
 		if p.Required && p.ID != consent.Necessary {
@@ -34,6 +35,9 @@ func darkPatterns(cfg *consent.Config) []string {
 		out = append(out, fmt.Sprintf("look: the text colour has a contrast of %.1f:1 on the background; WCAG AA needs 4.5:1 for visitors with low vision to read it", c))
 	}
 	for lang, t := range cfg.Texts {
+		if !publish {
+			continue
+		}
 		if strings.TrimSpace(t.RejectAll) == "" && strings.TrimSpace(t.AcceptAll) != "" {
 			out = append(out, fmt.Sprintf("%s: the first layer has no \"Reject all\" label, so refusing would take more clicks than accepting", lang))
 		}
@@ -71,10 +75,14 @@ func missingTranslations(cfg *consent.Config, lang string, t *consent.Texts) []s
 }
 
 // checkDraft returns a dark_pattern error listing every problem (one per
-// line), or the first structural error.
-func checkDraft(cfg *consent.Config) error {
-	if p := darkPatterns(cfg); len(p) > 0 {
+// line), or the first structural error: of a draft to be published, or
+// (publish false) one being saved.
+func checkDraft(cfg *consent.Config, publish bool) error {
+	if p := darkPatterns(cfg, publish); len(p) > 0 {
 		return consent.Errorf(ECodeDarkPattern, "%s", strings.Join(p, "\n"))
 	}
-	return cfg.Validate()
+	if publish {
+		return cfg.Validate()
+	}
+	return cfg.ValidateDraft()
 }

@@ -92,7 +92,7 @@ func (s *Server) updateSite(c echo.Context) error {
 		return err
 	}
 	in.Draft.Site = site.ID
-	if err := checkDraft(&in.Draft); err != nil {
+	if err := checkDraft(&in.Draft, false); err != nil {
 		return err
 	}
 	if strings.TrimSpace(in.Name) == "" {
@@ -116,7 +116,7 @@ func (s *Server) publishSite(c echo.Context) error {
 	if err != nil {
 		return consent.Errorf(consent.ECodeNotFound, "unknown site %q", c.Param("site"))
 	}
-	if err := checkDraft(&site.Draft); err != nil {
+	if err := checkDraft(&site.Draft, true); err != nil {
 		return err
 	}
 	if _, err := s.Store.Publish(site.ID, s.Now()); err != nil {

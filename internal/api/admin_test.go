@@ -349,15 +349,18 @@ func TestAdminPublishRefusesDarkPatterns(t *testing.T) {
 		Draft map[string]any `json:"draft"`
 	}
 	json.Unmarshal(e.admin("GET", "/api/v1/admin/sites/demo").body, &site)
+	// Texts not written yet may be saved in a draft (a translation half
+	// done), and are refused at publishing; the rest is refused at once.
 	cases := []struct {
-		name   string
-		mutate func(d map[string]any)
-		want   string
+		name        string
+		mutate      func(d map[string]any)
+		want        string
+		publishOnly bool
 	}{
-		{"optional purpose on by default", func(d map[string]any) { d["purposes"].([]any)[1].(map[string]any)["required"] = true }, `analytics\" is on by default and cannot be refused`},
-		{"reject path longer", func(d map[string]any) { en(d)["reject_all"] = "" }, "refusing would take more clicks"},
-		{"lifetime over 13 months", func(d map[string]any) { d["lifetime_days"] = 400 }, "over 13 months"},
-		{"faint text", func(d map[string]any) { d["look"].(map[string]any)["text"] = "#aaaaaa" }, "contrast of 2.3:1 on the background"},
+		{"optional purpose on by default", func(d map[string]any) { d["purposes"].([]any)[1].(map[string]any)["required"] = true }, `analytics\" is on by default and cannot be refused`, false},
+		{"reject path longer", func(d map[string]any) { en(d)["reject_all"] = "" }, "refusing would take more clicks", true},
+		{"lifetime over 13 months", func(d map[string]any) { d["lifetime_days"] = 400 }, "over 13 months", false},
+		{"faint text", func(d map[string]any) { d["look"].(map[string]any)["text"] = "#aaaaaa" }, "contrast of 2.3:1 on the background", false},
 		{"missing translation", func(d map[string]any) {
 			de := map[string]any{}
 			for k, v := range en(d) {
@@ -365,8 +368,9 @@ func TestAdminPublishRefusesDarkPatterns(t *testing.T) {
 			}
 			de["purposes"] = map[string]any{"necessary": map[string]any{"title": "Notwendig", "description": "x"}}
 			d["texts"].(map[string]any)["de"] = de
-		}, "de: missing translation for analytics title, analytics description"},
-		{"no GPC notice", func(d map[string]any) { en(d)["gpc_notice"] = " " }, "en: missing translation for the Global Privacy Control notice"},
+		}, "de: missing translation for analytics title, analytics description", true},
+		{"no GPC notice", func(d map[string]any) { en(d)["gpc_notice"] = " " }, "en: missing translation for the Global Privacy Control notice", true},
+		{"an empty title", func(d map[string]any) { en(d)["title"] = "" }, "en: missing translation for title", true},
 	}
 	for _, c := range cases {
 		var d map[string]any
@@ -375,9 +379,18 @@ func TestAdminPublishRefusesDarkPatterns(t *testing.T) {
 		c.mutate(d)
 		body, _ := json.Marshal(map[string]any{"name": "Demo", "origins": []string{origin}, "draft": d})
 		r := e.do("PUT", "/api/v1/admin/sites/demo", string(body), append(bearer, "Content-Type", "application/json")...)
+		if c.publishOnly {
+			if r.status != 200 {
+				t.Errorf("%s: saving the draft got %d %s, want 200", c.name, r.status, r.body)
+			}
+			r = e.admin("POST", "/api/v1/admin/sites/demo/publish")
+		}
 		if r.status != 400 || !strings.Contains(string(r.body), `"dark_pattern"`) || !strings.Contains(string(r.body), c.want) {
 			t.Errorf("%s: got %d %s, want 400 dark_pattern mentioning %q", c.name, r.status, r.body, c.want)
 		}
+	}
+	if r := e.do("GET", "/api/v1/sites/demo/config", ""); r.json(t)["version"] != e.version {
+		t.Errorf("a refused publish changed the served config: %s", r.body)
 	}
 	body, _ := json.Marshal(map[string]any{"name": "Demo", "origins": []string{origin}, "draft": site.Draft})
 	if r := e.do("PUT", "/api/v1/admin/sites/demo", string(body), append(bearer, "Content-Type", "application/json")...); r.status != 200 {

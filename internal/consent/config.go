@@ -120,7 +120,13 @@ var (
 
 // Validate checks c for structural errors. It returns *Error with code
 // invalid_request naming the first problem found.
-func (c *Config) Validate() error {
+func (c *Config) Validate() error { return c.validate(false) }
+
+// ValidateDraft is Validate for a draft being edited: texts may still be
+// empty (a translation half done); everything else must hold.
+func (c *Config) ValidateDraft() error { return c.validate(true) }
+
+func (c *Config) validate(draft bool) error {
 	if len(c.Purposes) == 0 || c.Purposes[0].ID != Necessary || !c.Purposes[0].Required {
 		return Errorf(ECodeInvalid, "the first purpose must be %q, required", Necessary)
 	}
@@ -144,7 +150,7 @@ func (c *Config) Validate() error {
 		return Errorf(ECodeInvalid, "default_lang %q has no texts", c.DefaultLang)
 	}
 	for lang, t := range c.Texts {
-		if err := c.validateTexts(lang, &t); err != nil {
+		if err := c.validateTexts(lang, &t, draft); err != nil {
 			return err
 		}
 	}
@@ -160,18 +166,18 @@ func (c *Config) Validate() error {
 	return nil
 }
 
-func (c *Config) validateTexts(lang string, t *Texts) error {
+func (c *Config) validateTexts(lang string, t *Texts, draft bool) error {
 	if !langTag.MatchString(lang) {
 		return Errorf(ECodeInvalid, "language %q is not a BCP 47 tag like en or pt-BR", lang)
 	}
 	for name, s := range map[string]string{"title": t.Title, "description": t.Description,
 		"accept_all": t.AcceptAll, "reject_all": t.RejectAll, "customize": t.Customize, "save": t.Save} {
-		if s == "" {
+		if s == "" && !draft {
 			return Errorf(ECodeInvalid, "texts.%s.%s is missing", lang, name)
 		}
 	}
 	for _, p := range c.Purposes {
-		if t.Purposes[p.ID].Title == "" {
+		if t.Purposes[p.ID].Title == "" && !draft {
 			return Errorf(ECodeInvalid, "texts.%s.purposes.%s.title is missing", lang, p.ID)
 		}
 	}

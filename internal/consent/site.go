@@ -49,7 +49,7 @@ func (s *Site) Validate() error {
 	if s.RetentionMonths < 1 || s.RetentionMonths > 120 {
 		return Errorf(ECodeInvalid, "retention_months must be between 1 and 120")
 	}
-	return s.Draft.Validate()
+	return s.Draft.ValidateDraft() // a draft may hold texts not written yet; publishing checks them
 }
 
 // NewSite returns a site with the standard purposes and English texts, ready

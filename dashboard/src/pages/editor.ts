@@ -1,5 +1,6 @@
 import { ApiError, post, put } from "../api";
 import type { Ctx } from "../app";
+import { guardLeaving } from "../app";
 import { copyButton, field, fmtTime, h, replace } from "../dom";
 import { previewFrame } from "../frame";
 import type { Config, Site, Texts } from "../types";
@@ -25,11 +26,21 @@ export function editorPage(ctx: Ctx): void {
   const texts = h("div", { class: "texts" });
   const purposes = h("div", { class: "purposes" });
   let timer = 0;
+  // Edits not saved yet: leaving the page asks first.
+  let dirty = false;
+  guardLeaving(() => !dirty || confirm("Leave without saving? Your changes to this draft are not saved."));
+  const unload = (e: BeforeUnloadEvent) => {
+    if (!dirty || !form.isConnected) return removeEventListener("beforeunload", unload);
+    e.preventDefault();
+    e.returnValue = "";
+  };
+  addEventListener("beforeunload", unload);
 
-  const changed = () => {
+  const refresh = () => {
     clearTimeout(timer);
     timer = window.setTimeout(() => preview.show(d, lang), 250);
   };
+  const changed = () => ((dirty = true), refresh());
   const bind = <T extends Record<string, any>>(obj: T, key: keyof T, el: HTMLInputElement | HTMLTextAreaElement | HTMLSelectElement, conv: (v: string) => any = (v) => v) => {
     el.value = obj[key] ?? "";
     el.addEventListener("input", () => {
@@ -71,10 +82,12 @@ export function editorPage(ctx: Ctx): void {
   }
 
   function addPurpose(): HTMLElement {
-    const inp = h("input", { placeholder: "e.g. personalization", pattern: "[a-z][a-z0-9_-]{0,31}", "aria-label": "New purpose id" });
+    const inp = h("input", { placeholder: "e.g. personalization", pattern: "[a-z][a-z0-9_-]{0,31}", "aria-label": "New purpose id", "aria-describedby": "purpose-err" });
+    const err = h("span", { class: "error small", id: "purpose-err", role: "alert" });
     const add = () => {
       const v = inp.value.trim().toLowerCase();
-      if (!/^[a-z][a-z0-9_-]{0,31}$/.test(v) || d.purposes.some((p) => p.id == v)) return inp.focus();
+      const why = !/^[a-z][a-z0-9_-]{0,31}$/.test(v) ? "A purpose id is a lowercase letter, then letters, digits, - or _." : d.purposes.some((p) => p.id == v) ? `${v} is already a purpose.` : "";
+      if (why) return (err.textContent = why), inp.focus();
       d.purposes.push({ id: v });
       for (const t of Object.values(d.texts)) t.purposes[v] = { title: "", description: "" };
       renderPurposes();
@@ -82,7 +95,7 @@ export function editorPage(ctx: Ctx): void {
       changed();
     };
     inp.addEventListener("keydown", (e) => e.key == "Enter" && (e.preventDefault(), add()));
-    return h("div", { class: "inline" }, inp, h("button", { type: "button", class: "btn small", onclick: add }, "Add purpose"));
+    return h("div", { class: "inline" }, inp, h("button", { type: "button", class: "btn small", onclick: add }, "Add purpose"), err);
   }
 
   function renderTexts(): void {
@@ -92,13 +105,15 @@ export function editorPage(ctx: Ctx): void {
       Object.keys(d.texts).sort().map((l) => h("button", { type: "button", role: "tab", "aria-selected": String(l == lang), class: "tab", onclick: () => {
         lang = l;
         renderTexts();
-        changed();
+        refresh(); // the preview in that language; nothing changed
       } }, l, l == d.default_lang ? " ★" : "")),
     );
-    const newLang = h("input", { placeholder: "de", "aria-label": "New language code", size: "6" });
+    const newLang = h("input", { placeholder: "de", "aria-label": "New language code", size: "6", "aria-describedby": "lang-err" });
+    const langErr = h("span", { class: "error small", id: "lang-err", role: "alert" });
     const addLang = () => {
       const l = newLang.value.trim();
-      if (!/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/.test(l) || d.texts[l]) return newLang.focus();
+      const why = !/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/.test(l) ? "A language code is like de, fr or pt-BR." : d.texts[l] ? `${l} is already there.` : "";
+      if (why) return (langErr.textContent = why), newLang.focus();
       const empty: any = { purposes: {} };
       for (const [k] of textFields) empty[k] = "";
       for (const p of d.purposes) empty.purposes[p.id] = { title: "", description: "" };
@@ -116,7 +131,7 @@ export function editorPage(ctx: Ctx): void {
     });
     const ctl = (multi: boolean, ph?: string) => (multi ? h("textarea", { rows: "3", placeholder: ph }) : h("input", { placeholder: ph }));
     replace(texts, tabs,
-      h("div", { class: "inline" }, newLang, h("button", { type: "button", class: "btn small", onclick: addLang }, "Add language"),
+      h("div", { class: "inline" }, newLang, h("button", { type: "button", class: "btn small", onclick: addLang }, "Add language"), langErr,
         h("label", { class: "check default-lang" }, def, "Default language"),
         lang != d.default_lang && h("button", { type: "button", class: "btn ghost small danger", onclick: () => {
           delete d.texts[lang];
@@ -132,7 +147,7 @@ export function editorPage(ctx: Ctx): void {
         const bt = base.purposes[p.id] || { title: "", description: "" };
         return h("div", { class: "grid2 purpose-text" },
           field(`${p.id} · title`, bind(pt, "title", ctl(false, lang == d.default_lang ? undefined : bt.title))),
-          field(`${p.id} · description`, bind(pt, "description", ctl(false, lang == d.default_lang ? undefined : bt.description))));
+          field(`${p.id} · description`, bind(pt, "description", ctl(true, lang == d.default_lang ? undefined : bt.description))));
       }),
     );
   }
@@ -140,7 +155,7 @@ export function editorPage(ctx: Ctx): void {
   const name = bind(meta, "name", h("input", { required: true }));
   const origins = bind(meta, "origins", h("textarea", { rows: "3", placeholder: "https://shop.example" }));
   const policy = bind(d, "privacy_policy_url", h("input", { type: "url", placeholder: "https://shop.example/privacy" }));
-  const months = h("input", { type: "number", min: "1", step: "1", value: String(monthsOf(d.lifetime_days)) });
+  const months = h("input", { type: "number", min: "1", max: "13", step: "1", value: String(monthsOf(d.lifetime_days)) });
   months.addEventListener("input", () => {
     const m = parseInt(months.value, 10);
     if (m > 0) d.lifetime_days = daysOf(m);
@@ -153,9 +168,11 @@ export function editorPage(ctx: Ctx): void {
   async function save(): Promise<Site> {
     const s = await put<Site>(`/sites/${site.id}`, { name: meta.name, origins: lines(meta.origins), retention_months: site.retention_months, draft: d });
     Object.assign(site, s);
+    dirty = false;
     return s;
   }
-  const act = (label: string, fn: () => Promise<string>) => async (e: Event) => {
+  // what: "saved" or "published", for the refusal's heading.
+  const act = (label: string, what: string, fn: () => Promise<string>) => async (e: Event) => {
     const b = e.currentTarget as HTMLButtonElement;
     b.disabled = true;
     replace(status, h("span", { class: "muted" }, label + "…"));
@@ -167,7 +184,7 @@ export function editorPage(ctx: Ctx): void {
       const msg = x instanceof ApiError ? x.message : String(x);
       const dark = x instanceof ApiError && x.code == "dark_pattern";
       replace(status, h("div", { class: "alert", role: "alert" },
-        h("strong", null, dark ? "Not saved: this would be unfair to visitors" : "Not saved"),
+        h("strong", null, `Not ${what}` + ((x as any)?.saved ? " (the draft is saved)" : "") + (dark ? ": every visitor must be able to read the banner and refuse as easily as accept" : "")),
         h("ul", null, msg.split("\n").map((m) => h("li", null, m)))));
     } finally {
       b.disabled = false;
@@ -217,10 +234,12 @@ export function editorPage(ctx: Ctx): void {
           h("div", { class: "preview-head" }, h("h2", null, "Live preview"), h("span", { class: "muted small" }, "The real banner with your draft")),
           preview.el,
           owner && h("div", { class: "actions" },
-            h("button", { type: "button", class: "btn", id: "save", onclick: act("Saving", async () => (await save(), "Draft saved. Visitors still see the live version.")) }, "Save draft"),
-            h("button", { type: "button", class: "btn primary", id: "publish", onclick: act("Publishing", async () => {
+            h("button", { type: "button", class: "btn", id: "save", onclick: act("Saving", "saved", async () => (await save(), "Draft saved. Visitors still see the live version.")) }, "Save draft"),
+            h("button", { type: "button", class: "btn primary", id: "publish", onclick: act("Publishing", "published", async () => {
               await save();
-              const s = await post<Site>(`/sites/${site.id}/publish`);
+              const s = await post<Site>(`/sites/${site.id}/publish`).catch((x) => {
+                throw Object.assign(x, { saved: true }); // only publishing was refused
+              });
               Object.assign(site, s);
               return `Published ${s.current!.slice(7, 19)}. Visitors get it within five minutes.`;
             }) }, "Publish")),
