@@ -216,7 +216,12 @@ func TestDashboardJourney(t *testing.T) {
 	dWait(t, ctx, `!!window.assent.receipt()`)
 	id := dEval[string](t, ctx, `window.assent.receipt()`)
 
-	// The consent log finds the receipt, verified, with the config shown.
+	// The consent log lists it among the site's latest decisions, and
+	// finds it, verified, with the config shown.
+	dGo(t, ctx, base+"/dashboard/log?site=test-shop", `!!document.querySelector("#recent tbody tr")`)
+	if row := dEval[string](t, ctx, `(r => r.querySelector("a").getAttribute("href") + " " + r.textContent)(document.querySelector("#recent tbody tr"))`); !strings.Contains(row, "q="+id) || !strings.Contains(row, "accept all") {
+		t.Errorf("latest decisions' first row: %q, want receipt %s, accept all", row, id)
+	}
 	dGo(t, ctx, base+"/dashboard/log?q="+id, `!!document.querySelector("#verdict")`)
 	if v := dEval[string](t, ctx, `document.querySelector("#verdict").className + " " + document.querySelector("#verdict").textContent`); !strings.Contains(v, "ok") || !strings.Contains(v, "Verified") {
 		t.Errorf("verdict: got %q, want a valid signature", v)
@@ -311,6 +316,7 @@ func screenshots(t *testing.T, ctx context.Context, base, receiptID string) {
 		{"editor", "/dashboard/sites/test-shop/edit", fmt.Sprintf(dPreviewShows, "Cookies, honestly")},
 		{"versions", "/dashboard/sites/test-shop/versions", fmt.Sprintf(dPreviewShows, "Cookies, honestly")},
 		{"log", "/dashboard/log?q=" + receiptID, fmt.Sprintf(dPreviewShows, "Cookies, honestly")},
+		{"log-recent", "/dashboard/log?site=test-shop", `!!document.querySelector("#recent tbody tr")`},
 		{"exports", "/dashboard/exports", `!!document.querySelector(".formats")`},
 		{"verify", "/dashboard/verify", `!!document.querySelector("textarea")`},
 		{"team", "/dashboard/team", `!!document.querySelector("table.data")`},

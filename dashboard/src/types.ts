@@ -77,6 +77,14 @@ export interface LogEntry {
   issued_at: string;
   expires_at: string;
 }
+// GET /admin/sites/{site}/recent: the consent log's newest receipts.
+export interface RecentEntry {
+  id: string;
+  issued_at: string;
+  visitor: string;
+  action: string;
+  choices: Record<string, boolean>;
+}
 export interface LogResult {
   query: string;
   match: "receipt" | "visitor";

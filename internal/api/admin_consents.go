@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/assent/assent/internal/consent"
@@ -151,4 +152,51 @@ func prevOf(jws string) uuid.UUID {
 	}
 	id, _ := uuid.Parse(claims.Prev)
 	return id
+}
+
+// recentEntry is one line of the consent log's list of recent decisions.
+type recentEntry struct {
+	ID       string          `json:"id"`
+	IssuedAt string          `json:"issued_at"`
+	Visitor  string          `json:"visitor"`
+	Action   string          `json:"action"`
+	Choices  json.RawMessage `json:"choices"`
+}
+
+// recentConsents lists a site's latest receipts, newest first, a page at a
+// time (?before= the next of the page before; ?limit= up to 100), so the
+// consent log can be browsed, not only searched.
+func (s *Server) recentConsents(c echo.Context) error {
+	site, err := s.adminSite(c)
+	if err != nil {
+		return err
+	}
+	var before uuid.UUID
+	if q := c.QueryParam("before"); q != "" {
+		if before, err = uuid.Parse(q); err != nil {
+			return consent.Errorf(consent.ECodeInvalid, "before must be a receipt id")
+		}
+	}
+	n := 25
+	if q := c.QueryParam("limit"); q != "" {
+		if n, err = strconv.Atoi(q); err != nil || n < 1 || n > 100 {
+			return consent.Errorf(consent.ECodeInvalid, "limit must be 1 to 100")
+		}
+	}
+	recs, err := s.Store.RecentSite(site.ID, before, n+1)
+	if err != nil {
+		return err
+	}
+	out := map[string]any{}
+	if len(recs) > n {
+		recs = recs[:n]
+		out["next"] = recs[n-1].ID.String()
+	}
+	list := make([]recentEntry, len(recs))
+	for i, r := range recs {
+		list[i] = recentEntry{ID: r.ID.String(), IssuedAt: r.IssuedAt.Format(timeMillis), Visitor: r.Visitor, Action: r.Action, Choices: r.Choices}
+	}
+	out["receipts"] = list
+	c.Response().Header().Set("Cache-Control", "no-store")
+	return c.JSON(http.StatusOK, out)
 }

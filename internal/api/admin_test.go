@@ -43,6 +43,7 @@ var minRole = map[string]string{
 	"GET /api/v1/admin/sites/:site/receipts":                 "auditor",
 	"GET /api/v1/admin/sites/:site/evidence":                 "auditor",
 	"GET /api/v1/admin/sites/:site/events":                   "auditor",
+	"GET /api/v1/admin/sites/:site/recent":                   "auditor",
 	"GET /api/v1/admin/consents/:id/view":                    "auditor",
 	"POST /api/v1/admin/verify":                              "auditor",
 	"GET /api/v1/admin/backup":                               "owner",

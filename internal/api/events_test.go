@@ -66,3 +66,47 @@ func TestLogEventsPagedAndBySite(t *testing.T) {
 		t.Errorf("after=nope: %d, want 400", r.status)
 	}
 }
+
+// The consent log can be browsed: a site's receipts newest first, a page
+// at a time.
+func TestRecentConsentsNewestFirst(t *testing.T) {
+	e := newEnv(t, 0)
+	ids := e.seed(t, 7)
+	var got []string
+	before := ""
+	for page := 0; page < 5; page++ {
+		var res struct {
+			Receipts []struct{ ID, Action, Visitor string }
+			Next     string
+		}
+		r := e.admin("GET", "/api/v1/admin/sites/demo/recent?limit=3&before="+before)
+		if r.status != 200 || json.Unmarshal(r.body, &res) != nil {
+			t.Fatalf("page %d: %d %s", page, r.status, r.body)
+		}
+		for _, x := range res.Receipts {
+			got = append(got, x.ID)
+			if x.Action == "" || x.Visitor == "" {
+				t.Errorf("entry %+v lacks its action or visitor", x)
+			}
+		}
+		if before = res.Next; before == "" {
+			break
+		}
+	}
+	if len(got) != len(ids) {
+		t.Fatalf("listed %d receipts, want %d", len(got), len(ids))
+	}
+	for i, id := range got {
+		if id != ids[len(ids)-1-i] {
+			t.Errorf("entry %d: %s, want %s (newest first)", i, id, ids[len(ids)-1-i])
+		}
+	}
+	for _, q := range []string{"limit=0", "limit=101", "before=x"} {
+		if r := e.admin("GET", "/api/v1/admin/sites/demo/recent?"+q); r.status != 400 {
+			t.Errorf("%s: %d, want 400", q, r.status)
+		}
+	}
+	if r := e.admin("GET", "/api/v1/admin/sites/nope/recent"); r.status != 404 {
+		t.Errorf("unknown site: %d, want 404", r.status)
+	}
+}

@@ -44,6 +44,7 @@ func (s *Server) routes(e *echo.Echo) {
 	admin.GET("/sites/:site/receipts", s.exportReceipts, auditor)
 	admin.GET("/sites/:site/evidence", s.evidencePack, auditor)
 	admin.GET("/sites/:site/events", s.logEvents, auditor)
+	admin.GET("/sites/:site/recent", s.recentConsents, auditor)
 	admin.GET("/consents/:id/view", s.standardView, auditor)
 	admin.GET("/backup", s.backup, s.requireRole(RoleOwner))
 	admin.POST("/sites/:site/visitors/:visitor/erase", s.eraseVisitor, s.requireRole(RoleOwner))

@@ -1,9 +1,11 @@
 package store
 
 import (
+	"bytes"
 	"encoding/binary"
 	"time"
 
+	"github.com/google/uuid"
 	bolt "go.etcd.io/bbolt"
 )
 
@@ -78,4 +80,33 @@ func (s *Store) ScanSite(site string, from, to time.Time, fn func(*Receipt) erro
 		}
 		start = next
 	}
+}
+
+// RecentSite returns up to n of a site's receipts, newest first, made
+// before the receipt with id before (the newest for uuid.Nil): a page of
+// the consent log.
+func (s *Store) RecentSite(site string, before uuid.UUID, n int) ([]*Receipt, error) {
+	prefix := siteKey(site, "")
+	start := siteKey(site, string(before[:]))
+	if before == uuid.Nil {
+		start = siteKey(site, "\xff") // past every UUIDv7 of the site
+	}
+	var out []*Receipt
+	err := s.db.View(func(tx *bolt.Tx) error {
+		c, receipts := tx.Bucket(bBySite).Cursor(), tx.Bucket(bReceipts)
+		k, _ := c.Seek(start)
+		if k == nil {
+			k, _ = c.Last()
+		} else {
+			k, _ = c.Prev()
+		}
+		for ; k != nil && bytes.HasPrefix(k, prefix) && len(out) < n; k, _ = c.Prev() {
+			id := k[len(prefix):]
+			if r, ok := decodeRecord(id, receipts.Get(id)); ok {
+				out = append(out, r)
+			}
+		}
+		return nil
+	})
+	return out, err
 }

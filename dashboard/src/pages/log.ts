@@ -5,7 +5,7 @@ import { copyButton, field, fmtTime, h, replace } from "../dom";
 import { eraseDialog } from "../erase";
 import { previewFrame } from "../frame";
 import { renderConfig } from "../render";
-import type { LogEntry, LogResult } from "../types";
+import type { LogEntry, LogResult, RecentEntry } from "../types";
 import { verdictBanner } from "../verdict";
 
 export function logPage(ctx: Ctx): void {
@@ -13,13 +13,15 @@ export function logPage(ctx: Ctx): void {
   const site = h("select", { name: "site" }, h("option", { value: "" }, "All sites"), ctx.sites.map((s) => h("option", { value: s.id, selected: ctx.params.get("site") == s.id }, s.name)));
   const out = h("div", { class: "log-result", "aria-live": "polite" });
   const form = h("form", { class: "card search", role: "search" }, field("Find a receipt or visitor", q), field("Site", site), h("button", { type: "submit", class: "btn primary" }, "Search"));
+  // With nothing to find, the site chosen shows its latest decisions.
+  site.addEventListener("change", () => q.value.trim() || ctx.go(`/log${site.value ? "?site=" + site.value : ""}`));
   form.addEventListener("submit", (e) => {
     e.preventDefault();
     ctx.go(`/log?q=${encodeURIComponent(q.value.trim())}${site.value ? "&site=" + site.value : ""}`);
   });
   replace(ctx.main, h("div", { class: "page-head" }, h("h1", null, "Consent log"), h("p", { class: "muted" }, "Every decision is a signed receipt. Look one up to see what the visitor chose, what they were shown, and whether the signature holds.")), form, out);
   const query = ctx.params.get("q");
-  if (!query) return;
+  if (!query) return recent(ctx, out, site.value || ctx.site?.id || ctx.sites[0]?.id);
   replace(out, h("p", { class: "muted" }, "Searching…"));
   get<LogResult>(`/consents?q=${encodeURIComponent(query)}${ctx.params.get("site") ? "&site=" + ctx.params.get("site") : ""}`)
     .then((r) => show(ctx, out, r))
@@ -46,7 +48,7 @@ function show(ctx: Ctx, out: HTMLElement, r: LogResult): void {
           h("dt", null, "Choices"), h("dd", null, Object.entries(c.choices || {}).map(([p, v]) => h("span", { class: "chip " + (v ? "on" : "off") }, `${v ? "✓" : "✗"} ${p}`))),
           h("dt", null, "Issued"), h("dd", null, fmtTime(e.issued_at)),
           h("dt", null, "Expires"), h("dd", null, fmtTime(e.expires_at)),
-          h("dt", null, "Visitor"), h("dd", null, h("a", { href: P(`/log?q=${c.sub}`), "data-route": "", class: "mono" }, c.sub)),
+          h("dt", null, "Visitor"), h("dd", null, h("a", { href: P(`/log?q=${c.sub}&site=${r.site}`), "data-route": "", class: "mono" }, c.sub)),
           h("dt", null, "Page"), h("dd", { class: "break" }, c.url),
           h("dt", null, "Language"), h("dd", null, c.lang),
           h("dt", null, "GPC signal"), h("dd", null, c.gpc ? "yes" : "no"),
@@ -92,4 +94,39 @@ function visitorHead(ctx: Ctx, out: HTMLElement, r: LogResult): HTMLElement {
       h("p", { class: "muted small" }, "on site ", h("strong", null, r.site), ` · ${n} receipt${n == 1 ? "" : "s"} in their chain${n > r.receipts.length ? `, the newest ${r.receipts.length} shown` : ""}`)),
     h("div", { class: "visitor-actions" }, pack, erase),
   );
+}
+
+// recent lists a site's newest decisions, a page at a time, each leading
+// to its receipt and its visitor: the log can be browsed, not only searched.
+function recent(ctx: Ctx, out: HTMLElement, siteID?: string): void {
+  if (!siteID) return;
+  const name = ctx.sites.find((s) => s.id == siteID)?.name || siteID;
+  const tbody = h("tbody");
+  const more = h("button", { type: "button", class: "btn", hidden: true }, "Show older");
+  const note = h("p", { class: "muted small", role: "status" }, "Loading…");
+  let next = "";
+  const load = async () => {
+    more.disabled = true;
+    try {
+      const r = await get<{ receipts: RecentEntry[]; next?: string }>(`/sites/${siteID}/recent?limit=25${next ? "&before=" + next : ""}`);
+      tbody.append(...r.receipts.map((e) => h("tr", null,
+        h("td", null, h("a", { href: P(`/log?q=${e.id}&site=${siteID}`), "data-route": "" }, fmtTime(e.issued_at))),
+        h("td", null, h("span", { class: "badge action " + e.action }, e.action.replace("_", " "))),
+        h("td", { class: "wide-only" }, Object.entries(e.choices || {}).filter(([p]) => p != "necessary").map(([p, v]) => h("span", { class: "chip " + (v ? "on" : "off") }, `${v ? "✓" : "✗"} ${p}`))),
+        h("td", null, h("a", { href: P(`/log?q=${e.visitor}&site=${siteID}`), "data-route": "", class: "mono small", "aria-label": `Visitor ${e.visitor}` }, e.visitor.slice(0, 8) + "…")))));
+      next = r.next || "";
+      more.hidden = !next;
+      note.textContent = tbody.children.length ? "" : "No decisions recorded yet.";
+    } catch (x) {
+      note.textContent = x instanceof ApiError ? x.message : String(x);
+    } finally {
+      more.disabled = false;
+    }
+  };
+  more.addEventListener("click", load);
+  replace(out, h("div", { class: "card" }, h("h2", null, `Latest decisions on ${name}`),
+    h("div", { class: "table-wrap" }, h("table", { class: "data recent", id: "recent" },
+      h("thead", null, h("tr", null, h("th", { scope: "col" }, "When (receipt)"), h("th", { scope: "col" }, "Action"), h("th", { scope: "col", class: "wide-only" }, "Choices"), h("th", { scope: "col" }, "Visitor"))), tbody)),
+    note, h("div", { class: "more-row" }, more)));
+  load();
 }
