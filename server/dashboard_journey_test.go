@@ -234,6 +234,9 @@ func TestDashboardJourney(t *testing.T) {
 	if got := dEval[string](t, ctx, `document.querySelector(".kpi strong").textContent`); got != "1" {
 		t.Errorf("insights decisions: got %q, want 1", got)
 	}
+	if got := dEval[string](t, ctx, `[...document.querySelectorAll(".kpi-label")].map(e => e.textContent).join(",")`); got != "Decisions,Accept all,Reject all,Custom,GPC,Withdrawn" {
+		t.Errorf("insights figures: %s, want every action (their shares add up)", got)
+	}
 	// A range re-renders the page; focus stays on the range chosen. A tab
 	// link leads to the new page's content.
 	dEval[bool](t, ctx, `(b => (b.focus(), b.click(), true))([...document.querySelectorAll(".seg button")].find(b => b.textContent == "7 days"))`)

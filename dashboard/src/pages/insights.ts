@@ -63,7 +63,8 @@ function draw(body: HTMLElement, ins: Insights): void {
       kpi("Accept all", pct(a("accept_all"), t.decisions), fmtInt(a("accept_all"))),
       kpi("Reject all", pct(a("reject_all"), t.decisions), fmtInt(a("reject_all"))),
       kpi("Custom", pct(a("custom"), t.decisions), fmtInt(a("custom"))),
-      kpi("GPC", pct(a("gpc"), t.decisions), fmtInt(a("gpc")))),
+      kpi("GPC", pct(a("gpc"), t.decisions), fmtInt(a("gpc"))),
+      kpi("Withdrawn", pct(a("withdraw"), t.decisions), fmtInt(a("withdraw")))), // with it the shares add up
     h("section", { class: "card" }, h("h2", null, "Opt-in by purpose"),
       h("ul", { class: "hbars" }, purposes.map((p, i) => {
         const fill = h("span", { class: "hbar-fill" });
