@@ -247,6 +247,10 @@ func TestDashboardJourney(t *testing.T) {
 	// Exports: the CSV holds the receipt; the evidence pack downloads.
 	dGo(t, ctx, base+"/dashboard/exports", `!!document.querySelector("select[name=site]")`)
 	dDo(t, ctx, chromedp.SetValue(chromedp.CSS("select[name=site]"), "test-shop"))
+	// Only an evidence pack can be one visitor's: the field waits for it.
+	if state := dEval[string](t, ctx, `(v => { const a = v.disabled; document.querySelector("input[value=evidence]").click(); const b = v.disabled; document.querySelector("input[value=csv]").click(); return a + " " + b })(document.querySelector("input[name=visitor]"))`); state != "true false" {
+		t.Errorf("visitor field disabled with CSV, with a pack: %s, want true false", state)
+	}
 	dButton(t, ctx, "Download")
 	dWait(t, ctx, `!!document.querySelector("#export-done")`)
 	csv := dEval[string](t, ctx, `(async () => { const today = new Date().toISOString().slice(0, 10);

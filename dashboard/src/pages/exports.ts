@@ -20,6 +20,10 @@ export function exportsPage(ctx: Ctx): void {
   const btn = h("button", { type: "submit", class: "btn primary" }, "Download");
   const form = h("form", { class: "card form-grid" }, field("Site", site), h("div", { class: "grid2" }, field("From", from), field("To", to)), radios,
     field("Visitor (evidence pack only)", visitor, "Leave empty to export the whole range."), h("div", { class: "actions" }, btn), progress);
+  // CSV and NDJSON cover a range; only a pack can be one visitor's.
+  const formatChanged = () => (visitor.disabled = (form.querySelector("input[name=format]:checked") as HTMLInputElement).value != "evidence");
+  radios.addEventListener("change", formatChanged);
+  formatChanged();
   form.addEventListener("submit", async (e) => {
     e.preventDefault();
     const fmt = (form.querySelector("input[name=format]:checked") as HTMLInputElement).value;
