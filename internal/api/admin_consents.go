@@ -171,11 +171,9 @@ func (s *Server) recentConsents(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	var before uuid.UUID
-	if q := c.QueryParam("before"); q != "" {
-		if before, err = uuid.Parse(q); err != nil {
-			return consent.Errorf(consent.ECodeInvalid, "before must be a receipt id")
-		}
+	before, err := uuidParam(c, "before", "a receipt id")
+	if err != nil {
+		return err
 	}
 	n := 25
 	if q := c.QueryParam("limit"); q != "" {

@@ -42,11 +42,9 @@ func (s *Server) logEvents(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	var after uuid.UUID
-	if q := c.QueryParam("after"); q != "" {
-		if after, err = uuid.Parse(q); err != nil {
-			return consent.Errorf(consent.ECodeInvalid, "after must be an event id")
-		}
+	after, err := uuidParam(c, "after", "an event id")
+	if err != nil {
+		return err
 	}
 	out, size, more := []eventView{}, 0, false
 	err = s.Store.EachEvent(after, func(id uuid.UUID, log uint64, kind string, jws []byte) bool {
@@ -103,4 +101,18 @@ func eventSite(jws []byte) string {
 		}
 	}
 	return ""
+}
+
+// uuidParam reads an optional UUID query parameter (uuid.Nil when absent),
+// naming what it must be when it is not one.
+func uuidParam(c echo.Context, name, what string) (uuid.UUID, error) {
+	q := c.QueryParam(name)
+	if q == "" {
+		return uuid.Nil, nil
+	}
+	id, err := uuid.Parse(q)
+	if err != nil {
+		return uuid.Nil, consent.Errorf(consent.ECodeInvalid, "%s must be %s", name, what)
+	}
+	return id, nil
 }
