@@ -197,6 +197,26 @@ func TestSnippetLateTagsAndWithdrawal(t *testing.T) {
 	}
 }
 
+// TestSnippetRunsTagsPutInByMarkup: blocked tags a single-page app puts in
+// as markup (innerHTML, insertAdjacentHTML), which the parser marks
+// "already started", run once granted, and so does a tag queued after them.
+func TestSnippetRunsTagsPutInByMarkup(t *testing.T) {
+	site := newSiteServer(t, map[string]sitePage{
+		"/spa": {html: `<!doctype html><html lang="en"><body><div id="c"></div><script src="{{assent}}/s/demo.js" async></script></body></html>`},
+	})
+	startForSite(t, site)
+	ctx := newBrowser(t)
+	visit(t, ctx, site.URL+"/spa")
+	do(t, ctx, chromedp.Evaluate[chromedp.Void](`window.assent.acceptAll()`))
+	waitFor(t, ctx, `window.assent.receipt() !== null`)
+	do(t, ctx, chromedp.Evaluate[chromedp.Void](`
+		c.innerHTML = '<script type="text/plain" data-assent="analytics">window.inlineRan = (window.inlineRan || 0) + 1<\/script>';
+		c.insertAdjacentHTML("beforeend", '<script type="text/plain" data-assent="advertising" src="/tag.js"><\/script>');
+		const s = document.createElement("script"); s.type = "text/plain"; s.dataset.assent = "preferences";
+		s.text = "window.afterRan = true"; document.body.append(s)`))
+	waitFor(t, ctx, `window.inlineRan === 1 && (window.tagsRan || []).join() === "advertising" && window.afterRan === true`)
+}
+
 // TestSnippetWithdrawalStopsAQueuedInlineTag: an inline blocked tag waits
 // for the src tag before it; consent withdrawn meanwhile keeps it blocked,
 // and a later grant runs it.
@@ -239,9 +259,10 @@ func TestSnippetGivesUpAHungPost(t *testing.T) {
 	target, _ := url.Parse(ts.URL)
 	proxy := httputil.NewSingleHostReverseProxy(target)
 	var held atomic.Bool
-	release := make(chan struct{})
+	release, holding := make(chan struct{}), make(chan struct{})
 	front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method == "POST" && r.URL.Path == "/api/v1/consents" && held.CompareAndSwap(false, true) {
+			close(holding)
 			// No answer until the test ends. (The browser keeps a keepalive
 			// request's connection after the page gives up on it.)
 			select {
@@ -260,7 +281,9 @@ func TestSnippetGivesUpAHungPost(t *testing.T) {
 	waitFor(t, ctx, jsShown)
 	click(t, ctx, "Accept all")
 	waitFor(t, ctx, `window.assent.granted("analytics")`)
-	if !held.Load() {
+	select {
+	case <-holding: // the post is in, and held
+	case <-time.After(10 * time.Second): // a failure's bound, not a wait for timing
 		t.Fatal("the first decision was not posted")
 	}
 	do(t, ctx, chromedp.Evaluate[chromedp.Void](`window.assent.withdraw()`))
@@ -675,5 +698,67 @@ func TestSnippetTextsStayText(t *testing.T) {
 	got := eval[[]any](t, ctx, `[`+jsRoot+`.getElementById("n-analytics").textContent, `+jsRoot+`.querySelectorAll("img").length, "pwned" in window]`)
 	if want := []any{evil + " analytics", 0, false}; !equalJSON(got, want) {
 		t.Errorf("preferences: got %v, want %v", got, want)
+	}
+}
+
+// TestSnippetRemembersADecisionInAFrame: a site embedded in another site
+// (a cross-site frame, over https) keeps its visitor's decision: a
+// SameSite=Lax cookie is not kept there, so the banner writes a
+// partitioned one, kept for that embedding.
+func TestSnippetRemembersADecisionInAFrame(t *testing.T) {
+	var assent string
+	framed := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		// Tells the page around it whether a decision was there already,
+		// once one is recorded.
+		fmt.Fprint(w, `<!doctype html><html lang="en"><body><script>
+function ready() {
+  const a = window.assent, had = !!a.choices();
+  if (!had) a.acceptAll();
+  const t = setInterval(() => a.receipt() && (clearInterval(t), parent.postMessage({ had, cookie: document.cookie.includes("assent=") }, "*")), 20);
+}
+</script><script src="`+assent+`/s/demo.js" async onload="ready()"></script></body></html>`)
+	}))
+	t.Cleanup(framed.Close)
+	ts := editSite(t, startServer(t), func(s *consent.Site) bool {
+		s.Origins = append(s.Origins, framed.URL)
+		return false
+	})
+	assent = ts.URL
+	outer := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		fmt.Fprint(w, `<!doctype html><script>window.msgs = []; addEventListener("message", e => msgs.push(e.data))</script>
+<iframe src="`+framed.URL+`/"></iframe>`)
+	}))
+	t.Cleanup(outer.Close)
+	// Another site than the frame's: localhost around 127.0.0.1.
+	page := strings.Replace(outer.URL, "127.0.0.1", "localhost", 1)
+	ctx := newBrowser(t, chromedp.Flag("ignore-certificate-errors", true))
+	for i, want := range []string{`{"had":false,"cookie":true}`, `{"had":true,"cookie":true}`} {
+		do(t, ctx, chromedp.Navigate(page))
+		waitFor(t, ctx, `window.msgs.length > 0`)
+		if got := eval[string](t, ctx, `JSON.stringify(window.msgs[0])`); got != want {
+			t.Errorf("load %d in the frame: %s, want %s", i+1, got, want)
+		}
+	}
+}
+
+// TestSnippetWithdrawalDeletesCookiesOfSubPaths: a listed cookie set for
+// the page's directory, or the page itself, goes with the rest.
+func TestSnippetWithdrawalDeletesCookiesOfSubPaths(t *testing.T) {
+	site := newSiteServer(t, map[string]sitePage{
+		"/shop/item": {html: `<!doctype html><html lang="en"><body><script src="{{assent}}/s/demo.js" async></script></body></html>`},
+	})
+	startForSite(t, site)
+	ctx := newBrowser(t)
+	visit(t, ctx, site.URL+"/shop/item")
+	do(t, ctx, chromedp.Evaluate[chromedp.Void](`
+		document.cookie = "_gid=1; path=/shop"; document.cookie = "_ga=1; path=/shop/item"; document.cookie = "_fbp=1; path=/";
+		document.cookie = "keep=1; path=/shop"; window.assent.acceptAll()`))
+	waitFor(t, ctx, `window.assent.receipt() !== null`)
+	do(t, ctx, chromedp.Evaluate[chromedp.Void](`window.assent.withdraw()`))
+	waitFor(t, ctx, `window.assent.choices().analytics === false`)
+	if got := eval[string](t, ctx, `document.cookie.split("; ").filter(c => !c.startsWith("assent=")).join()`); got != "keep=1" {
+		t.Errorf("cookies after withdrawal: %q, want only keep=1", got)
 	}
 }

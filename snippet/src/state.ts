@@ -34,10 +34,13 @@ export interface Stored {
 }
 
 // save keeps value for whole seconds; none or fewer (a token already
-// expired) deletes the cookie.
+// expired) deletes the cookie. In a frame (the site embedded in another)
+// a SameSite=Lax cookie is not kept, so the visitor would be asked on every
+// load: there, over https, it is a partitioned cookie (CHIPS), kept for
+// this site embedded in that one only.
 export function save(value: string, seconds: number): void {
-  setCookie(`assent=${value};path=/;max-age=${seconds | 0};samesite=lax${
-    location.protocol == "https:" ? ";secure" : ""
+  setCookie(`assent=${value};path=/;max-age=${seconds | 0};${
+    location.protocol != "https:" ? "samesite=lax" : self != top ? "samesite=none;secure;partitioned" : "samesite=lax;secure"
   }`);
 }
 
@@ -82,10 +85,15 @@ export const load = (function (cfg: Config, v: string | undefined): Stored | und
  * domain, since trackers usually set them on the registrable domain. */
 export function dropCookies(names: string[]): void {
   const host = location.hostname.split(".");
+  // A cookie this page sees has a path that is a prefix of the page's.
+  const dirs = location.pathname.split("/");
   for (const c of cookies().split("; ")) {
     const n = c.split("=")[0];
     if (!names.some((x) => n == x || n.startsWith(x + "_"))) continue;
-    setCookie(n + "=;path=/;max-age=0");
-    for (let i = 0; i < host.length - 1; i++) setCookie(n + "=;path=/;max-age=0;domain=." + host.slice(i).join("."));
+    for (let j = 1; j <= dirs.length; j++) {
+      const at = n + "=;max-age=0;path=/" + dirs.slice(1, j).join("/");
+      setCookie(at);
+      for (let i = 0; i < host.length - 1; i++) setCookie(at + ";domain=." + host.slice(i).join("."));
+    }
   }
 }
