@@ -121,7 +121,13 @@ func restoreCommand(args []string, getenv func(string) string, out io.Writer) er
 		return fmt.Errorf("backup %s: %w", src, err)
 	}
 	dbPath := filepath.Join(cfg.Data, "assent.db")
-	if st, err := store.Open(dbPath); err != nil {
+	_, err = os.Stat(dbPath)
+	fresh := errors.Is(err, os.ErrNotExist) // a new machine: nothing to keep
+	if fresh {
+		if err := os.MkdirAll(cfg.Data, 0o700); err != nil {
+			return err
+		}
+	} else if st, err := store.Open(dbPath); err != nil {
 		return errors.New("stop the server first: the database is in use")
 	} else {
 		st.Close()
@@ -146,6 +152,10 @@ func restoreCommand(args []string, getenv func(string) string, out io.Writer) er
 	}
 	if err := copyFile(src, dbPath); err != nil {
 		return err
+	}
+	if fresh {
+		fmt.Fprintf(out, "restored %s (log size %d) into %s\n", src, size, cfg.Data)
+		return nil
 	}
 	fmt.Fprintf(out, "restored %s (log size %d); the previous database is %s\n", src, size, dbPath+".before-restore-"+stamp)
 	return nil

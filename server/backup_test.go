@@ -54,6 +54,10 @@ func TestBackupUnderLoadRestores(t *testing.T) {
 	if err := restoreCommand([]string{backup, "--data", fresh}, getenv, &out); err != nil {
 		t.Fatalf("restore: %v", err)
 	}
+	// Nothing was there to set aside: no empty database made and kept.
+	if set, _ := filepath.Glob(filepath.Join(fresh, "assent.db.before-restore-*")); len(set) > 0 || !strings.Contains(out.String(), "into "+fresh) {
+		t.Errorf("restore into a fresh directory: set aside %v; said %q", set, out.String())
+	}
 	ts2 := startServerIn(t, fresh, env)
 	pack := getJSON(t, ts2.URL+"/api/v1/admin/sites/demo/evidence", testToken, nil)
 	path := filepath.Join(t.TempDir(), "pack.zip")

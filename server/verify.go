@@ -82,7 +82,9 @@ func verifyPack(args []string, out io.Writer) error {
 			"that your server made it: compare them with its /.well-known/jwks.json and /api/v1/log/key, or pass\n"+
 			"--jwks and --log-key with copies of those.\n", strings.Join(rep.Keys.Kids, ", "), rep.Keys.LogKey)
 	}
-	if rep.Keys.Activations != nil {
+	if rep.Keys.Activations == nil {
+		fmt.Fprintln(out, "key activations: not in this pack (made before packs held them), so receipts were not checked against them")
+	} else {
 		var acts []string
 		for _, a := range rep.Keys.Activations {
 			acts = append(acts, fmt.Sprintf("%s from log index %d", a.Kid, a.Log))
