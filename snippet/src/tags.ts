@@ -10,7 +10,7 @@
 
 // The banner's Trusted Types policy (tt.ts), passed in: a second policy
 // named "assent" would be refused where names may not repeat.
-type Trusted = (kind: "createScript" | "createScriptURL", s: string) => string;
+type Trusted = (kind: "createScript", s: string) => string;
 
 const BLOCKED = 'script[type="text/plain"][data-assent],iframe[data-assent][data-src],img[data-assent][data-src]';
 
@@ -18,15 +18,10 @@ const BLOCKED = 'script[type="text/plain"][data-assent],iframe[data-assent][data
 // inserted by script runs at once, so one that follows it in the page waits
 // for it (the load event comes right after it has run). Scripts with a src
 // keep their order by themselves (async = false) and load in parallel.
+// A copy that never loads nor fails holds the rest back 10 s at most: a
+// script put in as markup (innerHTML) is one the browser would never run,
+// and its copy (a clone keeps that) never runs either.
 let last: Promise<unknown> = Promise.resolve();
-
-function tryTrusted(trusted: Trusted, kind: "createScriptURL", v: string): string {
-  try {
-    return trusted(kind, v);
-  } catch {
-    return v;
-  }
-}
 
 // script reports a javascript: address, which in a frame would run in the
 // page itself: a data-src must not smuggle one past the page's sanitizer.
@@ -66,17 +61,9 @@ function activate(granted: (purpose: string) => boolean, nonce: string, trusted:
       if (el instanceof HTMLScriptElement) {
         if ((nonce && el.nonce != nonce) || (!el.src && parsing(el))) return;
         // Changing the type does not run a script; inserting a copy does. A
-        // new element, not a clone: a script put in by innerHTML is marked
-        // "already started", and a clone keeps that mark and never runs.
-        // The nonce is hidden from the attributes, so it is copied apart.
-        // Where Trusted Types are required, the address and any handler
-        // attribute go through the policy too. (A banner cached from before
-        // its policy made addresses passes a plain one.)
-        const s = document.createElement("script");
-        for (const { name, value } of el.attributes)
-          if (name != "type")
-            s.setAttribute(name, name == "src" ? tryTrusted(trusted, "createScriptURL", value) : name.startsWith("on") ? trusted("createScript", value) : value);
-        s.nonce = el.nonce;
+        // clone keeps the nonce, which browsers hide from getAttribute.
+        const s = el.cloneNode() as HTMLScriptElement;
+        s.removeAttribute("type");
         // The text goes through the Trusted Types policy (see tt.ts): a copy
         // without the page's nonce is refused above or by the page's CSP.
         if (el.text) s.text = trusted("createScript", el.text);
@@ -85,7 +72,7 @@ function activate(granted: (purpose: string) => boolean, nonce: string, trusted:
         if (s.src) {
           s.async = false;
           // Listeners, not onload: the tag's own onload attribute stays.
-          last = new Promise((done) => ["load", "error"].map((t) => s.addEventListener(t, done)));
+          last = new Promise((done) => (["load", "error"].map((t) => s.addEventListener(t, done)), setTimeout(done, 1e4)));
           el.replaceWith(s);
         } else
           // Consent withdrawn while it waited: blocked again, for a later grant.
