@@ -9,6 +9,7 @@ import (
 	"net/http/httputil"
 	"net/url"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -18,6 +19,7 @@ import (
 	"github.com/assent/assent/internal/consent"
 	"github.com/chromedp/cdproto/fetch"
 	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/cdproto/storage"
 	"github.com/chromedp/chromedp"
 	"github.com/google/uuid"
 )
@@ -746,6 +748,30 @@ function ready() {
 		if got := eval[string](t, ctx, `JSON.stringify(window.msgs[0])`); got != want {
 			t.Errorf("load %d in the frame: %s, want %s", i+1, got, want)
 		}
+	}
+	// Framed by a page of its own site, it keeps the ordinary cookie, the
+	// one a withdrawal on the site itself replaces; no partitioned second.
+	sameSite := httptest.NewTLSServer(outer.Config.Handler)
+	t.Cleanup(sameSite.Close)
+	do(t, ctx, chromedp.Navigate(sameSite.URL))
+	waitFor(t, ctx, `window.msgs.length > 0`)
+	jar, err := chromedp.Call(ctx, storage.GetCookies, storage.GetCookiesParams{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var kinds []string
+	for _, c := range jar.Cookies {
+		if c.Name == "assent" {
+			k := "unpartitioned"
+			if c.PartitionKey != nil {
+				k = "partitioned under " + c.PartitionKey.TopLevelSite
+			}
+			kinds = append(kinds, k)
+		}
+	}
+	slices.Sort(kinds)
+	if want := []string{"partitioned under http://localhost", "unpartitioned"}; !slices.Equal(kinds, want) {
+		t.Errorf("assent cookies: %q, want %q", kinds, want)
 	}
 }
 

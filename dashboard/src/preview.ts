@@ -7,8 +7,11 @@ const me = document.currentScript as HTMLScriptElement;
 const src = me.dataset.snippet!;
 const w = window as any;
 
+// Both kinds the snippet may write: in a frame over https it may fall back
+// to a partitioned cookie, a jar entry of its own.
 function clearCookie(): void {
   document.cookie = "assent=;path=/;max-age=0;samesite=lax";
+  document.cookie = "assent=;path=/;max-age=0;samesite=none;secure;partitioned";
 }
 
 w.fetch = () => Promise.reject(new Error("preview: decisions are not recorded"));

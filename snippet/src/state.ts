@@ -34,14 +34,16 @@ export interface Stored {
 }
 
 // save keeps value for whole seconds; none or fewer (a token already
-// expired) deletes the cookie. In a frame (the site embedded in another)
-// a SameSite=Lax cookie is not kept, so the visitor would be asked on every
-// load: there, over https, it is a partitioned cookie (CHIPS), kept for
-// this site embedded in that one only.
+// expired) deletes the cookie. In a cross-site frame (the site embedded in
+// another) the browser keeps no SameSite=Lax cookie, so the visitor would
+// be asked on every load: there, over https, it goes in a partitioned
+// cookie (CHIPS), kept for this site embedded in that one only. Only
+// there: elsewhere a second "assent" cookie could outlive a withdrawal.
 export function save(value: string, seconds: number): void {
-  setCookie(`assent=${value};path=/;max-age=${seconds | 0};${
-    location.protocol != "https:" ? "samesite=lax" : self != top ? "samesite=none;secure;partitioned" : "samesite=lax;secure"
-  }`);
+  const c = `assent=${value};path=/;max-age=${seconds | 0};samesite=`;
+  const https = location.protocol == "https:";
+  setCookie(c + (https ? "lax;secure" : "lax"));
+  if (https && self != top && (seconds <= 0 || stored() != value)) setCookie(c + "none;secure;partitioned");
 }
 
 export function savePending(d: Decision, days: number): void {
