@@ -181,6 +181,25 @@ func TestEvidencePackVerifiesAndTamperingFails(t *testing.T) {
 			f["receipts.ndjson"] = []byte(strings.Join(append([]string{string(b)}, lines[1:]...), "\n") + "\n")
 		}, "says another"})
 	}
+	// Nor may a line show its readers one value and this check another:
+	// jq keeps fields by their exact name, encoding/json by any case, and
+	// of two with one name, each keeps another.
+	for name, forge := range map[string]func(l string) string{
+		"a field in capitals": func(l string) string {
+			return strings.Replace(strings.Replace(l, `"action":`, `"ACTION":`, 1), "{", `{"action":"accept_all",`, 1)
+		},
+		"a field twice":   func(l string) string { return strings.Replace(l, "{", `{"action":"accept_all",`, 1) },
+		"a field of ours": func(l string) string { return strings.Replace(l, "{", `{"choices":{"advertising":true},`, 1) },
+		"a null":          func(l string) string { return strings.Replace(l, `"action":"`+first["action"].(string)+`"`, `"action":null`, 1) },
+	} {
+		cases = append(cases, struct {
+			name   string
+			change func(f map[string][]byte)
+			want   string
+		}{name, func(f map[string][]byte) {
+			f["receipts.ndjson"] = []byte(strings.Join(append([]string{forge(lines[0])}, lines[1:]...), "\n") + "\n")
+		}, "unreadable line"})
+	}
 	for _, c := range cases {
 		f := zipFiles(t, r.body)
 		c.change(f)

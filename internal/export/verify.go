@@ -400,21 +400,17 @@ func (pf *packFiles) checkAll(lines [][]byte, lo, hi int, out []Verdict) {
 }
 
 func (pf *packFiles) prepare(line []byte, it *item) {
-	var l struct {
-		ID      string `json:"id"`
-		Receipt string `json:"receipt"`
-		plainCopy
-	}
-	if err := json.Unmarshal(line, &l); err != nil {
-		it.v = Verdict{ID: "?", Problems: []string{"unreadable line in receipts.ndjson"}}
+	id, jws, plain, err := readLine(line)
+	if err != nil {
+		it.v = Verdict{ID: cmp.Or(id, "?"), Problems: []string{"unreadable line in receipts.ndjson: " + err.Error()}}
 		return
 	}
-	it.id, it.jws, it.plain, it.v.ID = l.ID, l.Receipt, l.plainCopy, l.ID
+	it.id, it.jws, it.plain, it.v.ID = id, jws, plain, id
 	if pf.verifier == nil {
 		it.v.Problems = append(it.v.Problems, "no keys to verify against")
 		return
 	}
-	p, err := pf.verifier.Prepare(l.Receipt, receipt.TypReceipt)
+	p, err := pf.verifier.Prepare(jws, receipt.TypReceipt)
 	if err != nil {
 		it.v.Problems = append(it.v.Problems, sigProblem(err, pf.keysAre))
 		return
@@ -457,6 +453,75 @@ func (pf *packFiles) finish(i int, it *item) {
 			fail("differs from the receipt the manifest lists")
 		}
 	}
+}
+
+// readLine reads a line of receipts.ndjson strictly: each field once, by
+// its exact name, of its type. encoding/json alone would match "ACTION" to
+// action and keep the last of two "action"s, while jq or a spreadsheet
+// shows another one: a line could then say one thing to its readers and
+// another to this check.
+func readLine(line []byte) (id, jws string, p plainCopy, err error) {
+	d := json.NewDecoder(bytes.NewReader(line))
+	d.UseNumber()
+	if t, err := d.Token(); err != nil || t != json.Delim('{') {
+		return "", "", p, errors.New("not a JSON object")
+	}
+	seen := map[string]bool{}
+	for d.More() {
+		t, err := d.Token()
+		if err != nil {
+			return id, "", p, err
+		}
+		k := t.(string) // object keys are strings
+		if seen[k] {
+			return id, "", p, fmt.Errorf("field %q appears twice", k)
+		}
+		seen[k] = true
+		var raw json.RawMessage
+		if err := d.Decode(&raw); err != nil {
+			return id, "", p, err
+		}
+		if k == "log" {
+			var n uint64
+			if raw[0] < '0' || raw[0] > '9' || json.Unmarshal(raw, &n) != nil {
+				return id, "", p, errors.New("log is not an index")
+			}
+			p.Log = &n
+			continue
+		}
+		var v string
+		if raw[0] != '"' || json.Unmarshal(raw, &v) != nil {
+			return id, "", p, fmt.Errorf("%q is not a string", k)
+		}
+		switch k {
+		case "id":
+			id = v
+		case "receipt":
+			jws = v
+		case "site":
+			p.Site = &v
+		case "visitor":
+			p.Visitor = &v
+		case "issued_at":
+			p.IssuedAt = &v
+		case "action":
+			p.Action = &v
+		case "config":
+			p.Config = &v
+		default:
+			return id, "", p, fmt.Errorf("unknown field %q", k)
+		}
+	}
+	if _, err := d.Token(); err != nil {
+		return id, "", p, err
+	}
+	if _, err := d.Token(); err != io.EOF {
+		return id, "", p, errors.New("more after the object")
+	}
+	if id == "" || jws == "" {
+		return id, "", p, errors.New("no id or no receipt")
+	}
+	return id, jws, p, nil
 }
 
 // differs names the first field of the plain copy that is present and
