@@ -116,10 +116,8 @@ func (s *Server) publishSite(c echo.Context) error {
 	if err != nil {
 		return consent.Errorf(consent.ECodeNotFound, "unknown site %q", c.Param("site"))
 	}
-	if err := checkDraft(&site.Draft, true); err != nil {
-		return err
-	}
-	if _, err := s.Store.Publish(site.ID, s.Now()); err != nil {
+	// Checked under the store's lock: what is checked is what is published.
+	if _, err := s.Store.PublishChecked(site.ID, s.Now(), func(cfg *consent.Config) error { return checkDraft(cfg, true) }); err != nil {
 		return err
 	}
 	site, err = s.Store.Site(site.ID)

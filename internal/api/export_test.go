@@ -190,7 +190,9 @@ func TestEvidencePackVerifiesAndTamperingFails(t *testing.T) {
 		},
 		"a field twice":   func(l string) string { return strings.Replace(l, "{", `{"action":"accept_all",`, 1) },
 		"a field of ours": func(l string) string { return strings.Replace(l, "{", `{"choices":{"advertising":true},`, 1) },
-		"a null":          func(l string) string { return strings.Replace(l, `"action":"`+first["action"].(string)+`"`, `"action":null`, 1) },
+		"a null": func(l string) string {
+			return strings.Replace(l, `"action":"`+first["action"].(string)+`"`, `"action":null`, 1)
+		},
 	} {
 		cases = append(cases, struct {
 			name   string

@@ -138,11 +138,22 @@ func (s *Store) PutSite(site *consent.Site) error {
 // Publish makes the site's draft the served config. Publishing a draft equal
 // to an existing version re-serves that version rather than duplicating it.
 func (s *Store) Publish(siteID string, now time.Time) (*Published, error) {
+	return s.PublishChecked(siteID, now, nil)
+}
+
+// PublishChecked is Publish with check (if set) run on the draft under the
+// same lock as the publishing: a draft saved meanwhile cannot slip past it.
+func (s *Store) PublishChecked(siteID string, now time.Time, check func(*consent.Config) error) (*Published, error) {
 	s.sitesMu.Lock()
 	defer s.sitesMu.Unlock()
 	e := s.sites[siteID]
 	if e == nil {
 		return nil, ErrNotFound
+	}
+	if check != nil {
+		if err := check(&e.site.Draft); err != nil {
+			return nil, err
+		}
 	}
 	if err := e.site.Draft.Validate(); err != nil {
 		return nil, err
