@@ -60,8 +60,9 @@ window.addEventListener("popstate", () => {
 // A session that expires while the app is open sends the user to sign in
 // again and back here afterwards; render() handles the first check itself.
 whenSignedOut(() => {
-  if (!me) return;
+  if (!me || !mayLeave()) return; // staying, to copy unsaved work: asked again at the next refusal
   me = null;
+  guard = null;
   go("/login?next=" + encodeURIComponent(location.pathname + location.search));
 });
 
@@ -70,6 +71,8 @@ async function refreshSites(): Promise<void> {
 }
 
 async function render(): Promise<void> {
+  guard = null; // a new page: the one left had its chance (see go)
+  here = location.href;
   const path = location.pathname.replace(/^\/dashboard/, "") || "/";
   const params = new URLSearchParams(location.search);
   if (path == "/login") {
@@ -101,8 +104,6 @@ async function render(): Promise<void> {
   // Rendering replaces every element: focus would fall to the body. A
   // control that re-rendered the page (a range, the site picker) gets it
   // back in its new self; after following a link it goes to the new page.
-  guard = null;
-  here = location.href;
   const was = document.activeElement as HTMLElement | null;
   const key = was && was != document.body && root.contains(was) && !was.closest("[data-route]") ? focusKey(was) : "";
   root.className = "";
@@ -163,6 +164,8 @@ function header(ctx: Ctx, path: string): HTMLElement {
       h("span", { class: "grow" }),
       h("span", { class: "who" }, h("span", { class: "role " + ctx.me.role }, ctx.me.role), " ", ctx.me.name),
       h("button", { class: "btn ghost small", type: "button", onclick: async () => {
+        if (!mayLeave()) return;
+        guard = null;
         await del("/session").catch(() => {});
         me = null;
         go("/login");
