@@ -163,6 +163,10 @@ func TestDashboardJourney(t *testing.T) {
 
 	// A translation half done saves as a draft; publishing names what is
 	// missing and says the draft is kept.
+	// A code that is none says why, instead of only taking focus back.
+	dType(t, ctx, `input[aria-label="New language code"]`, "French")
+	dButton(t, ctx, "Add language")
+	dWait(t, ctx, `document.querySelector("#lang-err")?.textContent.includes("like de, fr or pt-BR")`)
 	dType(t, ctx, `input[aria-label="New language code"]`, "fr")
 	dButton(t, ctx, "Add language")
 	dWait(t, ctx, `document.querySelector(".lang-tabs [aria-selected=true]")?.textContent == "fr"`)
@@ -171,6 +175,7 @@ func TestDashboardJourney(t *testing.T) {
 	dWait(t, ctx, `(document.querySelector(".status")||{}).textContent?.startsWith("Draft saved")`)
 	dButton(t, ctx, "Publish")
 	dWait(t, ctx, `(t => t?.includes("Not published (the draft is saved)") && t.includes("fr: missing translation for description"))(document.querySelector(".status [role=alert]")?.textContent)`)
+	dShot(t, ctx, "publish-refused", 1280)
 	dButton(t, ctx, "Remove fr")
 
 	// Leaving with unsaved edits asks first; staying keeps them.

@@ -103,16 +103,12 @@ type receiptClaims struct {
 }
 
 // plainCopy is what a line of receipts.ndjson says beside the JWS, for
-// readers of the file (jq, a spreadsheet). None of it is signed, so each
-// field present must say what the receipt's claims say: a pack that
-// verifies must not show anyone other values.
+// readers of the file (jq, a spreadsheet), as readLine finds it. None of
+// it is signed, so each field present must say what the receipt's claims
+// say: a pack that verifies must not show anyone other values.
 type plainCopy struct {
-	Site     *string `json:"site"`
-	Visitor  *string `json:"visitor"`
-	IssuedAt *string `json:"issued_at"`
-	Action   *string `json:"action"`
-	Config   *string `json:"config"`
-	Log      *uint64 `json:"log"`
+	Site, Visitor, IssuedAt, Action, Config *string
+	Log                                     *uint64
 }
 
 type packFiles struct {
@@ -328,7 +324,6 @@ func (pf *packFiles) readKeyActivations(z *zip.Reader, problem func(string, ...a
 			problem("key activation %s: %s", e.ID, sigProblem(err, pf.keysAre))
 			continue
 		}
-		var v Verdict
 		bad := false
 		fail := func(format string, a ...any) {
 			bad = true
@@ -343,7 +338,7 @@ func (pf *packFiles) readKeyActivations(z *zip.Reader, problem func(string, ...a
 			fail("differs from the one the manifest lists")
 			continue
 		}
-		pf.checkProof(&v, &proofLine{ID: l.ID, Index: int64(l.Log), LeafHash: l.LeafHash, Proof: l.Proof}, c.Log, leaf, fail)
+		pf.checkProof(&proofLine{ID: l.ID, Index: int64(l.Log), LeafHash: l.LeafHash, Proof: l.Proof}, c.Log, leaf, fail)
 		if !bad {
 			pf.active = append(pf.active, Activation{Kid: c.Kid, Log: c.Log})
 		}
@@ -445,7 +440,7 @@ func (pf *packFiles) finish(i int, it *item) {
 		fail("the config it names was altered")
 	}
 	leaf := ledger.LeafHash([]byte(it.jws))
-	pf.checkProof(v, pf.proof(i, it.id), c.Log, leaf, fail)
+	pf.checkProof(pf.proof(i, it.id), c.Log, leaf, fail)
 	if pf.manifest != nil {
 		if e, ok := pf.manifest[it.id]; !ok {
 			fail("not listed in the signed manifest")
@@ -462,7 +457,6 @@ func (pf *packFiles) finish(i int, it *item) {
 // another to this check.
 func readLine(line []byte) (id, jws string, p plainCopy, err error) {
 	d := json.NewDecoder(bytes.NewReader(line))
-	d.UseNumber()
 	if t, err := d.Token(); err != nil || t != json.Delim('{') {
 		return "", "", p, errors.New("not a JSON object")
 	}
@@ -550,7 +544,7 @@ func (p *plainCopy) differs(c *receiptClaims) string {
 	return ""
 }
 
-func (pf *packFiles) checkProof(v *Verdict, p *proofLine, index uint64, leaf tlog.Hash, fail func(string, ...any)) {
+func (pf *packFiles) checkProof(p *proofLine, index uint64, leaf tlog.Hash, fail func(string, ...any)) {
 	switch {
 	case p == nil:
 		fail("no inclusion proof")
