@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -241,6 +242,19 @@ func TestDashboardJourney(t *testing.T) {
 	}
 	if got := dEval[string](t, ctx, `[...document.querySelectorAll(".kpi-label")].map(e => e.textContent).join(",")`); got != "Decisions,Accept all,Reject all,Custom,GPC,Withdrawn" {
 		t.Errorf("insights figures: %s, want every action (their shares add up)", got)
+	}
+	// After one "accept all" every purpose's opt-in line lies at 100 %, one
+	// on another: each needs a style of its own, named in the legend, or
+	// only the top one shows.
+	dWait(t, ctx, `document.querySelectorAll("svg.chart").length == 2`)
+	styles := dEval[[]string](t, ctx, `(c => [...c.querySelectorAll("svg.chart")[1].querySelectorAll("path")].map(p => p.textContent + "=" + getComputedStyle(p).strokeDasharray))(document.querySelector(".charts"))`)
+	keys := dEval[[]string](t, ctx, `[...document.querySelectorAll(".charts .card")[1].querySelectorAll(".legend li")].map(li => li.textContent + "=" + (l => l ? getComputedStyle(l).strokeDasharray : "no line")(li.querySelector("line")))`)
+	dashes := map[string]bool{}
+	for _, st := range styles {
+		dashes[st[strings.Index(st, "=")+1:]] = true
+	}
+	if len(styles) < 3 || len(dashes) != len(styles) || !slices.Equal(styles, keys) {
+		t.Errorf("opt-in lines %q with legend %q: want one style per purpose, the legend's", styles, keys)
 	}
 	// A range re-renders the page; focus stays on the range chosen. A tab
 	// link leads to the new page's content.

@@ -61,27 +61,48 @@ export function stacked(width: number, labels: string[], series: Series[], title
   return f.svg;
 }
 
+/** Line styles by series: solid, dashed, dotted, dash-dot. Lines are told
+ * apart without their colour, and where rates are equal (every purpose at
+ * 100 % after one "accept all") the lines under the top one show through
+ * its gaps instead of vanishing. */
+export const DASHES = ["", "8 5", "2 4", "10 4 2 4"];
+
+export interface LineSeries {
+  label: string;
+  color: string;
+  dash: string;
+  values: (number | null)[];
+}
+
 /** lines draws one line per series of percentages (0–100); null = no data. */
-export function lines(width: number, labels: string[], series: { label: string; color: string; values: (number | null)[] }[], title: string): SVGElement {
+export function lines(width: number, labels: string[], series: LineSeries[], title: string): SVGElement {
   const f = frame(width, 200, labels, 100, (v) => `${v}%`);
   f.svg.setAttribute("role", "img");
   f.svg.setAttribute("aria-label", title);
-  for (const sr of series) {
+  series.forEach((sr, k) => {
     let d = "";
     sr.values.forEach((v, i) => {
       if (v === null) return;
       d += `${d && sr.values[i - 1] !== null ? "L" : "M"}${(f.x(i) + f.bw / 2).toFixed(1)},${f.y(v).toFixed(1)}`;
     });
-    f.svg.append(s("path", { d, fill: "none", stroke: sr.color, "stroke-width": 2, "stroke-linejoin": "round", "stroke-linecap": "round" }, s("title", null, sr.label)));
-    if (labels.length <= 45) sr.values.forEach((v, i) => v !== null && f.svg.append(s("circle", { cx: f.x(i) + f.bw / 2, cy: f.y(v), r: 2.5, fill: sr.color })));
-  }
+    f.svg.append(s("path", { d, fill: "none", stroke: sr.color, "stroke-width": 2, "stroke-dasharray": sr.dash || "none", "stroke-linejoin": "round", "stroke-linecap": "butt" }, s("title", null, sr.label)));
+    // Each later series' points are smaller, so equal points nest as rings.
+    const r = Math.max(1.5, 5 - 1.2 * k);
+    if (labels.length <= 45) sr.values.forEach((v, i) => v !== null && f.svg.append(s("circle", { cx: f.x(i) + f.bw / 2, cy: f.y(v), r, fill: sr.color, class: "pt" })));
+  });
   return f.svg;
 }
 
-export function legend(items: { label: string; color: string }[]): HTMLElement {
+/** legend names each series by its colour, and for lines by its style too. */
+export function legend(items: { label: string; color: string; dash?: string }[]): HTMLElement {
   return h("ul", { class: "legend" }, items.map((it) => {
-    const dot = h("span", { class: "dot", "aria-hidden": "true" });
-    dot.style.background = it.color;
-    return h("li", null, dot, it.label);
+    if (it.dash === undefined) {
+      const dot = h("span", { class: "dot", "aria-hidden": "true" });
+      dot.style.background = it.color;
+      return h("li", null, dot, it.label);
+    }
+    const swatch = s("svg", { width: 26, height: 10, class: "line-key", "aria-hidden": "true" },
+      s("line", { x1: 1, x2: 25, y1: 5, y2: 5, stroke: it.color, "stroke-width": 2, "stroke-dasharray": it.dash || "none" }));
+    return h("li", null, swatch, it.label);
   }));
 }

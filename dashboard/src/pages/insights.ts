@@ -1,6 +1,6 @@
 import { ApiError, get } from "../api";
 import type { Ctx } from "../app";
-import { legend, lines, stacked, type Series } from "../chart";
+import { DASHES, legend, lines, stacked, type Series } from "../chart";
 import { field, fmtInt, h, pct, replace } from "../dom";
 import type { Insights } from "../types";
 
@@ -48,7 +48,7 @@ function draw(body: HTMLElement, ins: Insights): void {
   const kpi = (label: string, value: string, sub?: string) => h("div", { class: "kpi" }, h("span", { class: "kpi-label" }, label), h("strong", null, value), sub && h("span", { class: "muted small" }, sub));
   const labels = ins.days.map((d) => d.day.slice(5));
   const series: Series[] = ACTIONS.map((x) => ({ ...x, values: ins.days.map((d) => d.actions?.[x.key] || 0) }));
-  const rates = purposes.map((p, i) => ({ label: p, color: PURPOSE_COLORS[i % PURPOSE_COLORS.length],
+  const rates = purposes.map((p, i) => ({ label: p, color: PURPOSE_COLORS[i % PURPOSE_COLORS.length], dash: DASHES[i % DASHES.length],
     values: ins.days.map((d) => (d.decisions ? Math.round(((d.granted?.[p] || 0) / d.decisions) * 1000) / 10 : null)) }));
   const charts = h("div", { class: "charts" });
   const drawCharts = () => {
