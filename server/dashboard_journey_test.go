@@ -228,6 +228,11 @@ func TestDashboardJourney(t *testing.T) {
 	if row := dEval[string](t, ctx, `(r => r.querySelector("a").getAttribute("href") + " " + r.textContent)(document.querySelector("#recent tbody tr"))`); !strings.Contains(row, "q="+id) || !strings.Contains(row, "accept all") {
 		t.Errorf("latest decisions' first row: %q, want receipt %s, accept all", row, id)
 	}
+	// The header names the site whose log this is, not the last one viewed.
+	dGo(t, ctx, base+"/dashboard/log?site=demo", `!!document.querySelector("#recent")`)
+	if got := dEval[string](t, ctx, `document.querySelector(".site-picker").value + " " + document.querySelector("nav.tabs").textContent`); !strings.HasPrefix(got, "demo ") || !strings.Contains(got, "Insights") {
+		t.Errorf("consent log of the demo site: header %q, want the demo site picked and its tabs", got)
+	}
 	dGo(t, ctx, base+"/dashboard/log?q="+id, `!!document.querySelector("#verdict")`)
 	if v := dEval[string](t, ctx, `document.querySelector("#verdict").className + " " + document.querySelector("#verdict").textContent`); !strings.Contains(v, "ok") || !strings.Contains(v, "Verified") {
 		t.Errorf("verdict: got %q, want a valid signature", v)

@@ -97,7 +97,9 @@ async function render(): Promise<void> {
     }
   }
   const m = /^\/sites\/([a-z0-9-]+)(?:\/(edit|versions))?$/.exec(path);
-  const site = sites.find((x) => x.id == (m ? m[1] : lastSite));
+  // The site is the page's: in its path, or a page's ?site= (the consent
+  // log of one site), else the one last viewed.
+  const site = sites.find((x) => x.id == (m ? m[1] : params.get("site") || lastSite));
   if (site) sessionStorage.setItem("assent.site", (lastSite = site.id));
   const main = h("main", { id: "main", tabindex: "-1" });
   const ctx: Ctx = { me, sites, site, main, params, go, refreshSites };
