@@ -159,6 +159,21 @@ func TestDashboardVerifyAndErase(t *testing.T) {
 	if code := statusOf(t, base+"/api/v1/consents/"+ids[2]); code != http.StatusOK {
 		t.Errorf("GET another visitor's receipt: got %d, want 200", code)
 	}
+	// The range's pack now accounts for them: how many went, and why.
+	afterPath := filepath.Join(dir, "after-erasure.zip")
+	if err := os.WriteFile(afterPath, getBytes(t, fmt.Sprintf("%s/api/v1/admin/sites/demo/evidence?from=%s&to=%s", base,
+		now.Add(-time.Hour).Format(time.RFC3339), now.Add(time.Hour).Format(time.RFC3339))), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	dGo(t, ctx, base+"/dashboard/verify", `!!document.querySelector("input[name=pack]")`)
+	dDo(t, ctx, chromedp.SetUploadFiles(chromedp.CSS("input[name=pack]"), []string{afterPath}))
+	dButton(t, ctx, "Verify pack")
+	dWait(t, ctx, `!!document.querySelector("#verdict")`)
+	if s := dEval[string](t, ctx, `document.querySelector(".verdict-title").textContent + " | " + document.querySelector("#pack-summary").textContent`); !strings.HasPrefix(s, "Verified") ||
+		!strings.Contains(s, fmt.Sprintf("%d receipts", total-2)) || !strings.Contains(s, "2 receipts removed under signed tombstones (2 by erasure on "+time.Now().UTC().Format(time.DateOnly)+")") {
+		t.Errorf("pack after the erasure: %q, want it verified, with the 2 erased receipts accounted for", s)
+	}
+	dShot2(t, ctx, "pack-after-erasure", "#pack-summary")
 
 	// An auditor gets the evidence pack but no erase button, and the API
 	// refuses the erasure anyway.

@@ -65,7 +65,8 @@ func TestEvidencePackRotationAndRestart(t *testing.T) {
 	data := t.TempDir()
 	env := map[string]string{"ASSENT_ADMIN_PASSWORD": "correct-horse-battery", "ASSENT_ADMIN_TOKEN": testToken}
 	ts := startServerIn(t, data, env)
-	first := postDecision(t, ts.URL, uuid.NewString())
+	firstVisitor := uuid.NewString()
+	first := postDecision(t, ts.URL, firstVisitor)
 	ts.stop()
 
 	var out bytes.Buffer
@@ -102,6 +103,9 @@ func TestEvidencePackRotationAndRestart(t *testing.T) {
 	if !strings.Contains(out.String(), "keys: those the pack carries") {
 		t.Errorf("unpinned verification does not say whose keys it used:\n%s", out.String())
 	}
+	if !strings.Contains(out.String(), "removed under signed tombstones: 0\n") {
+		t.Errorf("verifier output does not account for removed receipts:\n%s", out.String())
+	}
 	// The rotation is proven in the pack: each key from where the log
 	// activated it (indexes 0 and 2).
 	for i, k := range []string{kidOf(t, first), kidOf(t, second)} {
@@ -130,6 +134,17 @@ func TestEvidencePackRotationAndRestart(t *testing.T) {
 	out.Reset()
 	if err := verifyPack([]string{path}, &out); err == nil || !strings.Contains(out.String(), "FAIL  "+second["id"].(string)) {
 		t.Errorf("an altered pack: err %v, output:\n%s", err, out.String())
+	}
+	// An erasure: the range's pack says which receipt went, and why.
+	req, _ := http.NewRequest("POST", ts.URL+"/api/v1/admin/sites/demo/visitors/"+firstVisitor+"/erase", nil)
+	req.Header.Set("Authorization", "Bearer "+testToken)
+	if res, err := http.DefaultClient.Do(req); err != nil || res.StatusCode != 200 {
+		t.Fatalf("erase: %v %v", err, res)
+	}
+	os.WriteFile(path, getJSON(t, ts.URL+"/api/v1/admin/sites/demo/evidence", testToken, nil), 0o600)
+	out.Reset()
+	if err := verifyPack([]string{path}, &out); err != nil || !strings.Contains(out.String(), "removed under signed tombstones: 1: 1 by erasure on ") {
+		t.Errorf("pack after an erasure: %v\n%s", err, out.String())
 	}
 }
 

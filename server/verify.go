@@ -91,6 +91,21 @@ func verifyPack(args []string, out io.Writer) error {
 		}
 		fmt.Fprintf(out, "key activations in the log: %s\n", cmp.Or(strings.Join(acts, ", "), "none"))
 	}
+	if rep.Removals == nil {
+		fmt.Fprintln(out, "removed receipts: the pack holds no tombstones (made before packs held them)")
+	} else {
+		n := 0
+		var by []string
+		for _, r := range rep.Removals {
+			n += len(r.Receipts)
+			by = append(by, fmt.Sprintf("%d by %s on %s (tombstone %s, log index %d)", len(r.Receipts), r.Reason, r.At, r.ID, r.Log))
+		}
+		list := ""
+		if len(by) > 0 {
+			list = ": " + strings.Join(by, "; ")
+		}
+		fmt.Fprintf(out, "receipts of this range removed under signed tombstones: %d%s\n", n, list)
+	}
 	if !rep.OK {
 		return fmt.Errorf("the pack does NOT verify")
 	}

@@ -125,6 +125,9 @@ export interface PackReport {
   // activations: the receipt keys' activations the pack proves (absent in
   // packs made before packs held them).
   keys?: { pinned: boolean; kids: string[]; log_key: string; activations?: { kid: string; log: number }[] };
+  // removals: the tombstones that removed receipts of the pack's range (null
+  // in packs made before packs held them).
+  removals?: { id: string; log: number; reason: string; at: string; receipts: string[] }[] | null;
 }
 // POST /admin/verify with {"receipt": JWS}.
 export interface ReceiptVerdict {

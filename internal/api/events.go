@@ -2,12 +2,17 @@ package api
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/base64"
 	"encoding/json"
 	"io"
 	"net/http"
+	"slices"
+	"time"
 
 	"github.com/assent/assent/internal/consent"
+	"github.com/assent/assent/internal/retention"
+	"github.com/assent/assent/internal/store"
 	"github.com/google/uuid"
 	"github.com/labstack/echo/v4"
 )
@@ -101,6 +106,35 @@ func eventSite(jws []byte) string {
 		}
 	}
 	return ""
+}
+
+// rangeTombstones returns the site's tombstones (as the store holds them)
+// that removed receipts issued in [from, to), in log order: what an
+// evidence pack of that range must account for. A tombstone made before
+// they named each receipt's time cannot be placed, and is left out; the
+// events endpoint lists it.
+func (s *Server) rangeTombstones(site string, from, to time.Time) ([]store.Event, error) {
+	var out []store.Event
+	err := s.Store.EachEvent(uuid.Nil, func(id uuid.UUID, log uint64, kind string, jws []byte) bool {
+		if kind != "tombstone" || eventSite(jws) != site {
+			return true
+		}
+		_, rest, _ := bytes.Cut(jws, []byte("."))
+		payload, _, _ := bytes.Cut(rest, []byte("."))
+		var t retention.Tombstone
+		if json.NewDecoder(base64.NewDecoder(base64.RawURLEncoding, bytes.NewReader(payload))).Decode(&t) != nil {
+			return true
+		}
+		for _, r := range t.Removed {
+			if at, err := time.Parse(time.RFC3339Nano, r.IssuedAt); err == nil && !at.Before(from) && at.Before(to) {
+				out = append(out, store.Event{ID: id, Kind: kind, JWS: string(jws), Log: log})
+				break
+			}
+		}
+		return true
+	})
+	slices.SortFunc(out, func(a, b store.Event) int { return cmp.Compare(a.Log, b.Log) })
+	return out, err
 }
 
 // uuidParam reads an optional UUID query parameter (uuid.Nil when absent),

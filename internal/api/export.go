@@ -175,6 +175,10 @@ func (s *Server) evidencePack(c echo.Context) error {
 		}
 		src.Query = map[string]string{"from": from.UTC().Format(time.RFC3339), "to": to.UTC().Format(time.RFC3339)}
 		src.Each = func(fn func(*store.Receipt) error) error { return s.Store.ScanSite(site.ID, from, to, fn) }
+		// The receipts of the range that are gone, under signed tombstones.
+		if src.Tombstones, err = s.rangeTombstones(site.ID, from, to); err != nil {
+			return err
+		}
 	}
 	// A fresh checkpoint, so the pack covers everything acknowledged so far.
 	if src.Checkpoint, src.Tree, err = s.Ledger.Sign(); err != nil {

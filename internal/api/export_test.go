@@ -10,11 +10,13 @@ import (
 	"io"
 	"maps"
 	"mime/multipart"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/assent/assent/internal/export"
+	"github.com/assent/assent/internal/retention"
 	"github.com/assent/assent/internal/store"
 	"github.com/google/uuid"
 )
@@ -338,5 +340,64 @@ func TestEvidencePackChecksTheKeyActiveAtEachReceipt(t *testing.T) {
 		if bad := v.ID == late; bad != (len(v.Problems) > 0) || bad && !strings.Contains(v.Problems[0], "another-key") {
 			t.Errorf("receipt %s (the late one: %v): %v", v.ID, v.ID == late, v.Problems)
 		}
+	}
+}
+
+// A range's receipts that are gone are accounted for: the pack carries the
+// site's tombstones that removed receipts of its range, proven in the log,
+// and a receipt both in the pack and in a tombstone fails.
+func TestEvidencePackAccountsForRemovedReceipts(t *testing.T) {
+	e := newEnv(t, 0)
+	ids := e.seed(t, 6) // 10:00 to 10:05
+	remove := func(reason string, which ...int) {
+		var recs []*store.Receipt
+		for _, i := range which {
+			r, err := e.db.Receipt(uuid.MustParse(ids[i]))
+			if err != nil {
+				t.Fatal(err)
+			}
+			recs = append(recs, r)
+		}
+		if _, err := e.remover.Remove("demo", reason, recs); err != nil {
+			t.Fatal(err)
+		}
+	}
+	remove(retention.ReasonRetention, 1, 2) // in the range below
+	remove(retention.ReasonErasure, 5)      // after it
+	q := "?from=2026-11-22T10:01:00Z&to=2026-11-22T10:04:00Z"
+	pack := e.admin("GET", "/api/v1/admin/sites/demo/evidence"+q).body
+	rep := verify(t, pack)
+	if !rep.OK || len(rep.Receipts) != 1 || rep.Receipts[0].ID != ids[3] {
+		t.Fatalf("pack of a range with removals: %+v", rep)
+	}
+	if len(rep.Removals) != 1 || rep.Removals[0].Reason != "retention" || !slices.Equal(rep.Removals[0].Receipts, ids[1:3]) {
+		t.Errorf("removals %+v: want one retention tombstone of %v", rep.Removals, ids[1:3])
+	}
+	// A pack that drops its tombstones no longer matches its manifest.
+	f := zipFiles(t, pack)
+	f["tombstones.ndjson"] = nil
+	if rep := verify(t, rezip(f)); rep.OK || !strings.Contains(strings.Join(rep.Problems, " "), "missing from the pack") || rep.Removals == nil || len(rep.Removals) != 0 {
+		t.Errorf("pack without its tombstone: %+v", rep)
+	}
+	// A tombstone naming a receipt that is still there (a store at odds
+	// with its log) fails that receipt.
+	r3, err := e.db.Receipt(uuid.MustParse(ids[3]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.db.AppendEvent(func(i uint64) *store.Event {
+		id := uuid.Must(uuid.NewV7())
+		return &store.Event{ID: id, Kind: "tombstone", JWS: e.signer.SignEvent(&retention.Tombstone{JTI: id.String(), Iat: e.now.Unix(),
+			Event: "tombstone", Reason: "erasure", Site: "demo", Log: i, Removed: []retention.Removed{{ID: ids[3], Log: r3.Log, IssuedAt: r3.IssuedAt.Format(retention.TimeMillis)}}})}
+	}); err != nil {
+		t.Fatal(err)
+	}
+	rep = verify(t, e.admin("GET", "/api/v1/admin/sites/demo/evidence"+q).body)
+	if rep.OK || rep.Failed != 1 || len(rep.Receipts[0].Problems) != 1 || !strings.Contains(rep.Receipts[0].Problems[0], "says this receipt was removed") || len(rep.Removals) != 2 {
+		t.Errorf("a receipt a tombstone removed: %+v", rep)
+	}
+	// A visitor's pack holds no tombstones (they name no visitor).
+	if rep := verify(t, e.admin("GET", "/api/v1/admin/sites/demo/evidence?visitor="+r3.Visitor).body); !rep.OK || rep.Removals == nil || len(rep.Removals) != 0 {
+		t.Errorf("visitor pack: %+v", rep)
 	}
 }

@@ -22,6 +22,7 @@ const (
 	fileReceipts   = "receipts.ndjson"
 	fileProofs     = "proofs.ndjson"
 	fileKeyEvents  = "key-activations.ndjson"
+	fileTombstones = "tombstones.ndjson"
 	fileCheckpoint = "checkpoint.txt"
 	fileJWKS       = "jwks.json"
 	fileLogKey     = "log-key.txt"
@@ -44,7 +45,10 @@ type Source struct {
 	// KeyActivations are the log's key_activated events, in log order:
 	// which receipt key signed from which log index on.
 	KeyActivations []store.Event
-	Now            time.Time
+	// Tombstones are the site's tombstones that removed receipts issued in
+	// the pack's range, in log order (none for a visitor's pack).
+	Tombstones []store.Event
+	Now        time.Time
 }
 
 // Manifest lists what a pack holds, signed, so that a receipt dropped from
@@ -59,6 +63,9 @@ type Manifest struct {
 	// KeyActivations lists the key_activated events in the pack; absent
 	// in packs made before they were included.
 	KeyActivations []ManifestEntry `json:"key_activations"`
+	// Tombstones lists the tombstones in the pack; absent in packs made
+	// before they were included.
+	Tombstones []ManifestEntry `json:"tombstones"`
 }
 
 // ManifestEntry names one receipt of the pack.
@@ -68,9 +75,10 @@ type ManifestEntry struct {
 	LeafHash string `json:"leaf_hash"`
 }
 
-// keyEventLine is one line of key-activations.ndjson: the event (a JWS,
-// typ assent-event+jwt) and its inclusion proof against the checkpoint.
-type keyEventLine struct {
+// eventLine is one line of key-activations.ndjson or tombstones.ndjson:
+// the event (a JWS, typ assent-event+jwt) and its inclusion proof against
+// the checkpoint.
+type eventLine struct {
 	ID       string   `json:"id"`
 	Log      uint64   `json:"log"`
 	Event    string   `json:"event"`
@@ -113,7 +121,10 @@ func WritePack(w io.Writer, src Source) (n int, err error) {
 	if err := writeProofs(z, src, &man); err != nil {
 		return 0, err
 	}
-	if err := writeKeyEvents(z, src, &man); err != nil {
+	if man.KeyActivations, err = writeEvents(z, src, fileKeyEvents, src.KeyActivations); err != nil {
+		return 0, err
+	}
+	if man.Tombstones, err = writeEvents(z, src, fileTombstones, src.Tombstones); err != nil {
 		return 0, err
 	}
 	for v := range configs {
@@ -157,31 +168,33 @@ func writeProofs(z *zip.Writer, src Source, man *Manifest) error {
 	return bw.Flush()
 }
 
-func writeKeyEvents(z *zip.Writer, src Source, man *Manifest) error {
-	f, err := z.Create(fileKeyEvents)
+// writeEvents writes the events in the checkpoint, each with its
+// inclusion proof, to the file name, and returns their manifest entries.
+func writeEvents(z *zip.Writer, src Source, name string, events []store.Event) ([]ManifestEntry, error) {
+	f, err := z.Create(name)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	enc := json.NewEncoder(f)
-	man.KeyActivations = []ManifestEntry{}
-	for _, ev := range src.KeyActivations {
+	listed := []ManifestEntry{}
+	for _, ev := range events {
 		if int64(ev.Log) >= src.Tree.Size {
 			continue
 		}
 		p, err := src.Prove(int64(ev.Log), src.Tree.Size)
 		if err != nil {
-			return fmt.Errorf("proof for event %s: %w", ev.ID, err)
+			return nil, fmt.Errorf("proof for event %s: %w", ev.ID, err)
 		}
-		line := keyEventLine{ID: ev.ID.String(), Log: ev.Log, Event: ev.JWS, LeafHash: b64(ledger.LeafHash([]byte(ev.JWS))), Proof: make([]string, len(p))}
+		line := eventLine{ID: ev.ID.String(), Log: ev.Log, Event: ev.JWS, LeafHash: b64(ledger.LeafHash([]byte(ev.JWS))), Proof: make([]string, len(p))}
 		for i, h := range p {
 			line.Proof[i] = b64(h)
 		}
-		man.KeyActivations = append(man.KeyActivations, ManifestEntry{ID: line.ID, Log: ev.Log, LeafHash: line.LeafHash})
+		listed = append(listed, ManifestEntry{ID: line.ID, Log: ev.Log, LeafHash: line.LeafHash})
 		if err := enc.Encode(&line); err != nil {
-			return err
+			return nil, err
 		}
 	}
-	return nil
+	return listed, nil
 }
 
 func put(z *zip.Writer, name string, b []byte) error {
@@ -218,10 +231,20 @@ Files
                     typ assent-event+jwt and claims jti, iat, event, kid,
                     previous_kid, log) with its inclusion proof: which key
                     signed receipts from which log index on
-  manifest.jws      the list of receipts and key activations in this pack,
-                    signed like a receipt (claims iss, site, iat, query,
-                    checkpoint_size, receipts and key_activations, each entry
-                    id, log and leaf_hash)
+  tombstones.ndjson each tombstone of the site that removed receipts issued
+                    in the pack's range, by retention or an erasure ("event",
+                    a JWS with typ assent-event+jwt and claims jti, iat,
+                    event, reason, site, log and removed: each receipt's id,
+                    log index, leaf hash and issued_at; no visitor id), with
+                    its inclusion proof. A receipt of the range that is not
+                    in the pack is either named in one of these, or missing.
+                    (Tombstones made before they named each receipt's time
+                    are not placed in a range: GET
+                    /api/v1/admin/sites/SITE/events lists every one.)
+  manifest.jws      the list of receipts, key activations and tombstones in
+                    this pack, signed like a receipt (claims iss, site, iat,
+                    query, checkpoint_size, receipts, key_activations and
+                    tombstones, each entry id, log and leaf_hash)
 
 Whose keys
   The pack carries its keys, so checked against them it shows only that it is
@@ -251,9 +274,11 @@ By hand, for each receipt
      signature line is "— NAME " then base64 of the 4 key-hash bytes and the
      64-byte signature.
   6. manifest.jws (verified like a receipt, typ assent-evidence+jwt) must list
-     exactly the receipts and key activations in this pack: a missing one
-     fails the pack.
+     exactly the receipts, key activations and tombstones in this pack: a
+     missing one fails the pack.
   7. Verify each key activation as in 1, 3 and 4 (its claims' log is its
      index). A receipt must be signed by the key of the last activation
      before its index.
+  8. Verify each tombstone likewise; its site must be the pack's. No receipt
+     in the pack may be among those a tombstone removed.
 `

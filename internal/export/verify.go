@@ -57,12 +57,26 @@ type Report struct {
 		// pack made before packs held them.
 		Activations []Activation `json:"activations,omitempty"`
 	} `json:"keys"`
+	// Removals account for receipts of the range that are gone. Nil
+	// (null) for a pack made before packs held tombstones.
+	Removals []Removal `json:"removals"`
 }
 
 // Activation is a receipt signing key's activation, a leaf of the log.
 type Activation struct {
 	Kid string `json:"kid"`
 	Log uint64 `json:"log"`
+}
+
+// Removal is a tombstone the pack proves: receipts of its range removed by
+// retention or an erasure, under a signed record that is a leaf of the log.
+type Removal struct {
+	ID     string `json:"id"`
+	Log    uint64 `json:"log"`
+	Reason string `json:"reason"`
+	At     string `json:"at"` // when they were removed (RFC 3339)
+	// Receipts are the removed receipts issued in the pack's range.
+	Receipts []string `json:"receipts"`
 }
 
 // MaxReceipts is the most receipts one evidence pack holds: about a
@@ -124,10 +138,17 @@ type packFiles struct {
 	// manifestKeys are the key activations the manifest lists (nil in a
 	// pack from before they were included).
 	manifestKeys []ManifestEntry
-	keysAre      string // where the keys come from, for messages
+	// manifestTombs are the tombstones it lists (nil likewise).
+	manifestTombs []ManifestEntry
+	site          string            // the manifest's
+	query         map[string]string // the manifest's: from and to, or visitor
+	keysAre       string            // where the keys come from, for messages
 	// active are the proven key activations in log order; each receipt
 	// must be signed by the key active at its index. Nil: not checked.
 	active []Activation
+	// removed maps each receipt a proven tombstone removed to that
+	// tombstone: none may be in the pack.
+	removed map[string]string
 }
 
 // VerifyPack checks an evidence pack offline: every receipt signature,
@@ -165,6 +186,16 @@ func VerifyPack(r io.ReaderAt, size int64, trust *Trust) (*Report, error) {
 		v.OK = len(v.Problems) == 0
 		if !v.OK {
 			rep.Failed++
+		}
+	}
+	for i := range rep.Receipts {
+		v := &rep.Receipts[i]
+		if t, ok := pf.removed[v.ID]; ok {
+			v.Problems = append(v.Problems, "tombstone "+t+" says this receipt was removed")
+			if v.OK {
+				v.OK = false
+				rep.Failed++
+			}
 		}
 	}
 	for id := range pf.manifest {
@@ -220,6 +251,7 @@ func readPackFiles(z *zip.Reader, rep *Report, trust *Trust) *packFiles {
 	pf.readManifest(z, problem)
 	pf.readKeyActivations(z, problem)
 	rep.Keys.Activations = pf.active
+	rep.Removals = pf.readTombstones(z, problem)
 	configs := 0
 	for _, f := range z.File {
 		if name, ok := strings.CutPrefix(f.Name, dirConfigs); ok && strings.HasSuffix(name, ".json") {
@@ -284,53 +316,60 @@ func (pf *packFiles) readManifest(z *zip.Reader, problem func(string, ...any)) {
 	for _, e := range m.Receipts {
 		pf.manifest[e.ID] = e
 	}
-	pf.manifestKeys = m.KeyActivations
+	pf.manifestKeys, pf.manifestTombs, pf.site, pf.query = m.KeyActivations, m.Tombstones, m.Site, m.Query
 }
 
-// readKeyActivations checks the key_activated events the manifest lists:
-// each signed, in the log at its index, and in key-activations.ndjson.
-// A pack from before they were included lists none (nil), and its
-// receipts are not checked against them.
-func (pf *packFiles) readKeyActivations(z *zip.Reader, problem func(string, ...any)) {
-	if pf.manifestKeys == nil || pf.verifier == nil {
-		return
-	}
-	lines, err := readLines(z, fileKeyEvents, maxLines)
+// eventClaims are the claims of a log event: jti, iat, event and log, and
+// those of its kind (a key activation's kid; a tombstone's site, reason
+// and removed receipts).
+type eventClaims struct {
+	JTI     string `json:"jti"`
+	Iat     int64  `json:"iat"`
+	Event   string `json:"event"`
+	Log     uint64 `json:"log"`
+	Kid     string `json:"kid"`
+	Site    string `json:"site"`
+	Reason  string `json:"reason"`
+	Removed []struct {
+		ID       string `json:"id"`
+		IssuedAt string `json:"issued_at"`
+	} `json:"removed"`
+}
+
+// readEvents checks the events of a kind the manifest lists: each signed,
+// the one listed, in the log at its index, and in the file name. It calls
+// use with the claims of each that holds.
+func (pf *packFiles) readEvents(z *zip.Reader, name, kind, what string, listed []ManifestEntry, problem func(string, ...any), use func(c *eventClaims)) {
+	lines, err := readLines(z, name, maxLines)
 	if err != nil {
 		problem("%v", err)
 		return
 	}
-	byID := map[string]keyEventLine{}
+	byID := map[string]eventLine{}
 	for _, b := range lines {
-		var l keyEventLine
+		var l eventLine
 		if json.Unmarshal(b, &l) == nil {
 			byID[l.ID] = l
 		}
 	}
-	pf.active = []Activation{}
-	for _, e := range pf.manifestKeys {
+	for _, e := range listed {
 		l, ok := byID[e.ID]
 		if !ok {
-			problem("key activation %s is listed in the manifest but missing from the pack", e.ID)
+			problem("%s %s is listed in the manifest but missing from the pack", what, e.ID)
 			continue
 		}
-		var c struct {
-			JTI   string `json:"jti"`
-			Event string `json:"event"`
-			Kid   string `json:"kid"`
-			Log   uint64 `json:"log"`
-		}
+		var c eventClaims
 		if _, err := pf.verifier.VerifyClaims(l.Event, receipt.TypEvent, &c); err != nil {
-			problem("key activation %s: %s", e.ID, sigProblem(err, pf.keysAre))
+			problem("%s %s: %s", what, e.ID, sigProblem(err, pf.keysAre))
 			continue
 		}
 		bad := false
 		fail := func(format string, a ...any) {
 			bad = true
-			problem("key activation %s: "+format, append([]any{e.ID}, a...)...)
+			problem("%s %s: "+format, append([]any{what, e.ID}, a...)...)
 		}
-		if c.JTI != e.ID || c.Event != "key_activated" || c.Log != e.Log || l.Log != e.Log {
-			fail("its claims are not those of the activation the manifest lists")
+		if c.JTI != e.ID || c.Event != kind || c.Log != e.Log || l.Log != e.Log {
+			fail("its claims are not those of the one the manifest lists")
 			continue
 		}
 		leaf := ledger.LeafHash([]byte(l.Event))
@@ -340,9 +379,55 @@ func (pf *packFiles) readKeyActivations(z *zip.Reader, problem func(string, ...a
 		}
 		pf.checkProof(&proofLine{ID: l.ID, Index: int64(l.Log), LeafHash: l.LeafHash, Proof: l.Proof}, c.Log, leaf, fail)
 		if !bad {
-			pf.active = append(pf.active, Activation{Kid: c.Kid, Log: c.Log})
+			use(&c)
 		}
 	}
+}
+
+// readTombstones checks the tombstones the manifest lists, as
+// readEvents does, and that each is the site's. It returns what they
+// removed from the pack's range; nil for a pack from before tombstones
+// were included.
+func (pf *packFiles) readTombstones(z *zip.Reader, problem func(string, ...any)) []Removal {
+	if pf.manifestTombs == nil || pf.verifier == nil {
+		return nil
+	}
+	from, errFrom := time.Parse(time.RFC3339, pf.query["from"])
+	to, errTo := time.Parse(time.RFC3339, pf.query["to"])
+	out := []Removal{}
+	pf.removed = map[string]string{}
+	pf.readEvents(z, fileTombstones, "tombstone", "tombstone", pf.manifestTombs, problem, func(c *eventClaims) {
+		if c.Site != pf.site {
+			problem("tombstone %s: it is site %q's, the pack site %q's", c.JTI, c.Site, pf.site)
+			return
+		}
+		r := Removal{ID: c.JTI, Log: c.Log, Reason: c.Reason, At: time.Unix(c.Iat, 0).UTC().Format(time.RFC3339), Receipts: []string{}}
+		for _, x := range c.Removed {
+			pf.removed[x.ID] = c.JTI
+			// A receipt of the range, or one whose time the tombstone
+			// does not say (made before tombstones said it).
+			t, err := time.Parse(time.RFC3339Nano, x.IssuedAt)
+			if x.IssuedAt == "" || errFrom != nil || errTo != nil || err == nil && !t.Before(from) && t.Before(to) {
+				r.Receipts = append(r.Receipts, x.ID)
+			}
+		}
+		out = append(out, r)
+	})
+	slices.SortFunc(out, func(a, b Removal) int { return cmp.Compare(a.Log, b.Log) })
+	return out
+}
+
+// readKeyActivations checks the key_activated events the manifest lists
+// (see readEvents). A pack from before they were included lists none
+// (nil), and its receipts are not checked against them.
+func (pf *packFiles) readKeyActivations(z *zip.Reader, problem func(string, ...any)) {
+	if pf.manifestKeys == nil || pf.verifier == nil {
+		return
+	}
+	pf.active = []Activation{}
+	pf.readEvents(z, fileKeyEvents, "key_activated", "key activation", pf.manifestKeys, problem, func(c *eventClaims) {
+		pf.active = append(pf.active, Activation{Kid: c.Kid, Log: c.Log})
+	})
 	slices.SortFunc(pf.active, func(a, b Activation) int { return cmp.Compare(a.Log, b.Log) })
 }
 

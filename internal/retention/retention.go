@@ -29,12 +29,18 @@ const (
 const chunk = 500
 
 // Removed names one removed receipt in a tombstone. No visitor id: a
-// tombstone must not keep what an erasure removed.
+// tombstone must not keep what an erasure removed. IssuedAt (RFC 3339,
+// milliseconds, as in exports) places it in an evidence pack's time range;
+// unset in tombstones made before it was added.
 type Removed struct {
 	ID       string `json:"id"`
 	Log      uint64 `json:"log"`
 	LeafHash string `json:"leaf_hash"`
+	IssuedAt string `json:"issued_at,omitempty"`
 }
+
+// TimeMillis is the layout of Removed.IssuedAt.
+const TimeMillis = "2006-01-02T15:04:05.000Z07:00"
 
 // Tombstone is the signed claims of a removal event.
 type Tombstone struct {
@@ -65,7 +71,7 @@ func (r *Remover) Remove(site, reason string, recs []*store.Receipt) (*store.Eve
 	for i, rec := range recs {
 		ids[i] = rec.ID
 		h := ledger.LeafHash([]byte(rec.JWS))
-		removed[i] = Removed{ID: rec.ID.String(), Log: rec.Log, LeafHash: b64(h[:])}
+		removed[i] = Removed{ID: rec.ID.String(), Log: rec.Log, LeafHash: b64(h[:]), IssuedAt: rec.IssuedAt.UTC().Format(TimeMillis)}
 	}
 	now := r.Now()
 	return r.Store.RemoveReceipts(ids, func(i uint64) *store.Event {

@@ -87,6 +87,13 @@ function receiptResult(out: HTMLElement, v: ReceiptVerdict): void {
 
 const PAGE = 200;
 
+// removedText says how many receipts of the range tombstones removed, and why.
+function removedText(rs: { reason: string; at: string; receipts: string[] }[]): string {
+  const n = rs.reduce((a, r) => a + r.receipts.length, 0);
+  const by = rs.map((r) => `${fmtInt(r.receipts.length)} by ${r.reason} on ${r.at.slice(0, 10)}`).join(", ");
+  return `${fmtInt(n)} receipt${n == 1 ? "" : "s"} removed under signed tombstones (${by})`;
+}
+
 // packResult renders a pack's report. A pack may hold 100,000 receipts: the
 // failed ones come first, and rows are added a page at a time.
 function packResult(out: HTMLElement, rep: PackReport, name: string): void {
@@ -109,6 +116,8 @@ function packResult(out: HTMLElement, rep: PackReport, name: string): void {
     // Which key signed from where: a rotation is on the record.
     rep.keys?.activations?.length ? h("span", { id: "pack-keys" }, "signing keys: ",
       rep.keys.activations.map((a, i) => [i ? ", " : "", h("code", { title: a.kid }, a.kid.slice(0, 8) + "…"), ` from log index ${fmtInt(a.log)}`])) : null,
+    // Receipts of the range that are gone, each under a signed tombstone.
+    rep.removals?.length ? h("span", { id: "pack-removed" }, removedText(rep.removals)) : null,
   );
 
   const tbody = h("tbody");
