@@ -170,8 +170,13 @@ func (s *Server) evidencePack(c echo.Context) error {
 		} else if n > export.MaxReceipts {
 			return consent.Errorf(consent.ECodeInvalid, "an evidence pack holds at most %d receipts; this range holds more: narrow from and to", export.MaxReceipts)
 		} else if n == 0 {
-			// A pack of nothing proves nothing, and would not verify.
-			return consent.Errorf(consent.ECodeNotFound, "no receipts from %s to %s", from.UTC().Format(time.RFC3339), to.UTC().Format(time.RFC3339))
+			// A pack of nothing proves nothing, and would not verify. Where
+			// the range's receipts were removed, the message says so.
+			gone := ""
+			if ts, err := s.rangeTombstones(site.ID, from, to); err == nil && len(ts) > 0 {
+				gone = fmt.Sprintf(": the range's receipts were removed under %d tombstone(s), listed by GET /api/v1/admin/sites/%s/events", len(ts), site.ID)
+			}
+			return consent.Errorf(consent.ECodeNotFound, "no receipts from %s to %s%s", from.UTC().Format(time.RFC3339), to.UTC().Format(time.RFC3339), gone)
 		}
 		src.Query = map[string]string{"from": from.UTC().Format(time.RFC3339), "to": to.UTC().Format(time.RFC3339)}
 		src.Each = func(fn func(*store.Receipt) error) error { return s.Store.ScanSite(site.ID, from, to, fn) }

@@ -396,6 +396,11 @@ func TestEvidencePackAccountsForRemovedReceipts(t *testing.T) {
 	if rep.OK || rep.Failed != 1 || len(rep.Receipts[0].Problems) != 1 || !strings.Contains(rep.Receipts[0].Problems[0], "says this receipt was removed") || len(rep.Removals) != 2 {
 		t.Errorf("a receipt a tombstone removed: %+v", rep)
 	}
+	// A range whose receipts are all gone has no pack, and the refusal
+	// says where they went.
+	if r := e.admin("GET", "/api/v1/admin/sites/demo/evidence?from=2026-11-22T10:05:00Z&to=2026-11-22T10:06:00Z"); r.status != 404 || !strings.Contains(string(r.body), "removed under 1 tombstone") {
+		t.Errorf("a range of removed receipts: %d %s, want 404 naming the tombstone", r.status, r.body)
+	}
 	// A visitor's pack holds no tombstones (they name no visitor).
 	if rep := verify(t, e.admin("GET", "/api/v1/admin/sites/demo/evidence?visitor="+r3.Visitor).body); !rep.OK || rep.Removals == nil || len(rep.Removals) != 0 {
 		t.Errorf("visitor pack: %+v", rep)
