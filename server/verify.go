@@ -91,7 +91,9 @@ func verifyPack(args []string, out io.Writer) error {
 		}
 		fmt.Fprintf(out, "key activations in the log: %s\n", cmp.Or(strings.Join(acts, ", "), "none"))
 	}
-	if rep.Removals == nil {
+	if rep.Query["visitor"] != "" {
+		fmt.Fprintln(out, "removed receipts: a visitor's pack holds no tombstones (they name no visitor); GET .../events lists them")
+	} else if rep.Removals == nil {
 		fmt.Fprintln(out, "removed receipts: the pack holds no tombstones (made before packs held them)")
 	} else {
 		n := 0

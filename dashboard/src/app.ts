@@ -99,7 +99,7 @@ async function render(): Promise<void> {
   const m = /^\/sites\/([a-z0-9-]+)(?:\/(edit|versions))?$/.exec(path);
   // The site is the page's: in its path, or a page's ?site= (the consent
   // log of one site), else the one last viewed.
-  const site = sites.find((x) => x.id == (m ? m[1] : params.get("site") || lastSite));
+  const site = m ? sites.find((x) => x.id == m[1]) : sites.find((x) => x.id == params.get("site")) || sites.find((x) => x.id == lastSite);
   if (site) sessionStorage.setItem("assent.site", (lastSite = site.id));
   const main = h("main", { id: "main", tabindex: "-1" });
   const ctx: Ctx = { me, sites, site, main, params, go, refreshSites };

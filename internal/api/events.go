@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"cmp"
 	"encoding/base64"
-	"encoding/binary"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -115,16 +114,8 @@ func eventSite(jws []byte) string {
 // they named each receipt's time cannot be placed, and is left out; the
 // events endpoint lists it.
 func (s *Server) rangeTombstones(site string, from, to time.Time) ([]store.Event, error) {
-	// A tombstone comes after what it removed: the walk starts at the
-	// events made from `from` on (their UUIDv7 ids sort by time).
-	var start uuid.UUID
-	if ms := from.UnixMilli(); ms > 0 {
-		var b [8]byte
-		binary.BigEndian.PutUint64(b[:], uint64(ms))
-		copy(start[:6], b[2:])
-	}
 	var out []store.Event
-	err := s.Store.EachEvent(start, func(id uuid.UUID, log uint64, kind string, jws []byte) bool {
+	err := s.Store.EachEvent(uuid.Nil, func(id uuid.UUID, log uint64, kind string, jws []byte) bool {
 		if kind != "tombstone" || eventSite(jws) != site {
 			return true
 		}

@@ -60,6 +60,8 @@ type Report struct {
 	// Removals account for receipts of the range that are gone. Nil
 	// (null) for a pack made before packs held tombstones.
 	Removals []Removal `json:"removals"`
+	// Query is what the signed manifest says the pack was made for.
+	Query map[string]string `json:"query,omitempty"`
 }
 
 // Activation is a receipt signing key's activation, a leaf of the log.
@@ -252,6 +254,7 @@ func readPackFiles(z *zip.Reader, rep *Report, trust *Trust) *packFiles {
 	pf.readKeyActivations(z, problem)
 	rep.Keys.Activations = pf.active
 	rep.Removals = pf.readTombstones(z, problem)
+	rep.Query = pf.query
 	configs := 0
 	for _, f := range z.File {
 		if name, ok := strings.CutPrefix(f.Name, dirConfigs); ok && strings.HasSuffix(name, ".json") {
@@ -694,7 +697,10 @@ func readLines(z *zip.Reader, name string, limit int) ([][]byte, error) {
 	defer f.Close()
 	var out [][]byte
 	sc := bufio.NewScanner(io.LimitReader(f, maxEntry))
-	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	// A line is a receipt of a few hundred bytes, or an event: a tombstone
+	// names every receipt it removed (about 200 bytes each; an erasure of
+	// a 100,000-receipt chain is one tombstone).
+	sc.Buffer(make([]byte, 64<<10), 64<<20)
 	for sc.Scan() {
 		if len(bytes.TrimSpace(sc.Bytes())) > 0 {
 			if len(out) == limit {
