@@ -379,6 +379,12 @@ func TestEvidencePackAccountsForRemovedReceipts(t *testing.T) {
 	if rep := verify(t, rezip(f)); rep.OK || !strings.Contains(strings.Join(rep.Problems, " "), "missing from the pack") || rep.Removals == nil || len(rep.Removals) != 0 {
 		t.Errorf("pack without its tombstone: %+v", rep)
 	}
+	// Nor may it carry a line its manifest does not list.
+	f = zipFiles(t, pack)
+	f["tombstones.ndjson"] = append(bytes.Clone(f["tombstones.ndjson"]), []byte(`{"id":"00000000-0000-7000-8000-000000000000","log":1,"event":"a.b.c"}`+"\n")...)
+	if rep := verify(t, rezip(f)); rep.OK || !strings.Contains(strings.Join(rep.Problems, " "), "does not list") {
+		t.Errorf("pack with an unlisted tombstone line: %+v", rep)
+	}
 	// A tombstone naming a receipt that is still there (a store at odds
 	// with its log) fails that receipt.
 	r3, err := e.db.Receipt(uuid.MustParse(ids[3]))

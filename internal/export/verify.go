@@ -349,11 +349,18 @@ func (pf *packFiles) readEvents(z *zip.Reader, name, kind, what string, listed [
 		return
 	}
 	byID := map[string]eventLine{}
+	isListed := map[string]bool{}
+	for _, e := range listed {
+		isListed[e.ID] = true
+	}
 	for _, b := range lines {
 		var l eventLine
-		if json.Unmarshal(b, &l) == nil {
-			byID[l.ID] = l
+		if json.Unmarshal(b, &l) != nil || !isListed[l.ID] {
+			// The manifest lists exactly the file's events.
+			problem("%s holds a line the manifest does not list", name)
+			continue
 		}
+		byID[l.ID] = l
 	}
 	for _, e := range listed {
 		l, ok := byID[e.ID]
@@ -406,6 +413,9 @@ func (pf *packFiles) readTombstones(z *zip.Reader, problem func(string, ...any))
 		}
 		r := Removal{ID: c.JTI, Log: c.Log, Reason: c.Reason, At: time.Unix(c.Iat, 0).UTC().Format(time.RFC3339), Receipts: []string{}}
 		for _, x := range c.Removed {
+			if _, twice := pf.removed[x.ID]; twice {
+				continue // named again (two removals at once): counted once
+			}
 			pf.removed[x.ID] = c.JTI
 			// A receipt of the range, or one whose time the tombstone
 			// does not say (made before tombstones said it).
