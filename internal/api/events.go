@@ -1,18 +1,10 @@
 package api
 
 import (
-	"bytes"
-	"cmp"
-	"encoding/base64"
-	"encoding/json"
-	"io"
 	"net/http"
-	"slices"
-	"time"
 
 	"github.com/assent/assent/internal/consent"
 	"github.com/assent/assent/internal/retention"
-	"github.com/assent/assent/internal/store"
 	"github.com/google/uuid"
 	"github.com/labstack/echo/v4"
 )
@@ -53,7 +45,7 @@ func (s *Server) logEvents(c echo.Context) error {
 	}
 	out, size, more := []eventView{}, 0, false
 	err = s.Store.EachEvent(after, func(id uuid.UUID, log uint64, kind string, jws []byte) bool {
-		if kind == "tombstone" && eventSite(jws) != site.ID {
+		if kind == "tombstone" && retention.SiteOf(jws) != site.ID {
 			return true
 		}
 		if len(out) == eventsPage || len(out) > 0 && size+len(jws) > eventsPageBytes {
@@ -73,68 +65,6 @@ func (s *Server) logEvents(c echo.Context) error {
 	}
 	c.Response().Header().Set("Cache-Control", "no-store")
 	return c.JSON(http.StatusOK, res)
-}
-
-// eventSite reads the site claim of a tombstone we signed (not verified
-// again: it comes from our own store). The claims name the site before
-// the removed receipts, so only the start of a large one is decoded.
-func eventSite(jws []byte) string {
-	_, rest, ok := bytes.Cut(jws, []byte("."))
-	payload, _, ok2 := bytes.Cut(rest, []byte("."))
-	if !ok || !ok2 {
-		return ""
-	}
-	d := json.NewDecoder(base64.NewDecoder(base64.RawURLEncoding, bytes.NewReader(payload)))
-	if t, err := d.Token(); err != nil || t != json.Delim('{') {
-		return ""
-	}
-	for d.More() {
-		k, err := d.Token()
-		if err != nil {
-			return ""
-		}
-		if k == "site" {
-			var site string
-			if d.Decode(&site) != nil {
-				return ""
-			}
-			return site
-		}
-		var skip json.RawMessage
-		if err := d.Decode(&skip); err != nil && err != io.EOF {
-			return ""
-		}
-	}
-	return ""
-}
-
-// rangeTombstones returns the site's tombstones (as the store holds them)
-// that removed receipts issued in [from, to), in log order: what an
-// evidence pack of that range must account for. A tombstone made before
-// they named each receipt's time cannot be placed, and is left out; the
-// events endpoint lists it.
-func (s *Server) rangeTombstones(site string, from, to time.Time) ([]store.Event, error) {
-	var out []store.Event
-	err := s.Store.EachEvent(uuid.Nil, func(id uuid.UUID, log uint64, kind string, jws []byte) bool {
-		if kind != "tombstone" || eventSite(jws) != site {
-			return true
-		}
-		_, rest, _ := bytes.Cut(jws, []byte("."))
-		payload, _, _ := bytes.Cut(rest, []byte("."))
-		var t retention.Tombstone
-		if json.NewDecoder(base64.NewDecoder(base64.RawURLEncoding, bytes.NewReader(payload))).Decode(&t) != nil {
-			return true
-		}
-		for _, r := range t.Removed {
-			if at, err := time.Parse(time.RFC3339Nano, r.IssuedAt); err == nil && !at.Before(from) && at.Before(to) {
-				out = append(out, store.Event{ID: id, Kind: kind, JWS: string(jws), Log: log})
-				break
-			}
-		}
-		return true
-	})
-	slices.SortFunc(out, func(a, b store.Event) int { return cmp.Compare(a.Log, b.Log) })
-	return out, err
 }
 
 // uuidParam reads an optional UUID query parameter (uuid.Nil when absent),

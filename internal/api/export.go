@@ -11,6 +11,7 @@ import (
 
 	"github.com/assent/assent/internal/consent"
 	"github.com/assent/assent/internal/export"
+	"github.com/assent/assent/internal/retention"
 	"github.com/assent/assent/internal/store"
 	"github.com/google/uuid"
 	"github.com/labstack/echo/v4"
@@ -173,17 +174,16 @@ func (s *Server) evidencePack(c echo.Context) error {
 			// A pack of nothing proves nothing, and would not verify. Where
 			// the range's receipts were removed, the message says so.
 			gone := ""
-			if ts, err := s.rangeTombstones(site.ID, from, to); err == nil && len(ts) > 0 {
+			if ts, err := retention.InRange(s.Store, site.ID, from, to); err == nil && len(ts) > 0 {
 				gone = fmt.Sprintf(": the range's receipts were removed under %d tombstone(s), listed by GET /api/v1/admin/sites/%s/events", len(ts), site.ID)
 			}
 			return consent.Errorf(consent.ECodeNotFound, "no receipts from %s to %s%s", from.UTC().Format(time.RFC3339), to.UTC().Format(time.RFC3339), gone)
 		}
 		src.Query = map[string]string{"from": from.UTC().Format(time.RFC3339), "to": to.UTC().Format(time.RFC3339)}
 		src.Each = func(fn func(*store.Receipt) error) error { return s.Store.ScanSite(site.ID, from, to, fn) }
-		// The receipts of the range that are gone, under signed tombstones.
-		if src.Tombstones, err = s.rangeTombstones(site.ID, from, to); err != nil {
-			return err
-		}
+		// The receipts of the range that are gone, under signed tombstones:
+		// read after the receipts (see export.Source).
+		src.Tombstones = func() ([]retention.Within, error) { return retention.InRange(s.Store, site.ID, from, to) }
 	}
 	// A fresh checkpoint, so the pack covers everything acknowledged so far.
 	if src.Checkpoint, src.Tree, err = s.Ledger.Sign(); err != nil {

@@ -5,12 +5,14 @@ import (
 	"bufio"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
 	"time"
 
 	"github.com/assent/assent/internal/ledger"
+	"github.com/assent/assent/internal/retention"
 	"github.com/assent/assent/internal/store"
 	"golang.org/x/mod/sumdb/tlog"
 )
@@ -45,9 +47,12 @@ type Source struct {
 	// KeyActivations are the log's key_activated events, in log order:
 	// which receipt key signed from which log index on.
 	KeyActivations []store.Event
-	// Tombstones are the site's tombstones that removed receipts issued in
-	// the pack's range, in log order (none for a visitor's pack).
-	Tombstones []store.Event
+	// Tombstones returns the site's tombstones that removed receipts
+	// issued in the pack's range, in log order (nil for a visitor's
+	// pack). It is called once the receipts are read, so that a receipt
+	// removed before then is either in the pack or under a tombstone
+	// (see WritePack).
+	Tombstones func() ([]retention.Within, error)
 	Now        time.Time
 }
 
@@ -124,7 +129,11 @@ func WritePack(w io.Writer, src Source) (n int, err error) {
 	if man.KeyActivations, err = writeEvents(z, src, fileKeyEvents, src.KeyActivations); err != nil {
 		return 0, err
 	}
-	if man.Tombstones, err = writeEvents(z, src, fileTombstones, src.Tombstones); err != nil {
+	tombs, err := src.tombstones(man.Receipts)
+	if err != nil {
+		return 0, err
+	}
+	if man.Tombstones, err = writeEvents(z, src, fileTombstones, tombs); err != nil {
 		return 0, err
 	}
 	for v := range configs {
@@ -143,6 +152,49 @@ func WritePack(w io.Writer, src Source) (n int, err error) {
 		}
 	}
 	return len(man.Receipts), z.Close()
+}
+
+// ErrRemovedMeanwhile is WritePack's error when a receipt of the pack's
+// range that its checkpoint holds was removed while the pack was written,
+// before it was read: the pack would lack it, and the tombstone saying so
+// is newer than the checkpoint. Asked again, the pack has the tombstone.
+var ErrRemovedMeanwhile = errors.New("a receipt of the range was removed while the pack was written; ask for the pack again")
+
+// tombstones returns the tombstones the pack must hold: those its
+// checkpoint holds. A newer one may only have removed receipts that are
+// newer than the checkpoint too, or that are in the pack (read before
+// they were removed); any other is ErrRemovedMeanwhile.
+func (src Source) tombstones(packed []ManifestEntry) ([]store.Event, error) {
+	if src.Tombstones == nil {
+		return nil, nil
+	}
+	found, err := src.Tombstones()
+	if err != nil {
+		return nil, err
+	}
+	var out []store.Event
+	var in map[string]bool // built only when a tombstone is newer
+	for _, t := range found {
+		if int64(t.Log) < src.Tree.Size {
+			out = append(out, t.Event)
+			continue
+		}
+		for _, r := range t.Removed {
+			if int64(r.Log) >= src.Tree.Size {
+				continue
+			}
+			if in == nil {
+				in = make(map[string]bool, len(packed))
+				for _, e := range packed {
+					in[e.ID] = true
+				}
+			}
+			if !in[r.ID] {
+				return nil, fmt.Errorf("%w (%s, under tombstone %s)", ErrRemovedMeanwhile, r.ID, t.ID)
+			}
+		}
+	}
+	return out, nil
 }
 
 func writeProofs(z *zip.Writer, src Source, man *Manifest) error {

@@ -1,0 +1,136 @@
+package export_test
+
+import (
+	"bytes"
+	"errors"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/assent/assent/internal/export"
+	"github.com/assent/assent/internal/ledger"
+	"github.com/assent/assent/internal/receipt"
+	"github.com/assent/assent/internal/retention"
+	"github.com/assent/assent/internal/store"
+	"github.com/assent/assent/internal/store/storetest"
+)
+
+// packSetup is a site with ten signed receipts, its log, and a Source for
+// a pack of all of them whose steps a test can interleave with a removal.
+type packSetup struct {
+	db       *storetest.DB
+	lg       *ledger.Log
+	src      export.Source
+	receipts []*store.Receipt
+	from, to time.Time
+	remove   func(*store.Receipt)
+}
+
+func newPackSetup(t *testing.T) *packSetup {
+	db := storetest.Open(t)
+	dir := t.TempDir()
+	s, _, err := receipt.Open(filepath.Join(dir, "k"), time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	fill(t, db, s, 10)
+	key, _ := ledger.OpenKey(filepath.Join(dir, "log.key"), "test/log")
+	lg, err := ledger.Open(db, key, filepath.Join(dir, "cp"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &packSetup{db: db, lg: lg, from: time.Unix(0, 0).UTC(), to: time.Now().Add(time.Hour).Truncate(time.Second).UTC()}
+	db.ScanSite("demo", p.from, p.to, func(r *store.Receipt) error { p.receipts = append(p.receipts, r); return nil })
+	if len(p.receipts) != 10 {
+		t.Fatalf("%d receipts, want 10", len(p.receipts))
+	}
+	rm := &retention.Remover{Store: db.Store, Signer: s, Issuer: "https://consent.example", Now: time.Now}
+	p.remove = func(r *store.Receipt) {
+		if _, err := rm.Remove("demo", retention.ReasonErasure, []*store.Receipt{r}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	p.src = export.Source{Issuer: "https://consent.example", Site: "demo",
+		Query: map[string]string{"from": p.from.Format(time.RFC3339), "to": p.to.Format(time.RFC3339)},
+		Each:  func(fn func(*store.Receipt) error) error { return db.ScanSite("demo", p.from, p.to, fn) },
+		Prove: lg.InclusionProof, JWKS: s.Keys().JWKS(), LogKey: key.VerifierKey(),
+		Config: func(v string) ([]byte, error) { c, err := db.Config("demo", v); return c.Raw, err },
+		Sign:   s.SignEvidence, Now: time.Now(),
+		Tombstones: func() ([]retention.Within, error) { return retention.InRange(db.Store, "demo", p.from, p.to) },
+	}
+	return p
+}
+
+func (p *packSetup) checkpoint(t *testing.T) {
+	var err error
+	if p.src.Checkpoint, p.src.Tree, err = p.lg.Sign(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func (p *packSetup) write(t *testing.T) (*export.Report, error) {
+	var buf bytes.Buffer
+	if _, err := export.WritePack(&buf, p.src); err != nil {
+		return nil, err
+	}
+	rep, err := export.VerifyPack(bytes.NewReader(buf.Bytes()), int64(buf.Len()), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rep, nil
+}
+
+// A pack takes a checkpoint, reads the range's receipts, then the
+// tombstones of the range. A receipt removed after the checkpoint but
+// before its turn to be read would be in neither the pack nor a tombstone
+// the checkpoint holds, and the pack would verify without it: WritePack
+// refuses that pack. Removed before the checkpoint, the receipt is
+// accounted for by its tombstone; removed after it was read, it is in the
+// pack, as it was at the checkpoint.
+func TestPackAccountsForARemovalWhileItIsWritten(t *testing.T) {
+	t.Run("before the checkpoint", func(t *testing.T) {
+		p := newPackSetup(t)
+		p.remove(p.receipts[9])
+		p.checkpoint(t)
+		rep, err := p.write(t)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !rep.OK || len(rep.Receipts) != 9 || len(rep.Removals) != 1 || len(rep.Removals[0].Receipts) != 1 || rep.Removals[0].Receipts[0] != p.receipts[9].ID.String() {
+			t.Errorf("ok %v, %d receipts, removals %+v, problems %q; want 9 verified and the tombstone", rep.OK, len(rep.Receipts), rep.Removals, rep.Problems)
+		}
+	})
+	t.Run("after the checkpoint, before it is read", func(t *testing.T) {
+		p := newPackSetup(t)
+		p.checkpoint(t)
+		each := p.src.Each
+		p.src.Each = func(fn func(*store.Receipt) error) error {
+			p.remove(p.receipts[9])
+			return each(fn)
+		}
+		if _, err := p.write(t); !errors.Is(err, export.ErrRemovedMeanwhile) {
+			t.Errorf("WritePack: %v, want ErrRemovedMeanwhile", err)
+		}
+	})
+	t.Run("after it is read", func(t *testing.T) {
+		p := newPackSetup(t)
+		p.checkpoint(t)
+		each := p.src.Each
+		p.src.Each = func(fn func(*store.Receipt) error) error {
+			return each(func(r *store.Receipt) error {
+				err := fn(r)
+				if r.ID == p.receipts[9].ID {
+					p.remove(r)
+				}
+				return err
+			})
+		}
+		rep, err := p.write(t)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !rep.OK || len(rep.Receipts) != 10 || len(rep.Removals) != 0 {
+			t.Errorf("ok %v, %d receipts, removals %+v, problems %q; want all 10 and no tombstone (newer than the checkpoint)", rep.OK, len(rep.Receipts), rep.Removals, rep.Problems)
+		}
+	})
+}
