@@ -164,6 +164,12 @@ func (s *Server) evidencePack(c echo.Context) error {
 		if err != nil {
 			return err
 		}
+		// The manifest names the range in whole seconds, as receipts name
+		// their times (iat), and the verifier holds each receipt to it: so
+		// the pack is of the whole seconds the range touches.
+		if from = from.Truncate(time.Second); to.Truncate(time.Second).Before(to) {
+			to = to.Truncate(time.Second).Add(time.Second)
+		}
 		// Refused before the download starts, not cut off in it: a pack
 		// the verifier would refuse, and built with its manifest in memory.
 		if n, err := s.Store.CountSite(site.ID, from, to, export.MaxReceipts); err != nil {

@@ -412,3 +412,19 @@ func TestEvidencePackAccountsForRemovedReceipts(t *testing.T) {
 		t.Errorf("visitor pack: %+v", rep)
 	}
 }
+
+// Receipts name their time in whole seconds (iat), and the verifier holds
+// each to the manifest's range: a range given to the millisecond makes a
+// pack of the whole seconds it touches, which verifies.
+func TestEvidencePackOfASubSecondRange(t *testing.T) {
+	e := newEnv(t, 0)
+	e.advance(300 * time.Millisecond)
+	e.seed(t, 1) // issued at 10:00:00.300
+	r := e.admin("GET", "/api/v1/admin/sites/demo/evidence?from=2026-11-22T10:00:00.1Z&to=2026-11-22T10:00:00.5Z")
+	if r.status != 200 {
+		t.Fatalf("evidence: %d %s", r.status, r.body)
+	}
+	if rep := verify(t, r.body); !rep.OK || len(rep.Receipts) != 1 || rep.Query["from"] != "2026-11-22T10:00:00Z" || rep.Query["to"] != "2026-11-22T10:00:01Z" {
+		t.Errorf("pack: ok %v, %d receipts, query %v, problems %q %+v", rep.OK, len(rep.Receipts), rep.Query, rep.Problems, rep.Receipts)
+	}
+}

@@ -296,7 +296,18 @@ Files
   manifest.jws      the list of receipts, key activations and tombstones in
                     this pack, signed like a receipt (claims iss, site, iat,
                     query, checkpoint_size, receipts, key_activations and
-                    tombstones, each entry id, log and leaf_hash)
+                    tombstones, each entry id, log and leaf_hash). query is
+                    what the pack was made of: {"from", "to"}, a range in
+                    whole seconds (RFC 3339, from included, to not), or
+                    {"visitor"}, one visitor's receipts.
+
+Each line of key-activations.ndjson and tombstones.ndjson is a JSON object:
+id (the event's jti), log (its index), event (the JWS), leaf_hash and proof
+(base64 hashes), as in proofs.ndjson.
+
+Times: iat claims are seconds since 1970 (UTC); issued_at, in receipt
+lines and in a tombstone's removed entries, is RFC 3339 to the millisecond.
+The second of a receipt's issued_at is its iat.
 
 Whose keys
   The pack carries its keys, so checked against them it shows only that it is
@@ -316,7 +327,8 @@ By hand, for each receipt
   3. leaf = SHA-256(0x00 || the JWS string's bytes). It must equal the proof's
      leaf_hash, and the proof's index must equal the receipt's "log" claim.
   4. Hash up the proof (RFC 6962, section 2.1.1) from that leaf to the root;
-     it must equal the root hash (third line) of checkpoint.txt.
+     it must equal the root hash (third line) of checkpoint.txt, whose second
+     line is the log's size: the tree the proof is for.
   5. Verify checkpoint.txt's signature line with log-key.txt (C2SP signed
      note, as Go's golang.org/x/mod/sumdb/note): log-key.txt is
      NAME+HASH+KEY (split at the first two "+"; KEY is base64 of the byte
@@ -327,10 +339,13 @@ By hand, for each receipt
      64-byte signature.
   6. manifest.jws (verified like a receipt, typ assent-evidence+jwt) must list
      exactly the receipts, key activations and tombstones in this pack: a
-     missing one fails the pack.
+     missing one fails the pack, and so does one it does not list. Its
+     checkpoint_size must be checkpoint.txt's. Every receipt must be of its
+     site, and of its query: iat in [from, to), or sub the visitor.
   7. Verify each key activation as in 1, 3 and 4 (its claims' log is its
      index). A receipt must be signed by the key of the last activation
      before its index.
   8. Verify each tombstone likewise; its site must be the pack's. No receipt
-     in the pack may be among those a tombstone removed.
+     in the pack may be among those a tombstone removed, by id or by log
+     index. A receipt two tombstones name counts as removed once.
 `

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -13,6 +14,7 @@ import (
 	"github.com/assent/assent/internal/retention"
 	"github.com/assent/assent/internal/store"
 	"github.com/assent/assent/internal/store/storetest"
+	"github.com/google/uuid"
 )
 
 // packSetup is a site with ten signed receipts, its log, and a Source for
@@ -133,4 +135,54 @@ func TestPackAccountsForARemovalWhileItIsWritten(t *testing.T) {
 			t.Errorf("ok %v, %d receipts, removals %+v, problems %q; want all 10 and no tombstone (newer than the checkpoint)", rep.OK, len(rep.Receipts), rep.Removals, rep.Problems)
 		}
 	})
+}
+
+// Whoever holds the server's keys can sign any manifest; the verifier
+// still refuses a pack whose receipts contradict it: receipts of another
+// site, outside its range or of another visitor than it names, or one
+// whose log entry a tombstone in the pack says was removed.
+func TestVerifyPackRefusesReceiptsTheManifestContradicts(t *testing.T) {
+	for _, tc := range []struct {
+		name, want string
+		bad        int // receipts that must fail
+		change     func(p *packSetup)
+	}{
+		{"another site", `a receipt of site "demo", in a pack of site "other"`, 10, func(p *packSetup) { p.src.Site = "other" }},
+		{"outside the range", "outside the pack's range", 10, func(p *packSetup) {
+			p.src.Query = map[string]string{"from": "2020-01-01T00:00:00Z", "to": "2020-02-01T00:00:00Z"}
+		}},
+		{"another visitor", "in a pack of visitor", 10, func(p *packSetup) {
+			p.src.Query, p.src.Tombstones = map[string]string{"visitor": uuid.NewString()}, nil
+		}},
+		{"its log entry removed", "says the log entry at index", 1, func(p *packSetup) {
+			r := *p.receipts[3]
+			r.ID = uuid.Must(uuid.NewV7()) // not stored: the receipt at that index stays
+			p.remove(&r)
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := newPackSetup(t)
+			tc.change(p)
+			p.checkpoint(t)
+			rep, err := p.write(t)
+			if err != nil {
+				t.Fatal(err)
+			}
+			hits := 0
+			for _, v := range rep.Receipts {
+				if strings.Contains(strings.Join(v.Problems, "\n"), tc.want) {
+					hits++
+				}
+			}
+			if rep.OK || rep.Failed != tc.bad || hits != tc.bad {
+				t.Errorf("ok %v, %d failed, %d saying %q; want %d", rep.OK, rep.Failed, hits, tc.want, tc.bad)
+			}
+		})
+	}
+	// Unchanged, the same pack verifies.
+	p := newPackSetup(t)
+	p.checkpoint(t)
+	if rep, err := p.write(t); err != nil || !rep.OK {
+		t.Fatalf("the pack as made: %v %+v", err, rep)
+	}
 }

@@ -149,8 +149,13 @@ type packFiles struct {
 	// must be signed by the key active at its index. Nil: not checked.
 	active []Activation
 	// removed maps each receipt a proven tombstone removed to that
-	// tombstone: none may be in the pack.
-	removed map[string]string
+	// tombstone, and removedAt each log index it names: none may be in
+	// the pack.
+	removed   map[string]string
+	removedAt map[uint64]string
+	// from and to are the manifest's range, when it names one.
+	from, to time.Time
+	ranged   bool
 }
 
 // VerifyPack checks an evidence pack offline: every receipt signature,
@@ -192,8 +197,13 @@ func VerifyPack(r io.ReaderAt, size int64, trust *Trust) (*Report, error) {
 	}
 	for i := range rep.Receipts {
 		v := &rep.Receipts[i]
-		if t, ok := pf.removed[v.ID]; ok {
+		t, ok := pf.removed[v.ID]
+		if ok {
 			v.Problems = append(v.Problems, "tombstone "+t+" says this receipt was removed")
+		} else if t, ok = pf.removedAt[deref(v.Log)]; ok && v.Log != nil {
+			v.Problems = append(v.Problems, fmt.Sprintf("tombstone %s says the log entry at index %d, this receipt's, was removed", t, *v.Log))
+		}
+		if ok {
 			if v.OK {
 				v.OK = false
 				rep.Failed++
@@ -320,6 +330,14 @@ func (pf *packFiles) readManifest(z *zip.Reader, problem func(string, ...any)) {
 		pf.manifest[e.ID] = e
 	}
 	pf.manifestKeys, pf.manifestTombs, pf.site, pf.query = m.KeyActivations, m.Tombstones, m.Site, m.Query
+	if m.Query["from"] != "" || m.Query["to"] != "" {
+		var errFrom, errTo error
+		pf.from, errFrom = time.Parse(time.RFC3339, m.Query["from"])
+		pf.to, errTo = time.Parse(time.RFC3339, m.Query["to"])
+		if pf.ranged = errFrom == nil && errTo == nil; !pf.ranged {
+			problem("the manifest's range (from %q to %q) is not two RFC 3339 times", m.Query["from"], m.Query["to"])
+		}
+	}
 }
 
 // eventClaims are the claims of a log event: jti, iat, event and log, and
@@ -334,8 +352,9 @@ type eventClaims struct {
 	Site    string `json:"site"`
 	Reason  string `json:"reason"`
 	Removed []struct {
-		ID       string `json:"id"`
-		IssuedAt string `json:"issued_at"`
+		ID       string  `json:"id"`
+		Log      *uint64 `json:"log"`
+		IssuedAt string  `json:"issued_at"`
 	} `json:"removed"`
 }
 
@@ -402,10 +421,8 @@ func (pf *packFiles) readTombstones(z *zip.Reader, problem func(string, ...any))
 	if pf.manifestTombs == nil || pf.verifier == nil {
 		return nil
 	}
-	from, errFrom := time.Parse(time.RFC3339, pf.query["from"])
-	to, errTo := time.Parse(time.RFC3339, pf.query["to"])
 	out := []Removal{}
-	pf.removed = map[string]string{}
+	pf.removed, pf.removedAt = map[string]string{}, map[uint64]string{}
 	pf.readEvents(z, fileTombstones, "tombstone", "tombstone", pf.manifestTombs, problem, func(c *eventClaims) {
 		if c.Site != pf.site {
 			problem("tombstone %s: it is site %q's, the pack site %q's", c.JTI, c.Site, pf.site)
@@ -417,10 +434,13 @@ func (pf *packFiles) readTombstones(z *zip.Reader, problem func(string, ...any))
 				continue // named again (two removals at once): counted once
 			}
 			pf.removed[x.ID] = c.JTI
+			if x.Log != nil {
+				pf.removedAt[*x.Log] = c.JTI
+			}
 			// A receipt of the range, or one whose time the tombstone
 			// does not say (made before tombstones said it).
 			t, err := time.Parse(time.RFC3339Nano, x.IssuedAt)
-			if x.IssuedAt == "" || errFrom != nil || errTo != nil || err == nil && !t.Before(from) && t.Before(to) {
+			if x.IssuedAt == "" || !pf.ranged || err == nil && !t.Before(pf.from) && t.Before(pf.to) {
 				r.Receipts = append(r.Receipts, x.ID)
 			}
 		}
@@ -523,6 +543,17 @@ func (pf *packFiles) finish(i int, it *item) {
 	v.Log, v.Site, v.Action = &c.Log, c.Site, c.Action
 	if c.JTI != it.id {
 		fail("the receipt's jti %q is not the id it is listed under", c.JTI)
+	}
+	// The manifest says what the pack was made of: its site, and its
+	// range or visitor. A receipt from elsewhere was not asked for.
+	if pf.manifest != nil && c.Site != pf.site {
+		fail("a receipt of site %q, in a pack of site %q", c.Site, pf.site)
+	}
+	if at := time.Unix(c.Iat, 0); pf.ranged && (at.Before(pf.from) || !at.Before(pf.to)) {
+		fail("issued at %s, outside the pack's range [%s, %s)", at.UTC().Format(time.RFC3339), pf.query["from"], pf.query["to"])
+	}
+	if v := pf.query["visitor"]; v != "" && c.Sub != v {
+		fail("a receipt of visitor %s, in a pack of visitor %s", c.Sub, v)
 	}
 	// Before the first activation (a database from before they were
 	// recorded) there is nothing to compare with.
@@ -760,4 +791,11 @@ func sigProblem(err error, keys string) string {
 		return "signature: not a consent receipt (wrong typ)"
 	}
 	return "signature: the JWS is malformed"
+}
+
+func deref(p *uint64) uint64 {
+	if p == nil {
+		return 0
+	}
+	return *p
 }
