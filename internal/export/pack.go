@@ -341,7 +341,9 @@ By hand, for each receipt
      exactly the receipts, key activations and tombstones in this pack: a
      missing one fails the pack, and so does one it does not list. Its
      checkpoint_size must be checkpoint.txt's. Every receipt must be of its
-     site, and of its query: iat in [from, to), or sub the visitor.
+     site, and of its query: from <= iat <= to (the receipts were read from
+     from up to to, excluded, to the millisecond: iat, in seconds, may be
+     the second to names), or sub the visitor.
   7. Verify each key activation as in 1, 3 and 4 (its claims' log is its
      index). A receipt must be signed by the key of the last activation
      before its index.
