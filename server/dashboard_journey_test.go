@@ -286,6 +286,14 @@ func TestDashboardJourney(t *testing.T) {
 	dClick(t, ctx, `input[value=evidence]`)
 	dButton(t, ctx, "Download")
 	dWait(t, ctx, `document.querySelector("#export-done")?.textContent.includes(".zip")`)
+	// A download the server cuts off midway (as it does a pack a removal
+	// raced) says so, not "network error": the next response's body fails
+	// after 2 KiB, as a closed connection's does.
+	dEval[bool](t, ctx, `(f => (window.fetch = async (...a) => { window.fetch = f; const r = await f(...a); await r.arrayBuffer();
+		return new Response(new ReadableStream({ pull(c) { this.sent ? c.error(new TypeError("network error")) : (this.sent = true, c.enqueue(new Uint8Array(2048))); } }), { status: r.status, headers: r.headers }); }, true))(window.fetch)`)
+	dButton(t, ctx, "Download")
+	dWait(t, ctx, `document.querySelector(".error[role=alert]")?.textContent.startsWith("The download was cut off after 2.0 KiB")`)
+	dShot2(t, ctx, "export-cut-off", "form.card")
 
 	// Verify the receipt by pasting it.
 	jws := dEval[string](t, ctx, fmt.Sprintf(`fetch("/api/v1/consents/%s").then(r => r.json()).then(j => j.receipt)`, id))

@@ -54,7 +54,11 @@ export async function download(path: string, onBytes: (n: number) => void): Prom
   let n = 0;
   const reader = r.body!.getReader();
   for (;;) {
-    const { done, value } = await reader.read();
+    // A download the server cut off (it stopped writing on an error it
+    // logged) ends in a network error: say so rather than that.
+    const { done, value } = await reader.read().catch(() => {
+      throw new Error(`The download was cut off after ${(n / 1024).toFixed(1)} KiB; the server's log says why. Ask for it again.`);
+    });
     if (done) break;
     parts.push(value);
     n += value.length;

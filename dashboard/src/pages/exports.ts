@@ -1,4 +1,4 @@
-import { ApiError, download } from "../api";
+import { download } from "../api";
 import type { Ctx } from "../app";
 import { field, h, replace } from "../dom";
 
@@ -41,7 +41,7 @@ export function exportsPage(ctx: Ctx): void {
       replace(progress, h("span", { class: "ok-text", id: "export-done" }, `Done: ${name}, ${(blob.size / 1024).toFixed(1)} KiB. `), a);
       a.click();
     } catch (x) {
-      replace(progress, h("span", { class: "error", role: "alert" }, x instanceof ApiError ? x.message : String(x)));
+      replace(progress, h("span", { class: "error", role: "alert" }, x instanceof Error ? x.message : String(x)));
     } finally {
       btn.disabled = false;
     }
