@@ -236,6 +236,16 @@ func (s *Server) corsForSomeSite(c echo.Context) bool {
 	return false
 }
 
+// required reports whether the config's purpose p cannot be refused.
+func required(cfg *consent.Config, p string) bool {
+	for _, q := range cfg.Purposes {
+		if q.ID == p {
+			return q.Required
+		}
+	}
+	return false
+}
+
 func requirePurpose(cfg *consent.Config, p string) error {
 	if !consent.ValidPurposeID(p) {
 		return consent.Errorf(consent.ECodeInvalid, "purpose must match [a-z][a-z0-9_-]{0,31}")

@@ -2,6 +2,7 @@ package api
 
 import (
 	"net/http"
+	"strings"
 
 	"github.com/assent/assent/internal/consent"
 	"github.com/assent/assent/internal/retention"
@@ -22,7 +23,7 @@ func (s *Server) eraseVisitor(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	v := c.Param("visitor")
+	v := strings.ToLower(c.Param("visitor")) // as receipts name it (sub)
 	if !consent.ValidUUID(v) {
 		return consent.Errorf(consent.ECodeInvalid, "visitor must be a UUID")
 	}

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/assent/assent/internal/consent"
@@ -141,7 +142,9 @@ func (s *Server) evidencePack(c echo.Context) error {
 	src := export.Source{Issuer: s.PublicURL, Site: site.ID, JWKS: s.Signer.Keys().JWKS(), LogKey: s.Ledger.VerifierKey(),
 		Prove: s.Ledger.InclusionProof, Sign: s.Signer.SignEvidence, Now: s.Now()}
 	name := site.ID + "-evidence"
-	if v := c.QueryParam("visitor"); v != "" {
+	// Lower case, as receipts name the visitor (sub), which the verifier
+	// holds the manifest's query to.
+	if v := strings.ToLower(c.QueryParam("visitor")); v != "" {
 		if !consent.ValidUUID(v) {
 			return consent.Errorf(consent.ECodeInvalid, "visitor must be a UUID")
 		}

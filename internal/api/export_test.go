@@ -225,9 +225,10 @@ func TestVisitorEvidencePackFollowsTheChain(t *testing.T) {
 	for _, a := range []struct{ action, choices string }{{"accept_all", allOn}, {"custom", mixed}, {"withdraw", allOff}} {
 		e.do("POST", "/api/v1/consents", e.decision(v, a.action, a.choices))
 	}
-	r := e.admin("GET", "/api/v1/admin/sites/demo/evidence?visitor="+v)
+	// Asked in upper case (a UUID is one either way), as receipts name it.
+	r := e.admin("GET", "/api/v1/admin/sites/demo/evidence?visitor="+strings.ToUpper(v))
 	rep := verify(t, r.body)
-	if !rep.OK || len(rep.Receipts) != 3 || rep.Receipts[0].Action != "accept_all" || rep.Receipts[2].Action != "withdraw" {
+	if !rep.OK || len(rep.Receipts) != 3 || rep.Receipts[0].Action != "accept_all" || rep.Receipts[2].Action != "withdraw" || rep.Query["visitor"] != v {
 		t.Fatalf("visitor pack: %+v", rep)
 	}
 	if r := e.admin("GET", "/api/v1/admin/sites/demo/evidence?visitor="+uuid.NewString()); r.status != 404 {

@@ -118,7 +118,17 @@ func TestVisitorStateLifecycle(t *testing.T) {
 	if s := state("?purpose=analytics"); s["granted"] != false || s["decided"] != false {
 		t.Fatalf("undecided purpose: %v", s)
 	}
+	// Necessary cannot be refused: granted before any decision, as the
+	// snippet's granted("necessary") is.
+	if s := state("?purpose=necessary"); s["granted"] != true || s["decided"] != false {
+		t.Errorf("undecided necessary: %v, want granted", s)
+	}
 	r := e.do("POST", "/api/v1/consents", e.decision(v, "custom", mixed)).json(t)
+	// A visitor id is a UUID, whatever its case: the answer names it as
+	// receipts do, in lower case.
+	if s := e.do("GET", "/api/v1/sites/demo/visitors/"+strings.ToUpper(v)+"/consent", "").json(t); s["decided"] != true || s["visitor"] != v {
+		t.Errorf("asked in upper case: %v", s)
+	}
 	s := state("")
 	if s["decided"] != true || s["receipt_id"] != r["id"] || s["token"] != r["token"] ||
 		mustJSON(s["choices"]) != `{"advertising":false,"analytics":true,"necessary":true,"preferences":true}` {

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/assent/assent/internal/consent"
 	"github.com/assent/assent/internal/store"
@@ -14,7 +15,7 @@ import (
 // ?purpose=, "is this purpose granted?". It is the hot read path, so the
 // answer is assembled from the stored state without decoding the JWS.
 func (s *Server) visitorConsent(c echo.Context) error {
-	siteID, visitor := c.Param("site"), c.Param("visitor")
+	siteID, visitor := c.Param("site"), strings.ToLower(c.Param("visitor")) // as receipts and tokens name it
 	site, pub, err := s.Store.Current(siteID)
 	if err != nil {
 		return consent.Errorf(consent.ECodeNotFound, "unknown site %q", siteID)
@@ -42,7 +43,9 @@ func (s *Server) visitorConsent(c echo.Context) error {
 		b = append(b, `{"purpose":"`...)
 		b = append(b, purpose[0]...)
 		b = append(b, `","granted":`...)
-		b = strconv.AppendBool(b, decided && store.Granted(st.Choices, purpose[0]))
+		// A required purpose (necessary) needs no consent: granted
+		// whatever the visitor decided, as the snippet's granted() says.
+		b = strconv.AppendBool(b, required(pub.Config, purpose[0]) || decided && store.Granted(st.Choices, purpose[0]))
 		b = append(b, `,"decided":`...)
 		b = strconv.AppendBool(b, decided)
 		if decided {

@@ -556,7 +556,7 @@ func (pf *packFiles) finish(i int, it *item) {
 	if at := time.Unix(c.Iat, 0); pf.ranged && (at.Before(pf.from) || at.After(pf.to)) {
 		fail("issued at %s, outside the pack's range (%s to %s)", at.UTC().Format(time.RFC3339), pf.query["from"], pf.query["to"])
 	}
-	if v := pf.query["visitor"]; v != "" && c.Sub != v {
+	if v := pf.query["visitor"]; v != "" && !strings.EqualFold(c.Sub, v) {
 		fail("a receipt of visitor %s, in a pack of visitor %s", c.Sub, v)
 	}
 	// Before the first activation (a database from before they were
