@@ -177,7 +177,7 @@ func (s *Server) login(t *throttle) echo.HandlerFunc {
 		}
 		u, err := &store.User{}, store.ErrNotFound
 		if valid {
-			u, err = s.Store.User(req.Username)
+			u, err = s.Store.User(name) // names are kept in lower case
 		}
 		hash := dummyHash // the same bcrypt work whether or not the account exists
 		if err == nil {

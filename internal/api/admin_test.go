@@ -120,7 +120,11 @@ func TestAdminSessionCookieCSRFAndLogout(t *testing.T) {
 	e := newEnv(t, 0)
 	hash, _ := bcrypt.GenerateFromPassword([]byte("correct-horse-battery"), bcrypt.MinCost)
 	e.db.PutUser(&store.User{Name: "olga", Role: "owner", PasswordHash: hash})
-	r := e.do("POST", "/api/v1/admin/session", `{"username":"olga","password":"correct-horse-battery"}`, "Content-Type", "application/json")
+	// Names are kept in lower case, and signed in with in any.
+	r := e.do("POST", "/api/v1/admin/session", `{"username":"Olga","password":"correct-horse-battery"}`, "Content-Type", "application/json")
+	if r.status != 200 || r.json(t)["name"] != "olga" {
+		t.Fatalf("sign-in as Olga: %d %s", r.status, r.body)
+	}
 	sc := r.header.Get("Set-Cookie")
 	for _, want := range []string{"assent_session=", "HttpOnly", "SameSite=Strict", "Path=/", "Max-Age=43200", "Secure"} {
 		if !strings.Contains(sc, want) {
