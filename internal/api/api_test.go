@@ -264,8 +264,19 @@ func TestSnippetServing(t *testing.T) {
 	if cl := br.header.Get("Content-Length"); cl != strconv.Itoa(len(br.body)) {
 		t.Errorf("Content-Length %q for a %d-byte body", cl, len(br.body))
 	}
-	if gz := e.do("GET", "/s/demo.js", "", "Accept-Encoding", "br;q=0, gzip"); gz.header.Get("Content-Encoding") != "gzip" {
+	gz := e.do("GET", "/s/demo.js", "", "Accept-Encoding", "br;q=0, gzip")
+	if gz.header.Get("Content-Encoding") != "gzip" {
 		t.Errorf("br;q=0 should pick gzip, got %q", gz.header.Get("Content-Encoding"))
+	}
+	// Each encoding has a validator of its own, which revalidates only it.
+	if tags := map[string]bool{r.header.Get("ETag"): true, br.header.Get("ETag"): true, gz.header.Get("ETag"): true}; len(tags) != 3 {
+		t.Errorf("ETags plain %s, br %s, gzip %s: want three", r.header.Get("ETag"), br.header.Get("ETag"), gz.header.Get("ETag"))
+	}
+	if nm := e.do("GET", "/s/demo.js", "", "Accept-Encoding", "br", "If-None-Match", br.header.Get("ETag")); nm.status != 304 {
+		t.Errorf("br revalidated with its ETag: %d, want 304", nm.status)
+	}
+	if nm := e.do("GET", "/s/demo.js", "", "Accept-Encoding", "br", "If-None-Match", gz.header.Get("ETag")); nm.status != 200 || nm.header.Get("Content-Encoding") != "br" {
+		t.Errorf("br revalidated with the gzip ETag: %d %q, want 200 br", nm.status, nm.header.Get("Content-Encoding"))
 	}
 	// Global Privacy Control's header selects the variant that tells the
 	// banner so; caches are told the body depends on it.

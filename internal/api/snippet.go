@@ -111,18 +111,26 @@ func (s *Server) snippetTags(c echo.Context) error {
 // serveJS answers with e, compressed as the request accepts, or 304.
 func serveJS(c echo.Context, e *snippetEntry) error {
 	h := c.Response().Header()
-	h.Set("ETag", e.etag)
-	if etagMatch(c.Request().Header.Get("If-None-Match"), e.etag) {
-		return c.NoContent(http.StatusNotModified)
-	}
-	body := e.raw
-	switch encoding(c.Request().Header.Get("Accept-Encoding")) {
+	// Each encoding is a representation of its own, with a strong
+	// validator of its own (RFC 9110, 8.8.3): a cache holding the gzip
+	// body must not be told that the br one is what it has.
+	body, enc := e.raw, encoding(c.Request().Header.Get("Accept-Encoding"))
+	switch enc {
 	case "br":
 		body = e.br
-		h.Set("Content-Encoding", "br")
 	case "gzip":
 		body = e.gz
-		h.Set("Content-Encoding", "gzip")
+	}
+	etag := e.etag
+	if enc != "" {
+		etag = strings.TrimSuffix(etag, `"`) + "-" + enc + `"`
+	}
+	h.Set("ETag", etag)
+	if etagMatch(c.Request().Header.Get("If-None-Match"), etag) {
+		return c.NoContent(http.StatusNotModified)
+	}
+	if enc != "" {
+		h.Set("Content-Encoding", enc)
 	}
 	// Without it net/http chunks anything over 2 KiB; with it the browser
 	// knows the script's size up front.
