@@ -151,7 +151,9 @@ func TestErrorsTable(t *testing.T) {
 		{"unknown site", "POST", "/api/v1/consents", strings.Replace(good, `"demo"`, `"nosite"`, 1), nil, 404, "not_found"},
 		{"too large", "POST", "/api/v1/consents", strings.Replace(good, `"lang"`, `"pad":"`+strings.Repeat("x", 9000)+`","lang"`, 1), nil, 413, "body_too_large"},
 		{"unknown api route", "GET", "/api/v1/nothing", "", nil, 404, "not_found"},
-		{"wrong method", "DELETE", "/api/v1/consents", "", nil, 404, "not_found"},
+		{"wrong method", "DELETE", "/api/v1/consents", "", nil, 405, "method_not_allowed"},
+		{"wrong method, route with parameters", "POST", "/api/v1/sites/demo/visitors/" + v + "/consent", "", nil, 405, "method_not_allowed"},
+		{"no route, parameters or not", "GET", "/api/v1/sites/demo/visitors/" + v + "/consentx", "", nil, 404, "not_found"},
 		{"receipt id not uuid", "GET", "/api/v1/consents/abc", "", nil, 400, "invalid_request"},
 		{"receipt unknown", "GET", "/api/v1/consents/" + uuid.NewString(), "", nil, 404, "not_found"},
 		{"visitor not uuid", "GET", "/api/v1/sites/demo/visitors/x/consent", "", nil, 400, "invalid_request"},
@@ -172,6 +174,9 @@ func TestErrorsTable(t *testing.T) {
 		if errObj == nil || errObj["code"] != c.code || errObj["message"] == "" {
 			t.Errorf("%s: body %s, want error code %q with a message", c.name, r.body, c.code)
 		}
+	}
+	if r := e.do("DELETE", "/api/v1/consents", ""); r.header.Get("Allow") != "OPTIONS, POST" {
+		t.Errorf("405 on /api/v1/consents: Allow %q, want OPTIONS, POST", r.header.Get("Allow"))
 	}
 	if r := e.do("GET", "/api/v1/sites/demo/visitors/"+v+"/consent", ""); r.status != 200 || bytes.Contains(r.body, []byte(`"decided":true`)) {
 		t.Errorf("bad requests recorded a decision: %s", r.body)

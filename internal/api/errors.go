@@ -3,6 +3,8 @@ package api
 import (
 	"errors"
 	"net/http"
+	"slices"
+	"strings"
 
 	"github.com/assent/assent/internal/consent"
 	"github.com/assent/assent/internal/ledger"
@@ -92,6 +94,47 @@ func (s *Server) classify(err error, c echo.Context) (int, *consent.Error) {
 	return http.StatusInternalServerError, &consent.Error{Code: consent.ECodeInternal, Message: "internal error"}
 }
 
+// notFound answers under /api/v1 what no route does. A path that routes
+// serve with other methods is 405, with those in Allow, as Echo answers
+// elsewhere: the catch-all that keeps unknown API paths JSON would
+// otherwise hide that.
 func notFound(c echo.Context) error {
+	var allow []string
+	for _, r := range c.Echo().Routes() {
+		if r.Path != c.Path() && routeMatches(r.Path, c.Request().URL.Path) && !slices.Contains(allow, r.Method) {
+			allow = append(allow, r.Method)
+		}
+	}
+	if len(allow) > 0 {
+		slices.Sort(allow)
+		c.Response().Header().Set("Allow", strings.Join(allow, ", "))
+		return echo.NewHTTPError(http.StatusMethodNotAllowed)
+	}
 	return consent.Errorf(consent.ECodeNotFound, "no such API route")
+}
+
+// routeMatches reports whether path is one an Echo route pattern
+// (":name" one segment, "*" the rest) serves.
+func routeMatches(pattern, path string) bool {
+	for {
+		p, prest, pmore := strings.Cut(pattern, "/")
+		s, srest, smore := strings.Cut(path, "/")
+		switch {
+		case p == "*":
+			return true
+		case strings.HasPrefix(p, ":"):
+			if s == "" {
+				return false
+			}
+		case p != s:
+			return false
+		}
+		if pmore != smore {
+			return false
+		}
+		if !pmore {
+			return true
+		}
+		pattern, path = prest, srest
+	}
 }
