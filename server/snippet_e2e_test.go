@@ -106,6 +106,34 @@ func TestSnippetTagCodeUnreachable(t *testing.T) {
 	waitFor(t, ctx, `(window.demoTagsRan || []).length === 2`)
 }
 
+// A tag that needs only necessary, which cannot be refused, loads before
+// any decision and after a rejection, once, also where it comes after the
+// snippet in a page still loading; one that needs more stays blocked.
+func TestSnippetNecessaryTagsLoadWhateverTheDecision(t *testing.T) {
+	site := newSiteServer(t, map[string]sitePage{
+		"/shop": {html: `<!doctype html><html lang="en"><body><script src="{{assent}}/s/demo.js" async></script><p>Shop</p>
+<script type="text/plain" data-assent="necessary">window.necessary = (window.necessary || 0) + 1</script>
+<script type="text/plain" data-assent="necessary analytics">window.analytics = true</script></body></html>`},
+	})
+	startForSite(t, site)
+	ctx := newBrowser(t)
+	visit(t, ctx, site.URL+"/shop")
+	waitFor(t, ctx, jsShown)
+	waitFor(t, ctx, `window.necessary === 1`)
+	click(t, ctx, "Reject all")
+	waitFor(t, ctx, jsGone)
+	waitFor(t, ctx, `window.assent.receipt() !== null`)
+	if got := eval[[]any](t, ctx, `[window.necessary, "analytics" in window]`); !equalJSON(got, []any{1, false}) {
+		t.Errorf("after reject all: necessary ran, analytics ran: %v, want [1 false]", got)
+	}
+	// Returning, having rejected: no banner, the necessary tag runs.
+	visit(t, ctx, site.URL+"/shop")
+	waitFor(t, ctx, `window.necessary === 1`)
+	if got := eval[[]any](t, ctx, `["analytics" in window, !!document.querySelector("assent-banner")]`); !equalJSON(got, []any{false, false}) {
+		t.Errorf("returning after reject all: analytics ran, banner shown: %v, want [false false]", got)
+	}
+}
+
 // jsTagsFetches counts the page's fetches of the module that loads blocked
 // tags; jsTagsTransfer is what its last one cost (0 when cached).
 const (

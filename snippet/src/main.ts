@@ -105,9 +105,19 @@ const start = (function (b: { config: Config; gpc?: boolean; on: string; dark?: 
   // outside Assent's control may have set before the decision).
   function apply(prev?: Choices): void {
     consentUpdate(granted);
-    // Until something is granted no tag can load: only then is the code
-    // that loads them imported (see tags.ts), from where this script came.
-    if (me && cfg.purposes.some((p) => !p.required && granted(p.id)))
+    loadTags();
+    for (const p of cfg.purposes) if (!granted(p.id)) dropCookies(p.cookies || []);
+    emit("consent");
+    if (prev && cfg.purposes.some((p) => !!prev[p.id] != granted(p.id))) emit("change");
+  }
+
+  // The code that loads blocked tags (tags.ts) is imported, from where
+  // this script came, only once a tag can load: something optional is
+  // granted, or the page has a tag that needs only necessary, which is
+  // always granted. A first visit and a visitor who rejects otherwise
+  // never download it.
+  function loadTags(): void {
+    if (me && (cfg.purposes.some((p) => !p.required && granted(p.id)) || document.querySelector("[data-assent=necessary]")))
       (tags = tags || import(new URL(ASSENT_TAGS, me.src).href)).then(
         (t) => t.run(granted, nonce, trusted),
         (e) => {
@@ -115,9 +125,6 @@ const start = (function (b: { config: Config; gpc?: boolean; on: string; dark?: 
           console.warn("assent", e);
         },
       );
-    for (const p of cfg.purposes) if (!granted(p.id)) dropCookies(p.cookies || []);
-    emit("consent");
-    if (prev && cfg.purposes.some((p) => !!prev[p.id] != granted(p.id))) emit("change");
   }
 
   // send posts a decision once the one before it is answered, so the
@@ -232,6 +239,9 @@ const start = (function (b: { config: Config; gpc?: boolean; on: string; dark?: 
   // tasks of their own.
   else if (pre < 6) show(view, false, pre);
   else setTimeout(() => choices || show(view, false));
+  // A tag that needs only necessary loads whatever the visitor decides,
+  // also one further down a page still loading.
+  document.readyState == "loading" ? document.addEventListener("DOMContentLoaded", loadTags) : loadTags();
 });
 
 // A symbol marks a running copy: a page element cannot clobber it.
