@@ -1,11 +1,13 @@
 package api
 
 import (
+	"errors"
 	"net/http"
 	"strings"
 
 	"github.com/assent/assent/internal/consent"
 	"github.com/assent/assent/internal/retention"
+	"github.com/assent/assent/internal/store"
 	"github.com/labstack/echo/v4"
 )
 
@@ -31,10 +33,12 @@ func (s *Server) eraseVisitor(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	ev, err := s.Remover.Remove(site.ID, retention.ReasonErasure, chain)
-	if err != nil {
+	ev, n, err := s.Remover.Remove(site.ID, retention.ReasonErasure, chain)
+	if errors.Is(err, store.ErrNotFound) {
+		return consent.Errorf(consent.ECodeNotFound, "no receipts for visitor %s: removed meanwhile", v)
+	} else if err != nil {
 		return err
 	}
-	s.Log.Info("visitor erased", "site", site.ID, "receipts", len(chain), "log", ev.Log)
-	return c.JSON(http.StatusOK, erased{Erased: len(chain), Log: ev.Log, Confirmation: ev.JWS})
+	s.Log.Info("visitor erased", "site", site.ID, "receipts", n, "log", ev.Log)
+	return c.JSON(http.StatusOK, erased{Erased: n, Log: ev.Log, Confirmation: ev.JWS})
 }

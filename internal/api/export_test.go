@@ -359,7 +359,7 @@ func TestEvidencePackAccountsForRemovedReceipts(t *testing.T) {
 			}
 			recs = append(recs, r)
 		}
-		if _, err := e.remover.Remove("demo", reason, recs); err != nil {
+		if _, _, err := e.remover.Remove("demo", reason, recs); err != nil {
 			t.Fatal(err)
 		}
 	}

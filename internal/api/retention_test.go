@@ -2,10 +2,13 @@ package api_test
 
 import (
 	"encoding/json"
+	"errors"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/assent/assent/internal/retention"
+	"github.com/assent/assent/internal/store"
 	"github.com/google/uuid"
 )
 
@@ -151,5 +154,32 @@ func TestRetentionLeavesNoHoleInAChain(t *testing.T) {
 		if r := e.do("GET", "/api/v1/consents/"+id, ""); r.status != 404 {
 			t.Errorf("receipt %s after retention and erasure: %d, want 404", id, r.status)
 		}
+	}
+}
+
+// A retention run reads its batch before removing it; an erasure can remove
+// some of it in between. Each removal names only the receipts it removed,
+// so no receipt is under two tombstones and the counts add up.
+func TestRemovalsNameOnlyWhatTheyRemove(t *testing.T) {
+	e := newEnv(t, 0)
+	v := uuid.NewString()
+	e.do("POST", "/api/v1/consents", e.decision(v, "accept_all", allOn))
+	e.do("POST", "/api/v1/consents", e.decision(v, "custom", mixed))
+	other := e.seed(t, 1)
+	var batch []*store.Receipt // read as a retention run would, before the erasure
+	e.db.ScanSite("demo", time.Unix(0, 0), e.now.Add(time.Hour), func(r *store.Receipt) error { batch = append(batch, r); return nil })
+	if r := e.do("POST", "/api/v1/admin/sites/demo/visitors/"+v+"/erase", "", bearer...); r.status != 200 || r.json(t)["erased"] != float64(2) {
+		t.Fatalf("erase: %d %s", r.status, r.body)
+	}
+	ev, n, err := e.remover.Remove("demo", retention.ReasonRetention, batch)
+	if err != nil || n != 1 {
+		t.Fatalf("the stale batch: removed %d (%v), want 1", n, err)
+	}
+	_, claims := verifyJOSE(t, e, ev.JWS)
+	if removed, _ := claims["removed"].([]any); len(removed) != 1 || removed[0].(map[string]any)["id"] != other[0] {
+		t.Errorf("its tombstone names %v, want only %s", claims["removed"], other[0])
+	}
+	if _, n, err := e.remover.Remove("demo", retention.ReasonRetention, batch); !errors.Is(err, store.ErrNotFound) || n != 0 {
+		t.Errorf("nothing left to remove: %d, %v; want ErrNotFound", n, err)
 	}
 }

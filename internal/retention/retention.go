@@ -11,6 +11,7 @@ import (
 	"encoding/json"
 	"errors"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/assent/assent/internal/ledger"
@@ -61,25 +62,43 @@ type Remover struct {
 	Issuer string
 	Now    func() time.Time
 	Log    *slog.Logger
+
+	// mu makes removals one at a time: each names only receipts still
+	// stored, so a retention run and an erasure at once never both name
+	// one (and every count of removed receipts holds).
+	mu sync.Mutex
 }
 
-// Remove deletes the receipts and appends their tombstone; it returns the
-// tombstone event (its JWS is the signed confirmation).
-func (r *Remover) Remove(site, reason string, recs []*store.Receipt) (*store.Event, error) {
-	ids := make([]uuid.UUID, len(recs))
-	removed := make([]Removed, len(recs))
-	for i, rec := range recs {
-		ids[i] = rec.ID
+// Remove deletes those of the receipts still stored and appends their
+// tombstone; it returns the tombstone event (its JWS is the signed
+// confirmation) and how many it removed. With none left to remove it
+// returns store.ErrNotFound.
+func (r *Remover) Remove(site, reason string, recs []*store.Receipt) (*store.Event, int, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var ids []uuid.UUID
+	var removed []Removed
+	for _, rec := range recs {
+		if _, err := r.Store.Receipt(rec.ID); errors.Is(err, store.ErrNotFound) {
+			continue // removed since it was read
+		} else if err != nil {
+			return nil, 0, err
+		}
+		ids = append(ids, rec.ID)
 		h := ledger.LeafHash([]byte(rec.JWS))
-		removed[i] = Removed{ID: rec.ID.String(), Log: rec.Log, LeafHash: b64(h[:]), IssuedAt: rec.IssuedAt.UTC().Format(TimeMillis)}
+		removed = append(removed, Removed{ID: rec.ID.String(), Log: rec.Log, LeafHash: b64(h[:]), IssuedAt: rec.IssuedAt.UTC().Format(TimeMillis)})
+	}
+	if len(ids) == 0 {
+		return nil, 0, store.ErrNotFound
 	}
 	now := r.Now()
-	return r.Store.RemoveReceipts(ids, func(i uint64) *store.Event {
+	ev, err := r.Store.RemoveReceipts(ids, func(i uint64) *store.Event {
 		id := uuid.Must(uuid.NewV7())
 		t := Tombstone{JTI: id.String(), Iss: r.Issuer, Iat: now.Unix(), Event: "tombstone", Reason: reason,
 			Site: site, Log: i, Removed: removed}
 		return &store.Event{ID: id, Kind: "tombstone", JWS: r.Signer.SignEvent(&t)}
 	})
+	return ev, len(ids), err
 }
 
 // RunOnce removes, on every site, the receipts whose decision expired more
@@ -97,10 +116,11 @@ func (r *Remover) RunOnce() (int, error) {
 			if len(batch) == 0 {
 				return nil
 			}
-			if _, err := r.Remove(site.ID, ReasonRetention, batch); err != nil {
+			_, n, err := r.Remove(site.ID, ReasonRetention, batch)
+			if err != nil && !errors.Is(err, store.ErrNotFound) {
 				return err
 			}
-			total += len(batch)
+			total += n
 			batch = batch[:0]
 			clear(taken) // removed now: a later walk stops at them anyway
 			return nil
