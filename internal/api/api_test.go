@@ -154,6 +154,8 @@ func TestErrorsTable(t *testing.T) {
 		{"wrong method", "DELETE", "/api/v1/consents", "", nil, 405, "method_not_allowed"},
 		{"wrong method, route with parameters", "POST", "/api/v1/sites/demo/visitors/" + v + "/consent", "", nil, 405, "method_not_allowed"},
 		{"no route, parameters or not", "GET", "/api/v1/sites/demo/visitors/" + v + "/consentx", "", nil, 404, "not_found"},
+		{"wrong method, admin route", "DELETE", "/api/v1/admin/sites/demo/evidence", "", nil, 405, "method_not_allowed"},
+		{"no admin route", "GET", "/api/v1/admin/nothing", "", nil, 404, "not_found"},
 		{"receipt id not uuid", "GET", "/api/v1/consents/abc", "", nil, 400, "invalid_request"},
 		{"receipt unknown", "GET", "/api/v1/consents/" + uuid.NewString(), "", nil, 404, "not_found"},
 		{"visitor not uuid", "GET", "/api/v1/sites/demo/visitors/x/consent", "", nil, 400, "invalid_request"},

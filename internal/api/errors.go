@@ -3,6 +3,8 @@ package api
 import (
 	"errors"
 	"net/http"
+	"reflect"
+	"runtime"
 	"slices"
 	"strings"
 
@@ -100,8 +102,14 @@ func (s *Server) classify(err error, c echo.Context) (int, *consent.Error) {
 // otherwise hide that.
 func notFound(c echo.Context) error {
 	var allow []string
+	path := c.Request().URL.RawPath // what Echo routes by, when set
+	if path == "" {
+		path = c.Request().URL.Path
+	}
+	self := runtime.FuncForPC(reflect.ValueOf(notFound).Pointer()).Name()
 	for _, r := range c.Echo().Routes() {
-		if r.Path != c.Path() && routeMatches(r.Path, c.Request().URL.Path) && !slices.Contains(allow, r.Method) {
+		// Not this catch-all, nor another (Echo names a route by its handler).
+		if r.Method != echo.RouteNotFound && r.Name != self && routeMatches(r.Path, path) && !slices.Contains(allow, r.Method) {
 			allow = append(allow, r.Method)
 		}
 	}
@@ -114,7 +122,7 @@ func notFound(c echo.Context) error {
 }
 
 // routeMatches reports whether path is one an Echo route pattern
-// (":name" one segment, "*" the rest) serves.
+// (":name" one segment, maybe empty; "*" the rest) serves.
 func routeMatches(pattern, path string) bool {
 	for {
 		p, prest, pmore := strings.Cut(pattern, "/")
@@ -123,9 +131,6 @@ func routeMatches(pattern, path string) bool {
 		case p == "*":
 			return true
 		case strings.HasPrefix(p, ":"):
-			if s == "" {
-				return false
-			}
 		case p != s:
 			return false
 		}

@@ -173,6 +173,9 @@ func (s *Server) evidencePack(c echo.Context) error {
 		if from = from.Truncate(time.Second); to.Truncate(time.Second).Before(to) {
 			to = to.Truncate(time.Second).Add(time.Second)
 		}
+		if end := time.Date(9999, 12, 31, 23, 59, 59, 0, time.UTC); to.After(end) {
+			to = end // RFC 3339 ends there, and no receipt comes near it
+		}
 		// Refused before the download starts, not cut off in it: a pack
 		// the verifier would refuse, and built with its manifest in memory.
 		if n, err := s.Store.CountSite(site.ID, from, to, export.MaxReceipts); err != nil {
@@ -213,6 +216,11 @@ func (s *Server) evidencePack(c echo.Context) error {
 	h.Set("Content-Disposition", `attachment; filename="`+name+`.zip"`)
 	h.Set("Cache-Control", "no-store")
 	c.Response().WriteHeader(http.StatusOK)
+	// The headers go out now: the zip writer holds its first 4 KiB, and a
+	// pack that fails before they are sent (see export.ErrRemovedMeanwhile)
+	// would close the connection with no response at all; after them, the
+	// client sees a download cut off, and says so.
+	c.Response().Flush()
 	w := &deadlineWriter{w: c.Response(), rc: http.NewResponseController(c.Response())}
 	if _, err := export.WritePack(w, src); err != nil {
 		return s.abort(c, err)

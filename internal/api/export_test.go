@@ -10,6 +10,8 @@ import (
 	"io"
 	"maps"
 	"mime/multipart"
+	"net/http"
+	"net/http/httptest"
 	"slices"
 	"strings"
 	"testing"
@@ -427,5 +429,43 @@ func TestEvidencePackOfASubSecondRange(t *testing.T) {
 	}
 	if rep := verify(t, r.body); !rep.OK || len(rep.Receipts) != 1 || rep.Query["from"] != "2026-11-22T10:00:00Z" || rep.Query["to"] != "2026-11-22T10:00:01Z" {
 		t.Errorf("pack: ok %v, %d receipts, query %v, problems %q %+v", rep.OK, len(rep.Receipts), rep.Query, rep.Problems, rep.Receipts)
+	}
+	// The last second RFC 3339 can name: not rounded past it.
+	r = e.admin("GET", "/api/v1/admin/sites/demo/evidence?to=9999-12-31T23:59:59.999Z")
+	if rep := verify(t, r.body); r.status != 200 || !rep.OK || rep.Query["to"] != "9999-12-31T23:59:59Z" {
+		t.Errorf("pack to the end of 9999: %d, ok %v, query %v, problems %q", r.status, rep.OK, rep.Query, rep.Problems)
+	}
+}
+
+// A pack that fails once its download has begun is cut off, and the client
+// sees a download that started and broke, not a request with no answer:
+// the headers go out before the zip writer has written anything.
+func TestEvidencePackFailingMidwayIsCutOff(t *testing.T) {
+	e := newEnv(t, 0)
+	e.seed(t, 1)
+	// A receipt naming a config the store does not have: the pack fails
+	// when it comes to the configs, after the receipts.
+	if _, err := e.db.AppendReceipt("demo", uuid.NewString(), func(idx uint64, prev uuid.UUID) *store.Receipt {
+		id := uuid.Must(uuid.NewV7()) // of the test's clock, as the server makes them
+		ms := e.now.UnixMilli()
+		for i := range 6 {
+			id[i] = byte(ms >> (40 - 8*i))
+		}
+		return &store.Receipt{ID: id, Site: "demo", Visitor: uuid.NewString(), Log: idx, IssuedAt: e.now, ExpiresAt: e.now.Add(time.Hour),
+			Action: "custom", Choices: []byte(`{}`), Config: "sha256:" + strings.Repeat("0", 64), JWS: "x.y.z", Token: "x.y.z"}
+	}); err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(e.h)
+	defer ts.Close()
+	req, _ := http.NewRequest("GET", ts.URL+"/api/v1/admin/sites/demo/evidence", nil)
+	req.Header.Set("Authorization", bearer[1])
+	res, err := ts.Client().Do(req)
+	if err != nil {
+		t.Fatalf("no answer at all: %v", err)
+	}
+	defer res.Body.Close()
+	if _, err := io.ReadAll(res.Body); res.StatusCode != 200 || err == nil {
+		t.Errorf("status %d, body read error %v; want 200 and a body cut off", res.StatusCode, err)
 	}
 }

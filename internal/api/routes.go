@@ -51,4 +51,8 @@ func (s *Server) routes(e *echo.Echo) {
 	v1.POST("/admin/verify", s.verifyUpload, middleware.BodyLimit("512M"), auditor)
 
 	v1.Any("/*", notFound)
+	// A group with middleware answers its own unknown paths (Echo's 404):
+	// the admin routes get 405 like the rest.
+	admin.RouteNotFound("", notFound)
+	admin.RouteNotFound("/*", notFound)
 }

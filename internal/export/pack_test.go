@@ -199,3 +199,42 @@ func TestVerifyPackRefusesReceiptsTheManifestContradicts(t *testing.T) {
 		t.Fatalf("the pack as made: %v %+v", err, rep)
 	}
 }
+
+// Packs made before this version still verify: one whose range was given
+// to the millisecond and named by its second (the dashboard asked up to
+// 23:59:59.999, so the pack holds receipts of the second its range ends
+// on), and a visitor's pack asked with the id in upper case.
+func TestVerifyPackAcceptsPacksOfEarlierVersions(t *testing.T) {
+	t.Run("range named by the second it ends in", func(t *testing.T) {
+		p := newPackSetup(t)
+		var last time.Time // read up to just after it, named by its second
+		for _, r := range p.receipts {
+			if r.IssuedAt.After(last) {
+				last = r.IssuedAt
+			}
+		}
+		p.src.Query["to"] = last.Truncate(time.Second).UTC().Format(time.RFC3339)
+		p.checkpoint(t)
+		rep, err := p.write(t)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !rep.OK || len(rep.Receipts) != 10 {
+			t.Errorf("ok %v, %d receipts, problems %q %+v", rep.OK, len(rep.Receipts), rep.Problems, rep.Receipts)
+		}
+	})
+	t.Run("visitor in upper case", func(t *testing.T) {
+		p := newPackSetup(t)
+		r := p.receipts[0] // its visitor's only receipt
+		p.src.Query, p.src.Tombstones = map[string]string{"visitor": strings.ToUpper(r.Visitor)}, nil
+		p.src.Each = func(fn func(*store.Receipt) error) error { return fn(r) }
+		p.checkpoint(t)
+		rep, err := p.write(t)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !rep.OK || len(rep.Receipts) != 1 {
+			t.Errorf("ok %v, %d receipts, problems %q %+v", rep.OK, len(rep.Receipts), rep.Problems, rep.Receipts)
+		}
+	})
+}

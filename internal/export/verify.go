@@ -197,13 +197,16 @@ func VerifyPack(r io.ReaderAt, size int64, trust *Trust) (*Report, error) {
 	}
 	for i := range rep.Receipts {
 		v := &rep.Receipts[i]
-		t, ok := pf.removed[v.ID]
-		if ok {
-			v.Problems = append(v.Problems, "tombstone "+t+" says this receipt was removed")
-		} else if t, ok = pf.removedAt[deref(v.Log)]; ok && v.Log != nil {
-			v.Problems = append(v.Problems, fmt.Sprintf("tombstone %s says the log entry at index %d, this receipt's, was removed", t, *v.Log))
+		problem := ""
+		if t, ok := pf.removed[v.ID]; ok {
+			problem = "tombstone " + t + " says this receipt was removed"
+		} else if v.Log == nil {
+			continue // unreadable, failed already
+		} else if t, ok := pf.removedAt[*v.Log]; ok {
+			problem = fmt.Sprintf("tombstone %s says the log entry at index %d, this receipt's, was removed", t, *v.Log)
 		}
-		if ok {
+		if problem != "" {
+			v.Problems = append(v.Problems, problem)
 			if v.OK {
 				v.OK = false
 				rep.Failed++
@@ -795,11 +798,4 @@ func sigProblem(err error, keys string) string {
 		return "signature: not a consent receipt (wrong typ)"
 	}
 	return "signature: the JWS is malformed"
-}
-
-func deref(p *uint64) uint64 {
-	if p == nil {
-		return 0
-	}
-	return *p
 }

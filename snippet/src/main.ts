@@ -113,11 +113,11 @@ const start = (function (b: { config: Config; gpc?: boolean; on: string; dark?: 
 
   // The code that loads blocked tags (tags.ts) is imported, from where
   // this script came, only once a tag can load: something optional is
-  // granted, or (always) the page has a tag that needs only necessary,
-  // which is always granted (see start). A first visit and a visitor who
-  // rejects otherwise never download it.
-  function loadTags(always?: boolean): void {
-    if (me && (always || cfg.purposes.some((p) => !p.required && granted(p.id))))
+  // granted, or the page has a tag that needs only necessary, which is
+  // always granted (also checked on load, see start). Otherwise a first
+  // visit and a visitor who rejects never download it.
+  function loadTags(): void {
+    if (me && (document.querySelector("[data-assent=necessary]") || cfg.purposes.some((p) => !p.required && granted(p.id))))
       (tags = tags || import(new URL(ASSENT_TAGS, me.src).href)).then(
         (t) => t.run(granted, nonce, trusted),
         (e) => {
@@ -241,7 +241,7 @@ const start = (function (b: { config: Config; gpc?: boolean; on: string; dark?: 
   else setTimeout(() => choices || show(view, false));
   // A tag that needs only necessary loads whatever the visitor decides,
   // also one further down a page still loading.
-  const necessary = () => document.querySelector("[data-assent=necessary]") && loadTags(true);
+  const necessary = () => document.querySelector("[data-assent=necessary]") && loadTags();
   document.readyState == "loading" ? document.addEventListener("DOMContentLoaded", necessary) : necessary();
 });
 

@@ -2,9 +2,9 @@
 // and <iframe>/<img> with data-assent and data-src. They load once every
 // purpose they name (space separated) is granted.
 //
-// This is a module of its own, which the banner imports once something is
-// granted (see apply in main.ts): a first visit, and a visitor who rejects,
-// never download it. Named by its hash, it is cached for good; a banner
+// This is a module of its own, which the banner imports once a tag can
+// load (see loadTags in main.ts): on a page with no tag marked only
+// necessary, a first visit and a visitor who rejects never download it. Named by its hash, it is cached for good; a banner
 // cached from before a deploy may import the newer one, so run keeps its
 // signature.
 
