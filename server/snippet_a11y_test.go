@@ -87,6 +87,45 @@ func TestSnippetKeyboardOnly(t *testing.T) {
 	}
 }
 
+// TestSnippetPreferencesKeepFocus: a press on the preferences' backdrop
+// leaves focus in them (Tab stays trapped, Esc still closes), and on a
+// phone, upright or on its side, every switch Tab reaches is in view, not
+// under the buttons.
+func TestSnippetPreferencesKeepFocus(t *testing.T) {
+	ts := startServer(t)
+	ctx := newBrowser(t)
+	visit(t, ctx, ts.URL+"/")
+	waitFor(t, ctx, jsShown)
+	do(t, ctx, chromedp.Evaluate[chromedp.Void](`window.assent.open()`))
+	waitFor(t, ctx, jsRoot+`.querySelector("[aria-modal=true]") && document.activeElement === `+jsRoot+`.host`)
+	do(t, ctx, chromedp.MouseClickXY(4, 4)) // the backdrop, outside the dialog
+	do(t, ctx, chromedp.KeyEvent(kb.Tab, chromedp.KeyModifiers(chromedp.ModifierShift)))
+	if got := eval[string](t, ctx, jsFocus); got != "Close" {
+		t.Errorf("Shift+Tab after a press on the backdrop went to %q, want Close (still trapped)", got)
+	}
+	do(t, ctx, chromedp.KeyEvent(kb.Escape))
+	waitFor(t, ctx, jsGone)
+
+	for _, size := range [][2]int64{{360, 640}, {320, 480}, {740, 360}} {
+		do(t, ctx, chromedp.EmulateViewport(size[0], size[1]))
+		do(t, ctx, chromedp.Evaluate[chromedp.Void](`window.assent.open()`))
+		waitFor(t, ctx, `!!`+jsRoot+`.querySelector("[aria-modal=true]")`)
+		for _, id := range []string{"s-analytics", "s-advertising", "s-preferences"} {
+			do(t, ctx, chromedp.KeyEvent(kb.Tab))
+			for jsFocusIs := `(` + jsRoot + `.activeElement || {}).id === "` + id + `"`; !eval[bool](t, ctx, jsFocusIs); {
+				do(t, ctx, chromedp.KeyEvent(kb.Tab))
+			}
+			// What is drawn at the switch's centre is the switch.
+			if top := eval[string](t, ctx, `(e => { const r = e.getBoundingClientRect(), x = r.left + r.width / 2, y = r.top + r.height / 2;
+				return y < 0 || y > innerHeight ? "off screen" : (`+jsRoot+`.elementFromPoint(x, y) || {}).id || "something else" })(`+jsRoot+`.getElementById("`+id+`"))`); top != id {
+				t.Errorf("%dx%d: focused %s, but at its centre is %s", size[0], size[1], id, top)
+			}
+		}
+		do(t, ctx, chromedp.KeyEvent(kb.Escape))
+		waitFor(t, ctx, jsGone)
+	}
+}
+
 // TestSnippetPreferencesOverTheFirstLayer: the page's settings button
 // opens the preferences while the first layer is still up; closing them
 // gives focus back to that button. A page that removed the banner gets a

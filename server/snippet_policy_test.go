@@ -110,6 +110,9 @@ func TestSnippetGPCAfterAcceptAll(t *testing.T) {
 	if want := map[string]bool{"necessary": true, "analytics": true, "advertising": false, "preferences": true}; c.Action != "gpc" || !maps.Equal(c.Choices, want) || c.Prev != first.JTI {
 		t.Errorf("receipt after GPC: %s %v prev %s, want gpc %v after %s", c.Action, c.Choices, c.Prev, want, first.JTI)
 	}
+	// The tag code is imported, so it may run after the receipt is back;
+	// both tags would run in the same call.
+	waitFor(t, ctx, `(window.demoTagsRan || []).length > 0`)
 	if got := eval[string](t, ctx, `(window.demoTagsRan || []).join()`); got != "analytics" || eval[bool](t, ctx, `window.assent.granted("advertising")`) {
 		t.Errorf("tags run: %q, advertising granted: want analytics only", got)
 	}
@@ -772,6 +775,42 @@ function ready() {
 	slices.Sort(kinds)
 	if want := []string{"partitioned under http://localhost", "unpartitioned"}; !slices.Equal(kinds, want) {
 		t.Errorf("assent cookies: %q, want %q", kinds, want)
+	}
+}
+
+// TestSnippetWithdrawalDeletesSecurePrefixedCookies: over https, listed
+// cookies named __Secure- or __Host-, which a browser deletes only with
+// Secure, go with the rest.
+func TestSnippetWithdrawalDeletesSecurePrefixedCookies(t *testing.T) {
+	var assent string
+	site := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		fmt.Fprint(w, `<!doctype html><html lang="en"><body><script src="`+assent+`/s/demo.js" async></script></body></html>`)
+	}))
+	t.Cleanup(site.Close)
+	ts := editSite(t, startServer(t), func(s *consent.Site) bool {
+		s.Origins = append(s.Origins, site.URL)
+		for i, p := range s.Draft.Purposes {
+			if p.ID == "analytics" {
+				s.Draft.Purposes[i].Cookies = append(p.Cookies, "__Secure-stats", "__Host-stats")
+			}
+		}
+		return true
+	})
+	assent = ts.URL
+	ctx := newBrowser(t, chromedp.Flag("ignore-certificate-errors", true))
+	visit(t, ctx, site.URL+"/")
+	do(t, ctx, chromedp.Evaluate[chromedp.Void](`
+		document.cookie = "__Secure-stats=1; secure; path=/"; document.cookie = "__Host-stats=1; secure; path=/"; document.cookie = "keep=1; path=/";
+		window.assent.acceptAll()`))
+	waitFor(t, ctx, `window.assent.receipt() !== null`)
+	if got := eval[string](t, ctx, `document.cookie`); !strings.Contains(got, "__Host-stats=1") {
+		t.Fatalf("cookies before: %q, want __Host-stats set", got)
+	}
+	do(t, ctx, chromedp.Evaluate[chromedp.Void](`window.assent.withdraw()`))
+	waitFor(t, ctx, `window.assent.choices().analytics === false`)
+	if got := eval[string](t, ctx, `document.cookie.split("; ").filter(c => !c.startsWith("assent=")).join()`); got != "keep=1" {
+		t.Errorf("cookies after withdrawal: %q, want only keep=1", got)
 	}
 }
 

@@ -39,10 +39,14 @@ export interface Stored {
 // be asked on every load: there, over https, it goes in a partitioned
 // cookie (CHIPS), kept for this site embedded in that one only. Only
 // there: elsewhere a second "assent" cookie could outlive a withdrawal.
+// secure is the Secure attribute for a cookie this page sets: only over
+// https can it set one.
+const secure = () => (location.protocol == "https:" ? ";secure" : "");
+
 export function save(value: string, seconds: number): void {
   const c = `assent=${value};path=/;max-age=${seconds | 0};samesite=`;
-  const https = location.protocol == "https:";
-  setCookie(c + (https ? "lax;secure" : "lax"));
+  const https = secure();
+  setCookie(c + "lax" + https);
   if (https && self != top && (seconds <= 0 || stored() != value)) setCookie(c + "none;secure;partitioned");
 }
 
@@ -89,11 +93,14 @@ export function dropCookies(names: string[]): void {
   const host = location.hostname.split(".");
   // A cookie this page sees has a path that is a prefix of the page's.
   const dirs = location.pathname.split("/");
+  // A __Secure- or __Host- cookie is deleted only with Secure, which an
+  // http page cannot set.
+  const https = secure();
   for (const c of cookies().split("; ")) {
     const n = c.split("=")[0];
     if (!names.some((x) => n == x || n.startsWith(x + "_"))) continue;
     for (let j = 1; j <= dirs.length; j++) {
-      const at = n + "=;max-age=0;path=/" + dirs.slice(1, j).join("/");
+      const at = n + "=;max-age=0" + https + ";path=/" + dirs.slice(1, j).join("/");
       setCookie(at);
       for (let i = 0; i < host.length - 1; i++) setCookie(at + ";domain=." + host.slice(i).join("."));
     }
