@@ -50,10 +50,15 @@ func darkPatterns(cfg *consent.Config, publish bool) []string {
 func missingTranslations(cfg *consent.Config, lang string, t *consent.Texts) []string {
 	var miss []string
 	for _, f := range []struct{ name, v string }{{"title", t.Title}, {"description", t.Description},
-		{"accept all", t.AcceptAll}, {"customize", t.Customize}, {"save", t.Save}} {
+		{"accept all", t.AcceptAll}, {"customize", t.Customize}, {"save", t.Save},
+		{"close", t.Close}} { // the close button's accessible name: read out in English otherwise
 		if strings.TrimSpace(f.v) == "" {
 			miss = append(miss, f.name)
 		}
+	}
+	// Without its text the link reads as its bare URL.
+	if cfg.PrivacyPolicyURL != "" && strings.TrimSpace(t.PrivacyPolicy) == "" {
+		miss = append(miss, "privacy policy")
 	}
 	for _, p := range cfg.Purposes {
 		pt := t.Purposes[p.ID]

@@ -376,6 +376,11 @@ func TestAdminPublishRefusesDarkPatterns(t *testing.T) {
 		}, "de: missing translation for analytics title, analytics description", true},
 		{"no GPC notice", func(d map[string]any) { en(d)["gpc_notice"] = " " }, "en: missing translation for the Global Privacy Control notice", true},
 		{"an empty title", func(d map[string]any) { en(d)["title"] = "" }, "en: missing translation for title", true},
+		{"no close label", func(d map[string]any) { en(d)["close"] = "" }, "en: missing translation for close", true},
+		{"no policy link text", func(d map[string]any) {
+			d["privacy_policy_url"] = "https://example.com/privacy"
+			en(d)["privacy_policy"] = " "
+		}, "en: missing translation for privacy policy", true},
 	}
 	for _, c := range cases {
 		var d map[string]any

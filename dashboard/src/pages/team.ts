@@ -14,9 +14,13 @@ export function teamPage(ctx: Ctx): void {
   const fresh = h("div", { class: "fresh-token" });
   replace(ctx.main, h("div", { class: "page-head" }, h("h1", null, "Team"), h("p", { class: "muted" }, "Owners change sites and people; auditors read, search, export and verify.")), users, tokens);
   const load = async () => {
-    const [us, ts] = await Promise.all([get<User[]>("/users"), get<Token[]>("/tokens")]);
-    renderUsers(ctx, users, us, load);
-    renderTokens(tokens, ts, load, fresh);
+    try {
+      const [us, ts] = await Promise.all([get<User[]>("/users"), get<Token[]>("/tokens")]);
+      renderUsers(ctx, users, us, load);
+      renderTokens(tokens, ts, load, fresh);
+    } catch (x) {
+      replace(users, h("p", { class: "error", role: "alert" }, "Could not load the team: ", msg(x)));
+    }
   };
   load();
 }
@@ -88,8 +92,12 @@ function renderTokens(el: HTMLElement, ts: Token[], reload: () => void, fresh: H
       h("tbody", null, ts.map((t) => h("tr", null, h("th", { scope: "row" }, t.name), h("td", null, t.role), h("td", { class: "wide-only" }, `${fmtTime(t.created_at)} by ${t.created_by}`),
         h("td", { class: "right" }, h("button", { type: "button", class: "btn ghost small danger", onclick: async () => {
           if (!confirm(`Revoke ${t.name}? Anything using it stops working at once.`)) return;
-          await del(`/tokens/${t.id}`).catch((x) => (err.textContent = msg(x)));
-          reload();
+          try {
+            await del(`/tokens/${t.id}`);
+            reload();
+          } catch (x) {
+            err.textContent = msg(x); // not reloaded: that would draw a new, empty error line
+          }
         } }, "Revoke"))))))) : h("p", { class: "muted" }, "No tokens yet."),
     fresh, err, h("h3", null, "New token"), form);
 }
