@@ -1,6 +1,6 @@
 // The dashboard: a small single-page app under /dashboard/. The server sends
 // the same shell for every path; this file routes in the browser.
-import { get, setCSRF, whenSignedOut, del, type Me } from "./api";
+import { ApiError, get, setCSRF, whenSignedOut, del, type Me } from "./api";
 import { h, replace } from "./dom";
 import type { Site } from "./types";
 import { loginPage } from "./pages/login";
@@ -109,7 +109,10 @@ async function render(): Promise<void> {
   const was = document.activeElement as HTMLElement | null;
   const key = was && was != document.body && root.contains(was) && !was.closest("[data-route]") ? focusKey(was) : "";
   root.className = "";
-  replace(root, h("a", { class: "skip", href: "#main" }, "Skip to content"), header(ctx, path), main);
+  // The skip link moves focus itself: following #main would be a history
+  // entry whose popstate renders the page again, losing what was typed.
+  const skip = h("a", { class: "skip", href: "#main", onclick: (e: Event) => (e.preventDefault(), main.focus()) }, "Skip to content");
+  replace(root, skip, header(ctx, path), main);
   const page = route(path, m, ctx);
   document.title = (site ? site.name + " · " : "") + page + " · Assent";
   if (!rendered) return void (rendered = true); // a page load: the browser's own start
@@ -159,16 +162,27 @@ function header(ctx: Ctx, path: string): HTMLElement {
     if (picker.isConnected) picker.value = ctx.site?.id || ""; // stayed: unsaved work
   });
   const s = ctx.site;
+  const out = h("span", { class: "out-error", role: "alert" });
   return h("header", { class: "top" },
     h("div", { class: "bar" },
       h("a", { class: "logo", href: P("/sites"), "data-route": "" }, h("span", { class: "mark", "aria-hidden": "true" }), "Assent"),
       ctx.sites.length > 0 && picker,
       h("span", { class: "grow" }),
       h("span", { class: "who" }, h("span", { class: "role " + ctx.me.role }, ctx.me.role), " ", ctx.me.name),
+      out,
       h("button", { class: "btn ghost small", type: "button", onclick: async () => {
         if (!mayLeave()) return;
+        try {
+          await del("/session");
+        } catch (x) {
+          // Still signed in on the server (a 401 means already signed out):
+          // showing the sign-in page would suggest otherwise on a shared computer.
+          if (!(x instanceof ApiError && x.status == 401)) {
+            out.textContent = "Not signed out: " + (x instanceof ApiError ? x.message : "the server could not be reached") + ". Try again.";
+            return;
+          }
+        }
         guard = null;
-        await del("/session").catch(() => {});
         me = null;
         go("/login");
       } }, "Sign out"),

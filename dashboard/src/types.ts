@@ -51,6 +51,7 @@ export interface Site {
   versions?: Version[];
   retention_months: number;
   created_at: string;
+  revision: number;
   embed: string;
 }
 export interface DayStats {

@@ -11,6 +11,9 @@ import (
 	"github.com/labstack/echo/v4"
 )
 
+// ECodeEditConflict refuses a save over a newer one (see consent.Site.Revision).
+const ECodeEditConflict = "edit_conflict"
+
 // siteView is a site as the dashboard edits it, with the tag to embed.
 type siteView struct {
 	*consent.Site
@@ -59,7 +62,9 @@ func (s *Server) createSite(c echo.Context) error {
 		return consent.Errorf(consent.ECodeInvalid, "give the site a name")
 	}
 	site := consent.NewSite(in.ID, in.Name, in.Origins, s.Now())
-	if err := s.Store.PutSite(site); err != nil {
+	if err := s.Store.PutSite(site); errors.Is(err, store.ErrSiteChanged) { // created meanwhile
+		return consent.Errorf(consent.ECodeInvalid, "a site with id %q already exists", in.ID)
+	} else if err != nil {
 		return err
 	}
 	return c.JSON(http.StatusCreated, s.viewSite(c, site))
@@ -78,10 +83,14 @@ type siteEdit struct {
 	Origins         []string       `json:"origins"`
 	RetentionMonths int            `json:"retention_months"`
 	Draft           consent.Config `json:"draft"`
+	// Revision is the site's revision the edit was made on; 0 saves over
+	// whatever is stored (clients written before revisions).
+	Revision int64 `json:"revision"`
 }
 
 // updateSite saves the draft and the site's settings; nothing visitors see
-// changes until publish. Errors: not_found, dark_pattern, invalid_request.
+// changes until publish. Errors: not_found, dark_pattern, invalid_request,
+// edit_conflict (saved by someone else since the revision edited).
 func (s *Server) updateSite(c echo.Context) error {
 	site, err := s.Store.Site(c.Param("site"))
 	if err != nil {
@@ -102,7 +111,12 @@ func (s *Server) updateSite(c echo.Context) error {
 	if in.RetentionMonths != 0 {
 		site.RetentionMonths = in.RetentionMonths
 	}
-	if err := s.Store.PutSite(site); err != nil {
+	if in.Revision != 0 {
+		site.Revision = in.Revision
+	}
+	if err := s.Store.PutSite(site); errors.Is(err, store.ErrSiteChanged) {
+		return consent.Errorf(ECodeEditConflict, "someone else saved this site after you opened it; your changes are not saved: copy them, reload to see theirs, and apply yours again")
+	} else if err != nil {
 		return err
 	}
 	return c.JSON(http.StatusOK, s.viewSite(c, site))

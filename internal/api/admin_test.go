@@ -348,6 +348,36 @@ func TestAdminTokensFollowTheirAccount(t *testing.T) {
 	check("olga removed", 401, 401)
 }
 
+// Two owners editing the same site: the one saving second, on the revision
+// both opened, gets 409 edit_conflict and the first save stands.
+func TestAdminSiteSaveRefusesAStaleRevision(t *testing.T) {
+	e := newEnv(t, 0)
+	var site struct {
+		Draft    map[string]any `json:"draft"`
+		Revision int64          `json:"revision"`
+	}
+	json.Unmarshal(e.admin("GET", "/api/v1/admin/sites/demo").body, &site)
+	save := func(name string, rev int64) resp {
+		body, _ := json.Marshal(map[string]any{"name": name, "origins": []string{origin}, "draft": site.Draft, "revision": rev})
+		return e.do("PUT", "/api/v1/admin/sites/demo", string(body), append(bearer, "Content-Type", "application/json")...)
+	}
+	first := save("Saved first", site.Revision)
+	if first.status != 200 || first.json(t)["revision"] != float64(site.Revision+1) {
+		t.Fatalf("first save: %d %s; want 200 at revision %d", first.status, first.body, site.Revision+1)
+	}
+	second := save("Saved second", site.Revision)
+	if second.status != 409 || !strings.Contains(string(second.body), `"edit_conflict"`) {
+		t.Fatalf("save on the revision already saved over: %d %s; want 409 edit_conflict", second.status, second.body)
+	}
+	if got := e.admin("GET", "/api/v1/admin/sites/demo").json(t)["name"]; got != "Saved first" {
+		t.Errorf("after the refused save the site is named %v, want the first save's", got)
+	}
+	// A client that sends no revision saves over whatever is stored.
+	if r := save("No revision", 0); r.status != 200 {
+		t.Errorf("save without a revision: %d %s", r.status, r.body)
+	}
+}
+
 func TestAdminPublishRefusesDarkPatterns(t *testing.T) {
 	e := newEnv(t, 0)
 	var site struct {

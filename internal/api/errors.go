@@ -22,6 +22,7 @@ var statusOf = map[string]int{
 	consent.ECodeUnknownConfig:    http.StatusBadRequest,
 	consent.ECodeConflict:         http.StatusBadRequest,
 	consent.ECodeDecisionConflict: http.StatusConflict,
+	ECodeEditConflict:             http.StatusConflict,
 	consent.ECodeUnauthorized:     http.StatusUnauthorized,
 	consent.ECodeForbidden:        http.StatusForbidden,
 	consent.ECodeDenied:           http.StatusForbidden,

@@ -16,6 +16,9 @@ type Site struct {
 	Versions        []Version `json:"versions,omitempty"`
 	RetentionMonths int       `json:"retention_months"`
 	CreatedAt       time.Time `json:"created_at"`
+	// Revision counts saves of the site's draft and settings, so that an
+	// editor saving over a newer save is refused rather than undoing it.
+	Revision int64 `json:"revision"`
 }
 
 // Version records one published config.

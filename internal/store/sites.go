@@ -108,7 +108,9 @@ func (s *Store) Config(site, version string) (*Published, error) {
 }
 
 // PutSite creates or replaces a site's editable fields (name, origins, draft,
-// retention). Published versions are kept from the stored site.
+// retention). Published versions are kept from the stored site. Replacing
+// needs site.Revision to be the stored one (ErrSiteChanged otherwise); on success
+// site.Revision is the new one.
 func (s *Store) PutSite(site *consent.Site) error {
 	if err := site.Validate(); err != nil {
 		return err
@@ -118,7 +120,13 @@ func (s *Store) PutSite(site *consent.Site) error {
 	cp := *site
 	e := s.sites[site.ID]
 	if e != nil {
+		if site.Revision != e.site.Revision {
+			return ErrSiteChanged
+		}
 		cp.Current, cp.Versions, cp.CreatedAt = e.site.Current, e.site.Versions, e.site.CreatedAt
+		cp.Revision = e.site.Revision + 1
+	} else {
+		cp.Revision = 1
 	}
 	b, err := json.Marshal(&cp)
 	if err != nil {
@@ -132,6 +140,7 @@ func (s *Store) PutSite(site *consent.Site) error {
 		s.sites[cp.ID] = e
 	}
 	e.site = &cp
+	site.Revision = cp.Revision
 	return nil
 }
 

@@ -31,6 +31,10 @@ var keyLogSize = []byte("log_size")
 // ErrNotFound is returned when a record does not exist.
 var ErrNotFound = errors.New("store: not found")
 
+// ErrSiteChanged is returned when a site was saved by someone else after the
+// revision being saved over was read.
+var ErrSiteChanged = errors.New("store: site changed meanwhile")
+
 // ErrCorrupt is returned when a stored record cannot be decoded.
 var ErrCorrupt = errors.New("store: corrupt record")
 

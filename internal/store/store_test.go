@@ -175,6 +175,40 @@ func TestPublishKeepsEveryVersion(t *testing.T) {
 	}
 }
 
+// Two editors who read the same revision: the second save is refused, not
+// saved over the first; re-reading lets it through.
+func TestPutSiteRefusesAStaleRevision(t *testing.T) {
+	db := storetest.Open(t)
+	if err := db.PutSite(consent.NewSite("shop", "Shop", []string{"https://shop.example"}, t0)); err != nil {
+		t.Fatal(err)
+	}
+	a, _ := db.Site("shop")
+	b, _ := db.Site("shop")
+	a.Name = "Shop A"
+	if err := db.PutSite(a); err != nil {
+		t.Fatal(err)
+	}
+	b.Name = "Shop B"
+	if err := db.PutSite(b); !errors.Is(err, store.ErrSiteChanged) {
+		t.Fatalf("saving over a newer revision: %v, want ErrSiteChanged", err)
+	}
+	db.Reopen()
+	s, _ := db.Site("shop")
+	if s.Name != "Shop A" || s.Revision != a.Revision || a.Revision != 2 {
+		t.Fatalf("stored %q at revision %d (first save got %d); want Shop A at 2", s.Name, s.Revision, a.Revision)
+	}
+	s.Name = "Shop B"
+	if err := db.PutSite(s); err != nil || s.Revision != 3 {
+		t.Fatalf("saving the re-read site: %v, revision %d", err, s.Revision)
+	}
+	if _, err := db.Publish("shop", t0); err != nil {
+		t.Fatal(err)
+	}
+	if p, _ := db.Site("shop"); p.Revision != 3 {
+		t.Errorf("publishing moved the revision to %d: an editor open meanwhile could no longer save", p.Revision)
+	}
+}
+
 func TestClosedStoreRefusesWrites(t *testing.T) {
 	db := storetest.Open(t)
 	db.Store.Close()

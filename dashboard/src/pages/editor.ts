@@ -166,7 +166,9 @@ export function editorPage(ctx: Ctx): void {
   const colour = (k: "background" | "text" | "accent") => bind(d.look, k, h("input", { type: "color" }));
 
   async function save(): Promise<Site> {
-    const s = await put<Site>(`/sites/${site.id}`, { name: meta.name, origins: lines(meta.origins), retention_months: site.retention_months, draft: d });
+    // The revision this page was opened on: a save by someone else since
+    // is refused (edit_conflict), not silently undone.
+    const s = await put<Site>(`/sites/${site.id}`, { name: meta.name, origins: lines(meta.origins), retention_months: site.retention_months, draft: d, revision: site.revision });
     Object.assign(site, s);
     dirty = false;
     return s;
@@ -183,9 +185,16 @@ export function editorPage(ctx: Ctx): void {
     } catch (x) {
       const msg = x instanceof ApiError ? x.message : String(x);
       const dark = x instanceof ApiError && x.code == "dark_pattern";
+      const stale = x instanceof ApiError && x.code == "edit_conflict";
       replace(status, h("div", { class: "alert", role: "alert" },
         h("strong", null, `Not ${what}` + ((x as any)?.saved ? " (the draft is saved)" : "") + (dark ? ": every visitor must be able to read the banner and refuse as easily as accept" : "")),
-        h("ul", null, msg.split("\n").map((m) => h("li", null, m)))));
+        h("ul", null, msg.split("\n").map((m) => h("li", null, m))),
+        stale && h("button", { type: "button", class: "btn small", onclick: async () => {
+          if (!confirm("Discard your changes and load the saved version?")) return;
+          dirty = false;
+          await ctx.refreshSites();
+          ctx.go(`/sites/${site.id}/edit`);
+        } }, "Discard mine, load the saved version")));
     } finally {
       b.disabled = false;
     }

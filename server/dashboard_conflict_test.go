@@ -1,0 +1,66 @@
+package main
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/chromedp/cdproto/page"
+	"github.com/chromedp/chromedp"
+)
+
+// TestDashboardEditConflict: an owner edits a site that someone else saves
+// meanwhile. Saving is refused with a message saying so, nothing of the
+// other save is undone, and the editor offers to load the saved version.
+// The skip link moves focus to the page without rendering it again (which
+// would lose the edit).
+func TestDashboardEditConflict(t *testing.T) {
+	srv := startServer(t, "--rate-limit", "0")
+	ctx := newBrowser(t)
+	dLogin(t, ctx, srv.URL, "admin", "correct-horse-battery")
+	dGo(t, ctx, srv.URL+"/dashboard/sites/demo/edit", `!!document.querySelector(".editor-form")`)
+	titleField := `.texts .grid2 .field:first-child input`
+	dType(t, ctx, titleField, "Mine")
+
+	dEval[bool](t, ctx, `(document.querySelector("a.skip").click(), true)`)
+	if got := dEval[string](t, ctx, `document.activeElement.id + " " + location.hash + " " + document.querySelector(".texts .grid2 .field:first-child input").value`); got != "main  Mine" {
+		t.Errorf("after the skip link: focus, hash and title field are %q, want main, none and the edit kept", got)
+	}
+
+	// Someone else saves, with the same session's rights, behind the page's back.
+	theirs := dEval[float64](t, ctx, `(async () => {
+		const me = await (await fetch("/api/v1/admin/session")).json();
+		const site = await (await fetch("/api/v1/admin/sites/demo")).json();
+		site.draft.texts.en.title = "Theirs";
+		const r = await fetch("/api/v1/admin/sites/demo", {method: "PUT", headers: {"Content-Type": "application/json", "X-CSRF-Token": me.csrf},
+			body: JSON.stringify({name: site.name, origins: site.origins, retention_months: site.retention_months, draft: site.draft, revision: site.revision})});
+		return r.status == 200 ? (await r.json()).revision : -r.status;
+	})()`)
+	if theirs <= 0 {
+		t.Fatalf("the other save got status %v", -theirs)
+	}
+
+	dButton(t, ctx, "Save draft")
+	dWait(t, ctx, `(document.querySelector(".status [role=alert]")?.textContent || "").includes("someone else saved this site")`)
+	dShot(t, ctx, "edit-conflict", 1280)
+	saved := dEval[string](t, ctx, `fetch("/api/v1/admin/sites/demo").then(r => r.json()).then(s => s.draft.texts.en.title)`)
+	if saved != "Theirs" {
+		t.Fatalf("after the refused save the stored title is %q, want the other save's", saved)
+	}
+
+	// Loading the saved version asks first, then shows theirs.
+	if err := chromedp.Listen(ctx, func(ev any) {
+		if _, ok := ev.(*page.EventJavascriptDialogOpening); ok {
+			go chromedp.Call(ctx, page.HandleJavaScriptDialog, page.HandleJavaScriptDialogParams{Accept: true})
+		}
+	}); err != nil {
+		t.Fatal(err)
+	}
+	dButton(t, ctx, "Discard mine, load the saved version")
+	dWait(t, ctx, `document.querySelector(".texts .grid2 .field:first-child input")?.value === "Theirs"`)
+	dType(t, ctx, titleField, "Mine, again")
+	dButton(t, ctx, "Save draft")
+	dWait(t, ctx, `(document.querySelector(".status")?.textContent || "").startsWith("Draft saved")`)
+	if got := dEval[string](t, ctx, `fetch("/api/v1/admin/sites/demo").then(r => r.json()).then(s => s.draft.texts.en.title)`); !strings.HasPrefix(got, "Mine") {
+		t.Errorf("the save after loading theirs stored %q", got)
+	}
+}
