@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/chromedp/cdproto/fetch"
+	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 )
@@ -62,5 +64,42 @@ func TestDashboardEditConflict(t *testing.T) {
 	dWait(t, ctx, `(document.querySelector(".status")?.textContent || "").startsWith("Draft saved")`)
 	if got := dEval[string](t, ctx, `fetch("/api/v1/admin/sites/demo").then(r => r.json()).then(s => s.draft.texts.en.title)`); !strings.HasPrefix(got, "Mine") {
 		t.Errorf("the save after loading theirs stored %q", got)
+	}
+}
+
+// TestDashboardSignOutFailure: when the server does not end the session
+// (here the request fails), signing out says so and stays; it is not
+// shown as done while the session still works.
+func TestDashboardSignOutFailure(t *testing.T) {
+	srv := startServer(t, "--rate-limit", "0")
+	ctx := newBrowser(t)
+	dLogin(t, ctx, srv.URL, "admin", "correct-horse-battery")
+	dWait(t, ctx, `location.pathname.startsWith("/dashboard/sites")`)
+	paused := make(chan fetch.RequestID, 1)
+	chromedp.Listen(ctx, func(ev any) {
+		if e, ok := ev.(*fetch.EventRequestPaused); ok && e.Request.Method == "DELETE" {
+			paused <- e.RequestID
+		} else if ok {
+			go chromedp.Call(ctx, fetch.ContinueRequest, fetch.ContinueRequestParams{RequestID: e.RequestID})
+		}
+	})
+	if _, err := chromedp.Call(ctx, fetch.Enable, fetch.EnableParams{Patterns: []*fetch.RequestPattern{{URLPattern: "*/api/v1/admin/session"}}}); err != nil {
+		t.Fatal(err)
+	}
+	dButton(t, ctx, "Sign out")
+	if _, err := chromedp.Call(ctx, fetch.FailRequest, fetch.FailRequestParams{RequestID: <-paused, ErrorReason: network.ErrorReasonConnectionRefused}); err != nil {
+		t.Fatal(err)
+	}
+	dWait(t, ctx, `(document.querySelector(".out-error[role=alert]")?.textContent || "").startsWith("Not signed out")`)
+	if p := dEval[string](t, ctx, `location.pathname`); p == "/dashboard/login" {
+		t.Fatal("a sign-out that did not reach the server showed the sign-in page")
+	}
+	dButton(t, ctx, "Sign out")
+	if _, err := chromedp.Call(ctx, fetch.ContinueRequest, fetch.ContinueRequestParams{RequestID: <-paused}); err != nil {
+		t.Fatal(err)
+	}
+	dWait(t, ctx, `location.pathname === "/dashboard/login"`)
+	if s := dEval[float64](t, ctx, `fetch("/api/v1/admin/session").then(r => r.status)`); s != 401 {
+		t.Errorf("after signing out the session answers %v, want 401", s)
 	}
 }
