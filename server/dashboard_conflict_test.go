@@ -42,7 +42,7 @@ func TestDashboardEditConflict(t *testing.T) {
 	}
 
 	dButton(t, ctx, "Save draft")
-	dWait(t, ctx, `(document.querySelector(".status [role=alert]")?.textContent || "").includes("someone else saved this site")`)
+	dWait(t, ctx, `(document.querySelector(".status [role=alert]")?.textContent || "").includes("this site was saved elsewhere")`)
 	dShot(t, ctx, "edit-conflict", 1280)
 	saved := dEval[string](t, ctx, `fetch("/api/v1/admin/sites/demo").then(r => r.json()).then(s => s.draft.texts.en.title)`)
 	if saved != "Theirs" {

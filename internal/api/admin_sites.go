@@ -115,7 +115,7 @@ func (s *Server) updateSite(c echo.Context) error {
 		site.Revision = in.Revision
 	}
 	if err := s.Store.PutSite(site); errors.Is(err, store.ErrSiteChanged) {
-		return consent.Errorf(ECodeEditConflict, "someone else saved this site after you opened it; your changes are not saved: copy them, reload to see theirs, and apply yours again")
+		return consent.Errorf(ECodeEditConflict, "this site was saved elsewhere after you opened it (by someone else, or by you in another tab); your changes are not saved: copy them, load the saved version, and apply yours again")
 	} else if err != nil {
 		return err
 	}
