@@ -103,6 +103,13 @@ func TestSnippetPreferencesKeepFocus(t *testing.T) {
 	if got := eval[string](t, ctx, jsFocus); got != "Close" {
 		t.Errorf("Shift+Tab after a press on the backdrop went to %q, want Close (still trapped)", got)
 	}
+	// A press inside the dialog is the browser's as ever: the switch pressed
+	// takes focus and turns on.
+	xy := eval[[]float64](t, ctx, `(r => [r.left + r.width / 2, r.top + r.height / 2])(`+jsRoot+`.getElementById("s-analytics").getBoundingClientRect())`)
+	do(t, ctx, chromedp.MouseClickXY(xy[0], xy[1]))
+	if got := eval[string](t, ctx, `(s => (s.activeElement || {}).id + " " + s.getElementById("s-analytics").checked)(`+jsRoot+`)`); got != "s-analytics true" {
+		t.Errorf("after pressing the analytics switch, focus and its state are %q, want it focused and on", got)
+	}
 	do(t, ctx, chromedp.KeyEvent(kb.Escape))
 	waitFor(t, ctx, jsGone)
 

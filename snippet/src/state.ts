@@ -23,6 +23,10 @@ export function setCookie(c: string): void {
   } catch {}
 }
 
+// secure is the Secure attribute for a cookie this page sets: only over
+// https can it set one.
+const secure = () => (location.protocol == "https:" ? ";secure" : "");
+
 /** What the cookie says about this visitor. choices is unset when they have
  * to be asked (no decision, expired, or made under another config). */
 export interface Stored {
@@ -39,10 +43,6 @@ export interface Stored {
 // be asked on every load: there, over https, it goes in a partitioned
 // cookie (CHIPS), kept for this site embedded in that one only. Only
 // there: elsewhere a second "assent" cookie could outlive a withdrawal.
-// secure is the Secure attribute for a cookie this page sets: only over
-// https can it set one.
-const secure = () => (location.protocol == "https:" ? ";secure" : "");
-
 export function save(value: string, seconds: number): void {
   const c = `assent=${value};path=/;max-age=${seconds | 0};samesite=`;
   const https = secure();

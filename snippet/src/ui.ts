@@ -107,8 +107,9 @@ export const show = (function (v: View, prefs: boolean, pre?: number): void {
     root.addEventListener("keydown", keys);
     root.addEventListener("click", act);
     // A press on the preferences' backdrop (the host itself) would move
-    // focus out to the page, past the trap.
-    host.onmousedown = (e) => e.composedPath()[0] == host && e.preventDefault();
+    // focus out to the page, past the trap. (Nothing returned: false from
+    // an on- handler would cancel every press, inside the dialog too.)
+    host.onmousedown = (e) => void (e.composedPath()[0] == host && e.preventDefault());
     document.documentElement.append(host);
   }
   if (prefs && !styled) style(prefsCss), (styled = true);
