@@ -94,6 +94,10 @@ func TestDashboardSignOutFailure(t *testing.T) {
 	if p := dEval[string](t, ctx, `location.pathname`); p == "/dashboard/login" {
 		t.Fatal("a sign-out that did not reach the server showed the sign-in page")
 	}
+	dShot(t, ctx, "signout-failed", 1280)
+	dDo(t, ctx, chromedp.EmulateViewport(360, 740))
+	dShot(t, ctx, "signout-failed", 360)
+	dDo(t, ctx, chromedp.EmulateViewport(1280, 800))
 	dButton(t, ctx, "Sign out")
 	if _, err := chromedp.Call(ctx, fetch.ContinueRequest, fetch.ContinueRequestParams{RequestID: <-paused}); err != nil {
 		t.Fatal(err)

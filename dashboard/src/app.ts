@@ -162,14 +162,13 @@ function header(ctx: Ctx, path: string): HTMLElement {
     if (picker.isConnected) picker.value = ctx.site?.id || ""; // stayed: unsaved work
   });
   const s = ctx.site;
-  const out = h("span", { class: "out-error", role: "alert" });
+  const out = h("p", { class: "out-error", role: "alert" });
   return h("header", { class: "top" },
     h("div", { class: "bar" },
       h("a", { class: "logo", href: P("/sites"), "data-route": "" }, h("span", { class: "mark", "aria-hidden": "true" }), "Assent"),
       ctx.sites.length > 0 && picker,
       h("span", { class: "grow" }),
       h("span", { class: "who" }, h("span", { class: "role " + ctx.me.role }, ctx.me.role), " ", ctx.me.name),
-      out,
       h("button", { class: "btn ghost small", type: "button", onclick: async () => {
         if (!mayLeave()) return;
         try {
@@ -187,6 +186,7 @@ function header(ctx: Ctx, path: string): HTMLElement {
         go("/login");
       } }, "Sign out"),
     ),
+    out, // under the bar: there is no room in it on a phone
     h("nav", { class: "tabs", "aria-label": "Main" },
       s && link(`/sites/${s.id}`, "Insights"),
       s && link(`/sites/${s.id}/edit`, ctx.me.role == "owner" ? "Configure" : "Configuration"),
