@@ -1,4 +1,4 @@
-import { ApiError, post, put } from "../api";
+import { ApiError, get, post, put } from "../api";
 import type { Ctx } from "../app";
 import { guardLeaving } from "../app";
 import { copyButton, field, fmtTime, h, replace } from "../dom";
@@ -15,7 +15,22 @@ const textFields: [keyof Texts, string, boolean][] = [
 const daysOf = (months: number) => Math.floor((months * 365) / 12);
 const monthsOf = (days: number) => Math.round((days * 12) / 365);
 
-export function editorPage(ctx: Ctx): void {
+// The editor starts from the site as saved now, not as listed at sign-in:
+// someone may have saved it since, and their save would otherwise only
+// show as a refused save (edit_conflict) after editing.
+export async function editorPage(ctx: Ctx): Promise<void> {
+  const site = ctx.site!;
+  replace(ctx.main, h("p", { class: "muted", role: "status" }, "Loading…"));
+  try {
+    Object.assign(site, await get<Site>(`/sites/${site.id}`));
+  } catch (x) {
+    if (ctx.main.isConnected) replace(ctx.main, h("div", { class: "alert", role: "alert" }, "Could not load the site: ", x instanceof ApiError ? x.message : String(x)));
+    return;
+  }
+  if (ctx.main.isConnected) editor(ctx); // not when another page was opened meanwhile
+}
+
+function editor(ctx: Ctx): void {
   const site = ctx.site!;
   const owner = ctx.me.role == "owner";
   const d: Config = JSON.parse(JSON.stringify(site.draft));
