@@ -4,6 +4,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/cdproto/fetch"
 	"github.com/chromedp/cdproto/network"
@@ -97,8 +98,17 @@ func TestDashboardSignOutFailure(t *testing.T) {
 	if _, err := chromedp.Call(ctx, fetch.Enable, fetch.EnableParams{Patterns: []*fetch.RequestPattern{{URLPattern: "*/api/v1/admin/session"}}}); err != nil {
 		t.Fatal(err)
 	}
+	held := func() fetch.RequestID {
+		select {
+		case id := <-paused:
+			return id
+		case <-time.After(15 * time.Second): // a failure's bound, not a wait for timing
+			t.Fatal("signing out sent no DELETE /session")
+			return ""
+		}
+	}
 	dButton(t, ctx, "Sign out")
-	if _, err := chromedp.Call(ctx, fetch.FailRequest, fetch.FailRequestParams{RequestID: <-paused, ErrorReason: network.ErrorReasonConnectionRefused}); err != nil {
+	if _, err := chromedp.Call(ctx, fetch.FailRequest, fetch.FailRequestParams{RequestID: held(), ErrorReason: network.ErrorReasonConnectionRefused}); err != nil {
 		t.Fatal(err)
 	}
 	dWait(t, ctx, `(document.querySelector(".out-error[role=alert]")?.textContent || "").startsWith("Not signed out")`)
@@ -110,7 +120,7 @@ func TestDashboardSignOutFailure(t *testing.T) {
 	dShot(t, ctx, "signout-failed", 360)
 	dDo(t, ctx, chromedp.EmulateViewport(1280, 800))
 	dButton(t, ctx, "Sign out")
-	if _, err := chromedp.Call(ctx, fetch.ContinueRequest, fetch.ContinueRequestParams{RequestID: <-paused}); err != nil {
+	if _, err := chromedp.Call(ctx, fetch.ContinueRequest, fetch.ContinueRequestParams{RequestID: held()}); err != nil {
 		t.Fatal(err)
 	}
 	dWait(t, ctx, `location.pathname === "/dashboard/login"`)
