@@ -204,11 +204,10 @@ function editor(ctx: Ctx): void {
       replace(status, h("div", { class: "alert", role: "alert" },
         h("strong", null, `Not ${what}` + ((x as any)?.saved ? " (the draft is saved)" : "") + (dark ? ": every visitor must be able to read the banner and refuse as easily as accept" : "")),
         h("ul", null, msg.split("\n").map((m) => h("li", null, m))),
-        stale && h("button", { type: "button", class: "btn small", onclick: async () => {
+        stale && h("button", { type: "button", class: "btn small", onclick: () => {
           if (!confirm("Discard your changes and load the saved version?")) return;
           dirty = false;
-          await ctx.refreshSites();
-          ctx.go(`/sites/${site.id}/edit`);
+          ctx.go(`/sites/${site.id}/edit`); // the editor loads the site as saved now
         } }, "Discard mine, load the saved version")));
     } finally {
       b.disabled = false;
