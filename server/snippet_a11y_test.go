@@ -452,3 +452,63 @@ func TestSnippetSlowPathAndThePage(t *testing.T) {
 		t.Errorf("decision: %s", c.Action)
 	}
 }
+
+// fitPage is a site page that sets its root font size to 10px, as many
+// sites do to size their own text in rem.
+const fitPage = `<!doctype html><html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width,initial-scale=1">
+<style>html{font-size:62.5%}</style>
+<script src="{{assent}}/s/demo.js" async></script>
+</head><body><p>Page</p></body></html>`
+
+// TestSnippetFirstLayerFitsTheScreen: a long text on a small or landscape
+// phone scrolls inside the dialog, so that neither the title nor the buttons
+// are out of reach, wherever the banner sits; and the banner's text keeps
+// the visitor's font size whatever the page's root font size.
+func TestSnippetFirstLayerFitsTheScreen(t *testing.T) {
+	site := newSiteServer(t, map[string]sitePage{"/": {html: fitPage}})
+	ts := startForSite(t, site)
+	ctx := newBrowser(t)
+	long := strings.Repeat("We and our partners use cookies to measure and improve the site. ", 20)
+	for _, l := range []struct{ layout, position string }{{"box", "bottom-right"}, {"box", "top"}, {"bar", "bottom"}, {"bar", "top"}} {
+		ts = editSite(t, ts, func(s *consent.Site) bool {
+			s.Draft.Look.Layout, s.Draft.Look.Position = l.layout, l.position
+			en := s.Draft.Texts["en"]
+			en.Description = long
+			s.Draft.Texts["en"] = en
+			return true
+		})
+		site.assent = ts.URL
+		for _, v := range [][2]int64{{320, 480}, {640, 320}} {
+			do(t, ctx, chromedp.EmulateViewport(v[0], v[1], chromedp.EmulateMobile))
+			visit(t, ctx, site.URL+"/")
+			waitFor(t, ctx, jsShown+` && `+jsRoot+`.getAnimations().length === 0`)
+			got := eval[[]float64](t, ctx, `(() => { const r = `+jsRoot+`, d = r.querySelector(".d"), q = e => e.getBoundingClientRect();
+				const box = q(d), size = parseFloat(getComputedStyle(d).fontSize);
+				d.scrollTop = 0; const title = q(r.querySelector("h2")).top;
+				d.scrollTop = d.scrollHeight; const buttons = Math.max(...[...r.querySelectorAll(".a button")].map(b => q(b).bottom));
+				return [box.top, box.bottom, innerHeight, title, buttons, size]; })()`)
+			top, bottom, height, title, buttons, size := got[0], got[1], got[2], got[3], got[4], got[5]
+			name := fmt.Sprintf("%s %s at %dx%d", l.layout, l.position, v[0], v[1])
+			if top < 0 || bottom > height {
+				t.Errorf("%s: the dialog spans %.0f-%.0f px of a %.0f px high screen", name, top, bottom, height)
+			}
+			if title < 0 || buttons > height {
+				t.Errorf("%s: scrolled through, the title is at %.0f px and the buttons end at %.0f px of %.0f", name, title, buttons, height)
+			}
+			if size != 16 {
+				t.Errorf("%s: the banner's text is %.1f px on a page whose root is 10 px, want the visitor's 16", name, size)
+			}
+			if dir := os.Getenv("ASSENT_SHOTS"); dir != "" {
+				eval[any](t, ctx, jsRoot+`.querySelector(".d").scrollTop = 0; null`)
+				png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
+				if err == nil {
+					err = os.WriteFile(fmt.Sprintf("%s/long-%s-%s-%dx%d.png", dir, l.layout, l.position, v[0], v[1]), png, 0o644)
+				}
+				if err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+	}
+}

@@ -78,7 +78,6 @@ const start = (function (b: { config: Config; gpc?: boolean; on: string; dark?: 
   };
   const lang = pickLang(cfg);
   const saved: Partial<Stored> = load(cfg, raw) || {};
-  let visitor = saved.visitor;
   const listeners: Record<string, Listener[]> = { consent: [], change: [] };
   let { choices, id: receipt, pending } = saved;
   let tags: Promise<{ run: typeof run }> | undefined;
@@ -88,7 +87,8 @@ const start = (function (b: { config: Config; gpc?: boolean; on: string; dark?: 
   const copy = () => (choices ? { ...choices } : null);
 
   function emit(name: string): void {
-    for (const fn of listeners[name]) {
+    // A copy: a listener that unsubscribes itself must not skip the next.
+    for (const fn of [...listeners[name]]) {
       try {
         fn(copy()!);
       } catch (e) {
@@ -153,8 +153,9 @@ const start = (function (b: { config: Config; gpc?: boolean; on: string; dark?: 
           receipt = r.id;
           // For the time the token has left by the server's clock: a device
           // whose clock is off by more than its lifetime would delete it at
-          // once, or keep it. (A server from before max_age: its lifetime.)
-          save(r.token, r.max_age ?? (Date.parse(r.expires_at) - Date.parse(r.issued_at)) / 1000);
+          // once, or keep it. (The server that answers is the one that
+          // served this script, so it sends max_age.)
+          save(r.token, r.max_age);
         })
         .catch((e) => {
           console.warn("assent", e);
@@ -174,9 +175,12 @@ const start = (function (b: { config: Config; gpc?: boolean; on: string; dark?: 
       action = "gpc";
     }
     // The visitor id is made at the first decision: no id before a choice.
+    // It is read from the cookie, which another page or tab may have
+    // written since this one loaded: a visitor keeps one id (and one
+    // receipt chain).
     // The server keeps 2 KiB of the URL; the cookie holding the decision
     // until then must stay under the browsers' 4 KiB.
-    const d: Decision = { id: uuid(), site: cfg.site, visitor: (visitor = visitor || uuid()), action, choices: c, config: cfg.version, lang, url: (location.origin + location.pathname).slice(0, 2048) };
+    const d: Decision = { id: uuid(), site: cfg.site, visitor: (load(cfg, stored()) || saved).visitor || uuid(), action, choices: c, config: cfg.version, lang, url: (location.origin + location.pathname).slice(0, 2048) };
     const prev = choices;
     choices = c;
     receipt = undefined;
@@ -216,6 +220,15 @@ const start = (function (b: { config: Config; gpc?: boolean; on: string; dark?: 
     },
   };
 
+  // A page restored from the back/forward cache missed any decision made
+  // on another page since it was left (a withdrawal, say), and may run
+  // tags that no longer may: it loads again, as it would without the cache.
+  // (Also when that decision was made under another config: then the
+  // banner asks again.)
+  addEventListener("pageshow", (e) => {
+    const s = e.persisted && load(cfg, stored());
+    if (s && (s.id || s.pending!.id) != (receipt || (pending && pending.id))) location.reload();
+  });
   document.addEventListener("click", (e) => {
     const t = e.target as Element;
     if (t.closest && t.closest("[data-assent-open]")) {

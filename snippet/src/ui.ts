@@ -52,7 +52,7 @@ const theme = (function (v: View): string {
   }${!ASSENT_BOX_ONLY && bar ? barCss : ""}${
     bar
       ? p == "top" ? ":host{top:0;bottom:auto}" : ""
-      : p == "bottom-left" ? ":host{inset-inline:1rem auto}" : p == "bottom-right" ? "" : `:host{inset-inline:0;margin-inline:auto${p == "top" ? ";top:1rem;bottom:auto" : ""}}`
+      : p == "bottom-left" ? ":host{inset-inline:1em auto}" : p == "bottom-right" ? "" : `:host{inset-inline:0;margin-inline:auto${p == "top" ? ";top:1em;bottom:auto" : ""}}`
   }`;
 });
 
@@ -206,8 +206,8 @@ function act(e: Event): void {
     c = {};
     for (const p of v.cfg.purposes) c[p.id] = !!p.required || (root!.getElementById("s-" + p.id) as HTMLInputElement).checked;
   }
-  hide();
-  if (k != "close") v.decide(k as Action, c);
+  // decide hides the banner first of all.
+  k == "close" ? hide() : v.decide(k as Action, c);
 }
 
 // Esc closes without deciding; Tab cycles inside the modal preferences.
