@@ -436,9 +436,9 @@ func TestSnippetRecordsALostAnswerOnce(t *testing.T) {
 	}
 	visit(t, ctx, ts.URL+"/")
 	click(t, ctx, "Accept all")
-	<-held // recorded; this answer never reaches the page
+	heldAnswer(t, held) // recorded; this answer never reaches the page
 	visit(t, ctx, ts.URL+"/")
-	retry := <-held
+	retry := heldAnswer(t, held)
 	if _, err := chromedp.Call(ctx, fetch.ContinueRequest, fetch.ContinueRequestParams{RequestID: retry}); err != nil {
 		t.Fatal(err)
 	}
@@ -448,6 +448,20 @@ func TestSnippetRecordsALostAnswerOnce(t *testing.T) {
 	}
 	if tok := tokenClaims(t, ctx); tok.JTI != c.JTI || len(tok.Granted) != 4 {
 		t.Errorf("token %s granting %v, want the receipt's %s granting every purpose", tok.JTI, tok.Granted, c.JTI)
+	}
+}
+
+// heldAnswer takes the next held answer, and fails the test if none comes
+// within 15 s (a failure's bound, not a wait for timing), rather than hang
+// the package until its timeout.
+func heldAnswer(t *testing.T, held <-chan fetch.RequestID) fetch.RequestID {
+	t.Helper()
+	select {
+	case id := <-held:
+		return id
+	case <-time.After(15 * time.Second):
+		t.Fatal("no answer to a consent post within 15 s")
+		return ""
 	}
 }
 
