@@ -107,7 +107,13 @@ func (s *Server) updateSite(c echo.Context) error {
 	if strings.TrimSpace(in.Name) == "" {
 		return consent.Errorf(consent.ECodeInvalid, "give the site a name")
 	}
-	site.Name, site.Origins, site.Draft = strings.TrimSpace(in.Name), in.Origins, in.Draft
+	site.Name, site.Draft = strings.TrimSpace(in.Name), in.Draft
+	// Left out, the origins stay as they are (as retention does): a client
+	// that only edits the draft must not refuse every visitor's decision.
+	// An empty list clears them.
+	if in.Origins != nil {
+		site.Origins = in.Origins
+	}
 	if in.RetentionMonths != 0 {
 		site.RetentionMonths = in.RetentionMonths
 	}

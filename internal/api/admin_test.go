@@ -378,6 +378,36 @@ func TestAdminSiteSaveRefusesAStaleRevision(t *testing.T) {
 	}
 }
 
+// A save that leaves out origins (automation editing only the draft)
+// keeps them; an empty list clears them.
+func TestAdminSiteSaveKeepsOmittedOrigins(t *testing.T) {
+	e := newEnv(t, 0)
+	var site struct {
+		Draft   map[string]any `json:"draft"`
+		Origins []string       `json:"origins"`
+	}
+	json.Unmarshal(e.admin("GET", "/api/v1/admin/sites/demo").body, &site)
+	if len(site.Origins) == 0 {
+		t.Fatal("the demo site has no origins to keep")
+	}
+	save := func(fields map[string]any) []any {
+		t.Helper()
+		body, _ := json.Marshal(fields)
+		r := e.do("PUT", "/api/v1/admin/sites/demo", string(body), append(bearer, "Content-Type", "application/json")...)
+		if r.status != 200 {
+			t.Fatalf("save %s: %d %s", body, r.status, r.body)
+		}
+		o, _ := r.json(t)["origins"].([]any)
+		return o
+	}
+	if got := save(map[string]any{"name": "Demo", "draft": site.Draft}); len(got) != len(site.Origins) || got[0] != site.Origins[0] {
+		t.Errorf("a save without origins left %v, want %v", got, site.Origins)
+	}
+	if got := save(map[string]any{"name": "Demo", "draft": site.Draft, "origins": []string{}}); len(got) != 0 {
+		t.Errorf("a save with no origins left %v, want none", got)
+	}
+}
+
 func TestAdminPublishRefusesDarkPatterns(t *testing.T) {
 	e := newEnv(t, 0)
 	var site struct {
