@@ -82,7 +82,7 @@ func open(cfg *Config, log *slog.Logger, now func() time.Time) (*app, error) {
 	}
 	remover := &retention.Remover{Store: st, Signer: signer, Issuer: cfg.PublicURL, Now: now, Log: log}
 	srv := &api.Server{Store: st, Signer: signer, Ledger: lg, Remover: remover, Now: now, Log: log, PublicURL: cfg.PublicURL,
-		RateLimit: cfg.RateLimit, SiteRateLimit: cfg.SiteRateLimit, TrustXFF: cfg.TrustProxy, Bundle: bundle, AdminToken: cfg.AdminToken,
+		RateLimit: cfg.RateLimit, SiteRateLimit: cfg.SiteRateLimit, TrustXFF: cfg.TrustProxy, TrustedProxies: cfg.TrustedProxies, Bundle: bundle, AdminToken: cfg.AdminToken,
 		Dashboard: dash, Metrics: metrics}
 	if cfg.Dev != "" {
 		srv.Rebuild = (&devFrontEnd{dir: cfg.Dev}).Rebuild

@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/netip"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -23,11 +24,14 @@ type Config struct {
 	RateLimit     float64
 	SiteRateLimit float64
 	TrustProxy    bool
-	TLSCert       string
-	TLSKey        string
-	Dev           string // a checkout whose front-end sources are served, rebuilt on change
-	AdminPassword string // secret: never printed
-	AdminToken    string // secret: never printed
+	// TrustedProxies are public proxies (a CDN's ranges, say) trusted
+	// besides those on private, loopback and link-local addresses.
+	TrustedProxies []netip.Prefix
+	TLSCert        string
+	TLSKey         string
+	Dev            string // a checkout whose front-end sources are served, rebuilt on change
+	AdminPassword  string // secret: never printed
+	AdminToken     string // secret: never printed
 }
 
 // Load parses args (without the program name) and the environment.
@@ -43,7 +47,8 @@ func Load(args []string, getenv func(string) string) (*Config, error) {
 	fs.StringVar(&c.TLSCert, "tls-cert", getenv("ASSENT_TLS_CERT"), "TLS certificate file (PEM) to serve HTTPS (ASSENT_TLS_CERT)")
 	fs.StringVar(&c.TLSKey, "tls-key", getenv("ASSENT_TLS_KEY"), "TLS private key file (PEM) (ASSENT_TLS_KEY)")
 	fs.StringVar(&c.Dev, "dev", getenv("ASSENT_DEV"), "development: serve the snippet and dashboard from the sources in this checkout, rebuilt when they change (ASSENT_DEV)")
-	fs.BoolVar(&c.TrustProxy, "trust-proxy", getenv("ASSENT_TRUST_PROXY") == "true", "take client IPs from X-Forwarded-For (ASSENT_TRUST_PROXY)")
+	fs.BoolVar(&c.TrustProxy, "trust-proxy", getenv("ASSENT_TRUST_PROXY") == "true", "take client IPs from X-Forwarded-For set by a proxy on a private, loopback or link-local address (ASSENT_TRUST_PROXY)")
+	tp := fs.String("trusted-proxies", getenv("ASSENT_TRUSTED_PROXIES"), "comma-separated address ranges (CIDR) of public proxies whose X-Forwarded-For is trusted too, e.g. a CDN's; implies --trust-proxy (ASSENT_TRUSTED_PROXIES)")
 	if err := fs.Parse(args); err != nil {
 		return nil, fmt.Errorf("%w\nusage: assent [flags]\n"+
 			"       assent verify [--jwks FILE --log-key FILE] PACK.zip\n"+
@@ -59,6 +64,21 @@ func Load(args []string, getenv func(string) string) (*Config, error) {
 	}
 	if c.SiteRateLimit, err = strconv.ParseFloat(*srl, 64); err != nil {
 		return nil, errors.New("--site-rate-limit / ASSENT_SITE_RATE_LIMIT must be a number of decisions per second")
+	}
+	for _, r := range strings.Split(*tp, ",") {
+		if r = strings.TrimSpace(r); r == "" {
+			continue
+		}
+		p, err := netip.ParsePrefix(r)
+		if err != nil {
+			a, aerr := netip.ParseAddr(r)
+			if aerr != nil {
+				return nil, fmt.Errorf("--trusted-proxies / ASSENT_TRUSTED_PROXIES: %q is not an address range like 203.0.113.0/24 or 2001:db8::/32", r)
+			}
+			p = netip.PrefixFrom(a, a.BitLen())
+		}
+		c.TrustedProxies = append(c.TrustedProxies, p.Masked())
+		c.TrustProxy = true
 	}
 	c.AdminPassword, c.AdminToken = getenv("ASSENT_ADMIN_PASSWORD"), getenv("ASSENT_ADMIN_TOKEN")
 	return c, c.Validate()

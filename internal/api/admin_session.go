@@ -17,9 +17,10 @@ import (
 // Login throttling: an account gets maxFailures failed attempts within
 // failWindow from one client address, and maxAccountFailures from all
 // addresses together; one address gets maxIPFailures over all accounts.
-// Counting per account and address means nobody can lock the owner out by
-// sending wrong passwords from elsewhere, while the account-wide backstop
-// still caps guessing spread over many addresses.
+// The account-wide backstop caps guessing spread over many addresses, and
+// would let anyone lock the owner out with it: so a browser that has signed
+// in to the account before (its device cookie, see device.go) is counted
+// by itself, maxFailures per cookie, and by nothing else.
 const (
 	maxFailures        = 5
 	maxAccountFailures = 100
@@ -168,8 +169,13 @@ func (s *Server) login(t *throttle) echo.HandlerFunc {
 		name := strings.ToLower(req.Username)
 		valid := userName.MatchString(name)
 		keys := []limited{{ipKey, maxIPFailures}}
+		device := ""
 		if valid {
+			device = s.device(c, name)
 			keys = append(keys, limited{"u:" + name + "|" + ipKey, maxFailures}, limited{"u:" + name, maxAccountFailures})
+		}
+		if device != "" {
+			keys = []limited{{"d:" + device, maxFailures}}
 		}
 		if d := t.begin(now, keys...); d > 0 {
 			c.Response().Header().Set("Retry-After", strconv.Itoa(int(d.Seconds())+1))
@@ -186,13 +192,18 @@ func (s *Server) login(t *throttle) echo.HandlerFunc {
 		if bcrypt.CompareHashAndPassword(hash, []byte(req.Password)) != nil || err != nil {
 			return consent.Errorf(consent.ECodeUnauthorized, "wrong username or password")
 		}
-		t.succeeded("u:"+name+"|"+ipKey, []string{ipKey, "u:" + name}, now)
+		if device != "" {
+			t.succeeded("d:"+device, nil, now)
+		} else {
+			t.succeeded("u:"+name+"|"+ipKey, []string{ipKey, "u:" + name}, now)
+		}
 		secret := newSecret()
 		sess := &store.Session{User: u.Name, CSRF: newSecret(), CreatedAt: now.UTC(), ExpiresAt: now.Add(sessionTTL).UTC()}
 		if err := s.Store.PutSession(hashSecret(secret), sess, now); err != nil {
 			return err
 		}
 		c.SetCookie(s.sessionCookie(c, secret, int(sessionTTL.Seconds())))
+		s.setDevice(c, u.Name)
 		return c.JSON(http.StatusOK, sessionView{Name: u.Name, Role: u.Role, CSRF: sess.CSRF})
 	}
 }

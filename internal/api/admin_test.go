@@ -240,6 +240,61 @@ func TestAdminLoginNotLockedOutFromElsewhere(t *testing.T) {
 	}
 }
 
+// TestAdminLoginNotLockedOutBySpreadGuessing: wrong passwords spread over
+// many addresses reach the account-wide backstop, which then refuses a
+// browser that has never signed in; the owner's own browser (its device
+// cookie) still signs in, from any address. A cookie that is not the
+// server's, or is another account's, counts for nothing.
+func TestAdminLoginNotLockedOutBySpreadGuessing(t *testing.T) {
+	e := newEnv(t, 0)
+	e.login(t, "olga", "owner")
+	e.login(t, "omar", "owner")
+	from := func(addr, name, pw, cookie string) (int, string) {
+		req := httptest.NewRequest("POST", "/api/v1/admin/session", strings.NewReader(`{"username":"`+name+`","password":"`+pw+`"}`))
+		req.Header.Set("Content-Type", "application/json")
+		if cookie != "" {
+			req.Header.Set("Cookie", cookie)
+		}
+		req.RemoteAddr = addr
+		rec := httptest.NewRecorder()
+		e.h.ServeHTTP(rec, req)
+		for _, c := range rec.Result().Cookies() {
+			if c.Name == "assent_device" {
+				cookie = c.Name + "=" + c.Value
+			}
+		}
+		return rec.Code, cookie
+	}
+	code, olgas := from("203.0.113.9:5000", "olga", "password-olga", "")
+	_, omars := from("203.0.113.10:5000", "omar", "password-omar", "")
+	if code != 200 || olgas == "" || omars == "" {
+		t.Fatalf("sign-in: %d, device cookies %q and %q", code, olgas, omars)
+	}
+	for i := range 100 {
+		from(fmt.Sprintf("198.51.100.%d:4000", i/4), "olga", "wrong", "")
+	}
+	if got, _ := from("192.0.2.1:6000", "olga", "password-olga", ""); got != 429 {
+		t.Errorf("after 100 failures spread over 25 addresses, a new browser: got %d, want 429", got)
+	}
+	if got, _ := from("192.0.2.2:6000", "olga", "password-olga", omars); got != 429 {
+		t.Errorf("with another account's device cookie: got %d, want 429", got)
+	}
+	forged := olgas[:strings.LastIndexByte(olgas, '.')+1] + "AAAAAAAAAAAAAAAAAAAAAA"
+	if got, _ := from("192.0.2.3:6000", "olga", "password-olga", forged); got != 429 {
+		t.Errorf("with a forged device cookie: got %d, want 429", got)
+	}
+	if got, _ := from("192.0.2.4:6000", "olga", "password-olga", olgas); got != 200 {
+		t.Errorf("olga's own browser from a new address: got %d, want 200", got)
+	}
+	// The cookie gets its own few tries, no more.
+	for range maxFailuresPerAccount {
+		from("192.0.2.5:6000", "olga", "wrong", olgas)
+	}
+	if got, _ := from("192.0.2.6:6000", "olga", "password-olga", olgas); got != 429 {
+		t.Errorf("the device cookie after %d failures: got %d, want 429", maxFailuresPerAccount, got)
+	}
+}
+
 // maxFailuresPerAccount is the API's per-account limit (admin_session.go).
 const maxFailuresPerAccount = 5
 

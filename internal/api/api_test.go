@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -39,6 +40,7 @@ type env struct {
 	version  string
 	rate     float64
 	siteRate float64
+	proxies  []netip.Prefix // trusted besides private ones; nil: X-Forwarded-For ignored
 	dir      string
 	ledger   *ledger.Log
 	remover  *retention.Remover
@@ -80,7 +82,7 @@ func (e *env) serve() {
 	e.remover = &retention.Remover{Store: e.db.Store, Signer: e.signer, Issuer: "https://consent.example", Now: now,
 		Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	srv := &api.Server{Store: e.db.Store, Signer: e.signer, Ledger: e.ledger, Remover: e.remover, Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
-		PublicURL: "https://consent.example", RateLimit: e.rate, SiteRateLimit: e.siteRate, Bundle: snippet.Bundles{Full: []byte("/*full*/"), Box: []byte("/*bundle*/"), Tags: []byte("/*tags*/"), TagsPath: "/s/t/0123456789abcdef.js"}, AdminToken: adminToken,
+		PublicURL: "https://consent.example", RateLimit: e.rate, SiteRateLimit: e.siteRate, TrustXFF: e.proxies != nil, TrustedProxies: e.proxies, Bundle: snippet.Bundles{Full: []byte("/*full*/"), Box: []byte("/*bundle*/"), Tags: []byte("/*tags*/"), TagsPath: "/s/t/0123456789abcdef.js"}, AdminToken: adminToken,
 		Now: now}
 	e.h = srv.Handler()
 }
@@ -195,12 +197,56 @@ func TestRateLimitPerClientIP(t *testing.T) {
 	if code := limited.json(t)["error"].(map[string]any)["code"]; code != "rate_limited" {
 		t.Errorf("code %v, want rate_limited", code)
 	}
-	other := httptest.NewRequest("POST", "/api/v1/consents", strings.NewReader(e.decision(uuid.NewString(), "custom", mixed)))
-	other.RemoteAddr = "198.51.100.9:4000"
-	rec := httptest.NewRecorder()
-	e.h.ServeHTTP(rec, other)
-	if rec.Code != 201 {
-		t.Errorf("another client IP got %d, want 201", rec.Code)
+	from := func(addr string) int {
+		r := httptest.NewRequest("POST", "/api/v1/consents", strings.NewReader(e.decision(uuid.NewString(), "custom", mixed)))
+		r.RemoteAddr = addr
+		rec := httptest.NewRecorder()
+		e.h.ServeHTTP(rec, r)
+		return rec.Code
+	}
+	if got := from("198.51.100.9:4000"); got != 201 {
+		t.Errorf("another client IP got %d, want 201", got)
+	}
+	// An IPv6 host has a /64 to itself: another address in it is the same
+	// client; one in another /64 is not.
+	if got := from("[2001:db8:1:2::1]:4000"); got != 201 {
+		t.Errorf("an IPv6 client got %d, want 201", got)
+	}
+	if got := from("[2001:db8:1:2::beef]:4000"); got != 429 {
+		t.Errorf("another address in the same /64 got %d, want 429", got)
+	}
+	if got := from("[2001:db8:1:3::1]:4000"); got != 201 {
+		t.Errorf("an address in another /64 got %d, want 201", got)
+	}
+}
+
+// TestTrustedProxies: behind a public proxy (a CDN) that is listed, each
+// visitor is a client of their own; behind one that is not, the proxy's
+// address is the client, and a forwarded address is not believed.
+func TestTrustedProxies(t *testing.T) {
+	for _, c := range []struct {
+		name    string
+		proxies []netip.Prefix
+		want    int
+	}{
+		{"listed", []netip.Prefix{netip.MustParsePrefix("203.0.113.0/24")}, 201},
+		{"not listed", []netip.Prefix{netip.MustParsePrefix("192.0.2.0/24")}, 429},
+	} {
+		e := newEnv(t, 0.1) // one request per 10 s, burst 1
+		e.proxies = c.proxies
+		e.serve()
+		codes := []int{}
+		for _, visitor := range []string{"198.51.100.7", "198.51.100.8"} {
+			r := httptest.NewRequest("POST", "/api/v1/consents", strings.NewReader(e.decision(uuid.NewString(), "custom", mixed)))
+			r.RemoteAddr = "203.0.113.5:443"
+			r.Header.Set("X-Forwarded-For", visitor)
+			rec := httptest.NewRecorder()
+			e.h.ServeHTTP(rec, r)
+			codes = append(codes, rec.Code)
+		}
+		if codes[0] != 201 || codes[1] != c.want {
+			t.Errorf("%s proxy: two visitors got %v, want 201 then %d", c.name, codes, c.want)
+		}
 	}
 }
 

@@ -59,8 +59,9 @@ func securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
 }
 
 // rateLimiter limits decision POSTs per client IP (a token bucket with a
-// burst of twice the rate). Client IPs come from the connection unless the
-// server trusts a proxy's X-Forwarded-For.
+// burst of twice the rate), IPv6 clients per /64, which one host gets whole
+// and could otherwise rotate through. Client IPs come from the connection
+// unless the server trusts a proxy's X-Forwarded-For.
 func (s *Server) rateLimiter() echo.MiddlewareFunc {
 	if s.RateLimit <= 0 {
 		return func(next echo.HandlerFunc) echo.HandlerFunc { return next }
@@ -70,6 +71,7 @@ func (s *Server) rateLimiter() echo.MiddlewareFunc {
 		Store: middleware.NewRateLimiterMemoryStoreWithConfig(middleware.RateLimiterMemoryStoreConfig{
 			Rate: rate.Limit(s.RateLimit), Burst: max(1, int(2*s.RateLimit)),
 		}),
+		IdentifierExtractor: func(c echo.Context) (string, error) { return clientKey(c.RealIP()), nil },
 		DenyHandler: func(c echo.Context, _ string, _ error) error {
 			c.Response().Header().Set("Retry-After", retry)
 			return consent.Errorf(consent.ECodeRateLimited, "too many decisions from this address; retry later")

@@ -5,7 +5,9 @@ package api
 
 import (
 	"log/slog"
+	"net"
 	"net/http"
+	"net/netip"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -28,12 +30,15 @@ type Server struct {
 	Remover       *retention.Remover
 	Now           func() time.Time
 	Log           *slog.Logger
-	PublicURL     string          // issuer of receipts, e.g. https://consent.example.com
-	RateLimit     float64         // decision POSTs per second per client IP; 0 = off
-	SiteRateLimit float64         // decisions per second per site; 0 = off
-	TrustXFF      bool            // take the client IP from X-Forwarded-For (behind a proxy)
-	Bundle        snippet.Bundles // the minified snippet, per layout
-	Dashboard     Dashboard       // the built dashboard front end (admin_dashboard.go)
+	PublicURL     string  // issuer of receipts, e.g. https://consent.example.com
+	RateLimit     float64 // decision POSTs per second per client IP; 0 = off
+	SiteRateLimit float64 // decisions per second per site; 0 = off
+	TrustXFF      bool    // take the client IP from X-Forwarded-For (behind a proxy)
+	// TrustedProxies are public proxy ranges whose X-Forwarded-For is
+	// trusted besides private, loopback and link-local ones.
+	TrustedProxies []netip.Prefix
+	Bundle         snippet.Bundles // the minified snippet, per layout
+	Dashboard      Dashboard       // the built dashboard front end (admin_dashboard.go)
 	// Rebuild, in development only (--dev), returns the snippet bundle and
 	// the dashboard as built from the sources on disk, with a number that
 	// changes when they were rebuilt; then Bundle and Dashboard are unused.
@@ -48,6 +53,7 @@ type Server struct {
 	inflight   sync.Map                 // site|visitor → decision being recorded
 	verifying  sync.Mutex               // held while an uploaded pack is checked: one at a time
 	siteLimits siteLimits
+	devices    deviceKeys // signs device cookies (device.go)
 }
 
 // Handler builds the Echo instance serving every route.
@@ -61,7 +67,13 @@ func (s *Server) Handler() http.Handler {
 	e.HTTPErrorHandler = s.handleError
 	e.IPExtractor = echo.ExtractIPDirect()
 	if s.TrustXFF {
-		e.IPExtractor = echo.ExtractIPFromXFFHeader()
+		// Echo trusts proxies on private, loopback and link-local
+		// addresses; a public one (a CDN) only when listed.
+		var opts []echo.TrustOption
+		for _, p := range s.TrustedProxies {
+			opts = append(opts, echo.TrustIPRange(&net.IPNet{IP: p.Addr().AsSlice(), Mask: net.CIDRMask(p.Bits(), p.Addr().BitLen())}))
+		}
+		e.IPExtractor = echo.ExtractIPFromXFFHeader(opts...)
 	}
 	s.routes(e)
 	return e
