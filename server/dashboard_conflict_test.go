@@ -68,8 +68,12 @@ func TestDashboardEditConflict(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
+	entries := dEval[int](t, ctx, `history.length`)
 	dButton(t, ctx, "Discard mine, load the saved version")
 	dWait(t, ctx, `document.querySelector(".texts .grid2 .field:first-child input")?.value === "Theirs"`)
+	if n := dEval[int](t, ctx, `history.length`); n != entries {
+		t.Errorf("loading the saved version left %d history entries, want %d: Back would reopen the same editor", n, entries)
+	}
 	dType(t, ctx, titleField, "Mine, again")
 	dButton(t, ctx, "Save draft")
 	dWait(t, ctx, `(document.querySelector(".status")?.textContent || "").startsWith("Draft saved")`)
@@ -125,5 +129,23 @@ func TestDashboardSignOutFailure(t *testing.T) {
 	dWait(t, ctx, `location.pathname === "/dashboard/login"`)
 	if s := dEval[float64](t, ctx, `fetch("/api/v1/admin/session").then(r => r.status)`); s != 401 {
 		t.Errorf("after signing out the session answers %v, want 401", s)
+	}
+}
+
+// TestDashboardRedirectsLeaveNoHistory: the sign-in page a signed-out
+// visit is sent to, and the first site the dashboard's home sends on to,
+// replace the page asked for: Back does not land on a page that only sends
+// the user on again.
+func TestDashboardRedirectsLeaveNoHistory(t *testing.T) {
+	srv := startServer(t, "--rate-limit", "0")
+	ctx := newBrowser(t)
+	dGo(t, ctx, srv.URL+"/dashboard/", `!!document.querySelector("input[name=username]")`)
+	entries := dEval[int](t, ctx, `history.length`)
+	dType(t, ctx, "input[name=username]", "admin")
+	dType(t, ctx, "input[name=password]", "correct-horse-battery")
+	dButton(t, ctx, "Sign in")
+	dWait(t, ctx, `location.pathname === "/dashboard/sites/demo" && !!document.querySelector("header.top")`)
+	if n := dEval[int](t, ctx, `history.length`); n != entries {
+		t.Errorf("signing in and landing on the first site left %d history entries, want %d", n, entries)
 	}
 }

@@ -147,14 +147,14 @@ func TestDashboardJourney(t *testing.T) {
 	dType(t, ctx, titleField, "Cookies, honestly")
 	dWait(t, ctx, fmt.Sprintf(dPreviewShows, "Cookies, honestly"))
 
-	// A dark pattern is refused with a clear message and nothing is published.
-	always := `.purpose:nth-child(2) .purpose-head input[type=checkbox]`
-	dClick(t, ctx, always)
-	dButton(t, ctx, "Publish")
-	dWait(t, ctx, `(document.querySelector(".status [role=alert]")||{}).textContent?.includes('"analytics" is on by default')`)
-	dClick(t, ctx, always)
+	// Only necessary is always on: no other purpose offers it (the server
+	// would refuse it as a dark pattern).
+	if n := dEval[int](t, ctx, `document.querySelectorAll(".purpose-head input[type=checkbox]").length`); n != 1 {
+		t.Errorf("%d purposes offer 'always on', want only necessary", n)
+	}
 
-	// So is text too faint to read on the banner's background.
+	// A dark pattern is refused with a clear message and nothing is
+	// published: text too faint to read on the banner's background.
 	setText := `(c => { const i = document.querySelectorAll(".editor-form input[type=color]")[1]; i.value = c; i.dispatchEvent(new Event("input")); })`
 	dEval[any](t, ctx, setText+`("#aaaaaa")`)
 	dButton(t, ctx, "Save draft")
@@ -332,8 +332,13 @@ func TestDashboardJourney(t *testing.T) {
 	dWait(t, ctx, `location.pathname === "/dashboard/login"`)
 	dLogin(t, ctx, base, "audrey", "auditor-password-1")
 	dGo(t, ctx, base+"/dashboard/sites/test-shop/edit", `!!document.querySelector("#readonly-note")`)
-	if ok := dEval[bool](t, ctx, `document.querySelector(".editor-form fieldset").disabled && !document.querySelector("#publish") && !document.querySelector("#save")`); !ok {
+	if ok := dEval[bool](t, ctx, `[...document.querySelectorAll(".editor-form :is(input,textarea,select,button:not([role=tab]))")].every(e => e.matches(":disabled"))
+		&& !document.querySelector("#publish") && !document.querySelector("#save")`); !ok {
 		t.Error("auditor: the editor is not read-only")
+	}
+	// The language tabs change nothing: the auditor can open every language.
+	if ok := dEval[bool](t, ctx, `(t => t.length > 0 && t.every(b => !b.matches(":disabled")))([...document.querySelectorAll(".lang-tabs [role=tab]")])`); !ok {
+		t.Error("auditor: the language tabs are disabled")
 	}
 	status := dEval[float64](t, ctx, `(async () => { const me = await (await fetch("/api/v1/admin/session")).json();
 		const s = await (await fetch("/api/v1/admin/sites/test-shop")).json();

@@ -20,6 +20,8 @@ export interface Ctx {
   main: HTMLElement;
   params: URLSearchParams;
   go: (path: string) => void;
+  // Draws the current page again, as fetched now, with no history entry.
+  reload: () => void;
   refreshSites: () => Promise<void>;
 }
 
@@ -34,6 +36,13 @@ export const P = (p: string) => "/dashboard" + p;
 function go(path: string): void {
   if (!mayLeave()) return;
   history.pushState(null, "", P(path));
+  render();
+}
+
+// redirect shows path instead of the page asked for, in its history entry:
+// Back must not land on a page that only sends the user on again.
+function redirect(path: string): void {
+  history.replaceState(null, "", P(path));
   render();
 }
 
@@ -63,7 +72,7 @@ whenSignedOut(() => {
   if (!me || !mayLeave()) return; // staying, to copy unsaved work: asked again at the next refusal
   me = null;
   guard = null;
-  go("/login?next=" + encodeURIComponent(location.pathname + location.search));
+  redirect("/login?next=" + encodeURIComponent(location.pathname + location.search));
 });
 
 async function refreshSites(): Promise<void> {
@@ -82,7 +91,7 @@ async function render(): Promise<void> {
       setCSRF(m.csrf);
       await refreshSites();
       const next = params.get("next");
-      go(next && next.startsWith("/dashboard/") ? next.slice(10) : "/");
+      redirect(next && next.startsWith("/dashboard/") ? next.slice(10) : "/"); // Back skips the sign-in page
     }));
     return;
   }
@@ -92,17 +101,18 @@ async function render(): Promise<void> {
       setCSRF(me.csrf);
       await refreshSites();
     } catch {
-      go("/login" + (path == "/" ? "" : "?next=" + encodeURIComponent(location.pathname + location.search)));
+      redirect("/login" + (path == "/" ? "" : "?next=" + encodeURIComponent(location.pathname + location.search)));
       return;
     }
   }
+  if (path == "/") return redirect(sites.length ? `/sites/${sites[0].id}` : "/sites");
   const m = /^\/sites\/([a-z0-9-]+)(?:\/(edit|versions))?$/.exec(path);
   // The site is the page's: in its path, or a page's ?site= (the consent
   // log of one site), else the one last viewed.
   const site = m ? sites.find((x) => x.id == m[1]) : sites.find((x) => x.id == params.get("site")) || sites.find((x) => x.id == lastSite);
   if (site) sessionStorage.setItem("assent.site", (lastSite = site.id));
   const main = h("main", { id: "main", tabindex: "-1" });
-  const ctx: Ctx = { me, sites, site, main, params, go, refreshSites };
+  const ctx: Ctx = { me, sites, site, main, params, go, reload: () => void render(), refreshSites };
   // Rendering replaces every element: focus would fall to the body. A
   // control that re-rendered the page (a range, the site picker) gets it
   // back in its new self; after following a link it goes to the new page.
@@ -126,11 +136,6 @@ let rendered = false;
 const focusKey = (e: HTMLElement) => e.tagName + "|" + (e.getAttribute("aria-label") || e.getAttribute("name") || e.textContent || "").trim();
 
 function route(path: string, m: RegExpExecArray | null, ctx: Ctx): string {
-  if (path == "/" || path == "") {
-    if (ctx.sites.length) ctx.go(`/sites/${ctx.sites[0].id}`);
-    else ctx.go("/sites");
-    return "Home";
-  }
   if (path == "/sites") return sitesPage(ctx), "Sites";
   if (m && !ctx.site) return replace(ctx.main, notFound("No such site.")), "Not found";
   if (m && m[2] == "edit") return editorPage(ctx), "Configure";

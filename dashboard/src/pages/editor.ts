@@ -39,6 +39,10 @@ function editor(ctx: Ctx): void {
   const preview = previewFrame();
   const status = h("div", { class: "status", role: "status", "aria-live": "polite" });
   const texts = h("div", { class: "texts" });
+  // An auditor sees every control disabled, but the language tabs (which
+  // change nothing) stay usable: each card's controls get a disabled
+  // fieldset of their own, the tabs none.
+  const readOnly = (...kids: any[]) => h("fieldset", { disabled: !owner }, ...kids);
   const purposes = h("div", { class: "purposes" });
   let timer = 0;
   // Edits not saved yet: leaving the page asks first.
@@ -73,15 +77,12 @@ function editor(ctx: Ctx): void {
         p.cookies = lines(cookies.value);
         changed();
       });
-      const always = h("input", { type: "checkbox", checked: !!p.required, disabled: locked });
-      always.addEventListener("change", () => {
-        p.required = always.checked || undefined;
-        changed();
-      });
       return h("div", { class: "purpose" },
         h("div", { class: "purpose-head" },
           h("code", null, p.id),
-          h("label", { class: "check" }, always, locked ? "Always on" : "Always on (cannot be refused)"),
+          // Only necessary is always on: every other purpose needs the
+          // visitor's opt-in, which the server enforces.
+          locked && h("label", { class: "check" }, h("input", { type: "checkbox", checked: true, disabled: true }), "Always on"),
           !locked && h("button", { type: "button", class: "btn ghost small danger", "aria-label": `Remove purpose ${p.id}`, onclick: () => {
             d.purposes.splice(i, 1);
             for (const t of Object.values(d.texts)) delete t.purposes[p.id];
@@ -145,7 +146,7 @@ function editor(ctx: Ctx): void {
       changed();
     });
     const ctl = (multi: boolean, ph?: string) => (multi ? h("textarea", { rows: "3", placeholder: ph }) : h("input", { placeholder: ph }));
-    replace(texts, tabs,
+    replace(texts, tabs, readOnly(
       h("div", { class: "inline" }, newLang, h("button", { type: "button", class: "btn small", onclick: addLang }, "Add language"), langErr,
         h("label", { class: "check default-lang" }, def, "Default language"),
         lang != d.default_lang && h("button", { type: "button", class: "btn ghost small danger", onclick: () => {
@@ -164,7 +165,7 @@ function editor(ctx: Ctx): void {
           field(`${p.id} · title`, bind(pt, "title", ctl(false, lang == d.default_lang ? undefined : bt.title))),
           field(`${p.id} · description`, bind(pt, "description", ctl(true, lang == d.default_lang ? undefined : bt.description))));
       }),
-    );
+    ));
   }
 
   const name = bind(meta, "name", h("input", { required: true }));
@@ -207,7 +208,7 @@ function editor(ctx: Ctx): void {
         stale && h("button", { type: "button", class: "btn small", onclick: () => {
           if (!confirm("Discard your changes and load the saved version?")) return;
           dirty = false;
-          ctx.go(`/sites/${site.id}/edit`); // the editor loads the site as saved now
+          ctx.reload(); // the editor loads the site as saved now; Back still leaves it
         } }, "Discard mine, load the saved version")));
     } finally {
       b.disabled = false;
@@ -228,20 +229,18 @@ function editor(ctx: Ctx): void {
   renderTexts();
 
   const form = h("form", { class: "editor-form", "aria-label": "Site configuration" },
-    h("fieldset", { disabled: !owner },
-      h("section", { class: "card" }, h("h2", null, "General"),
-        h("div", { class: "grid2" },
-          field("Site name", name),
-          field("Privacy policy URL", policy),
-          field("Allowed origins", origins, "One per line. Decisions from other origins are refused."),
-          field("Consent lifetime (months)", months, "How long a decision stands before the banner asks again. Default 6, at most 13."))),
-      h("section", { class: "card" }, h("h2", null, "Purposes"), h("p", { class: "muted" }, "Everything but necessary starts off and needs the visitor's opt-in."), purposes),
-      h("section", { class: "card" }, h("h2", null, "Texts"), texts),
-      h("section", { class: "card" }, h("h2", null, "Look"),
-        h("div", { class: "grid3" },
-          field("Layout", layout), field("Position", position),
-          field("Background", colour("background")), field("Text", colour("text")), field("Accent", colour("accent")))),
-    ),
+    h("section", { class: "card" }, h("h2", null, "General"),
+      readOnly(h("div", { class: "grid2" },
+        field("Site name", name),
+        field("Privacy policy URL", policy),
+        field("Allowed origins", origins, "One per line. Decisions from other origins are refused."),
+        field("Consent lifetime (months)", months, "How long a decision stands before the banner asks again. Default 6, at most 13.")))),
+    h("section", { class: "card" }, h("h2", null, "Purposes"), h("p", { class: "muted" }, "Everything but necessary starts off and needs the visitor's opt-in."), readOnly(purposes)),
+    h("section", { class: "card" }, h("h2", null, "Texts"), texts),
+    h("section", { class: "card" }, h("h2", null, "Look"),
+      readOnly(h("div", { class: "grid3" },
+        field("Layout", layout), field("Position", position),
+        field("Background", colour("background")), field("Text", colour("text")), field("Accent", colour("accent"))))),
   );
   form.addEventListener("input", () => status.replaceChildren());
   form.addEventListener("submit", (e) => e.preventDefault());

@@ -4,6 +4,11 @@ import { field, h, replace } from "../dom";
 
 const iso = (d: Date) => d.toISOString().slice(0, 10);
 
+// The last export stays in memory for its "Save again" link; the one
+// before it is let go, so that a session of exports does not pile up.
+let kept = "";
+const keep = (b: Blob) => (kept && URL.revokeObjectURL(kept), (kept = URL.createObjectURL(b)));
+
 export function exportsPage(ctx: Ctx): void {
   const site = h("select", { name: "site" }, ctx.sites.map((s) => h("option", { value: s.id, selected: ctx.site?.id == s.id }, s.name)));
   const from = h("input", { type: "date", name: "from", value: iso(new Date(Date.now() - 29 * 864e5)) });
@@ -37,7 +42,7 @@ export function exportsPage(ctx: Ctx): void {
     replace(progress, bar, label);
     try {
       const { blob, name } = await download(path, (n) => (label.textContent = `${(n / 1024).toFixed(n < 10240 ? 1 : 0)} KiB received…`));
-      const a = h("a", { href: URL.createObjectURL(blob), download: name, class: "btn small" }, `Save ${name} again`);
+      const a = h("a", { href: keep(blob), download: name, class: "btn small" }, `Save ${name} again`);
       replace(progress, h("span", { class: "ok-text", id: "export-done" }, `Done: ${name}, ${(blob.size / 1024).toFixed(1)} KiB. `), a);
       a.click();
     } catch (x) {
