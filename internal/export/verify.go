@@ -101,12 +101,33 @@ type Trust struct {
 // for an empty line, so a few kilobytes of zip could ask for gigabytes);
 // and the config texts, which are a few kilobytes each. An export larger
 // than this is split by time range.
+//
+// Beyond that, no file may expand to more than maxRatio times its
+// compressed size (or 1 MiB, whichever is more): receipts, proofs and ids
+// are base64 and hex, which deflate shrinks five or six times in a pack of
+// 1,500 receipts (proofs of a larger log share more hashes, and shrink
+// more), while a bomb of repeated bytes shrinks a thousand times. So memory stays
+// proportionate to the upload, and the small files (keys, checkpoint) have
+// small limits of their own.
 const (
-	maxEntry   = 1 << 30
-	maxLines   = MaxReceipts
-	maxConfig  = 1 << 20
-	maxConfigs = 10_000
+	maxEntry    = 1 << 30
+	maxLines    = MaxReceipts
+	maxConfig   = 1 << 20
+	maxConfigs  = 10_000
+	maxRatio    = 100
+	maxSmall    = 1 << 20   // jwks.json, log-key.txt, checkpoint.txt
+	maxManifest = 256 << 20 // manifest.jws: an entry of ~100 bytes per receipt
 )
+
+// entryLimit is what the pack's file name may expand to, at most limit.
+func entryLimit(z *zip.Reader, name string, limit int64) int64 {
+	for _, f := range z.File {
+		if f.Name == name {
+			return min(limit, max(1<<20, maxRatio*int64(f.CompressedSize64)))
+		}
+	}
+	return limit
+}
 
 type receiptClaims struct {
 	JTI    string `json:"jti"`
@@ -228,12 +249,12 @@ func VerifyPack(r io.ReaderAt, size int64, trust *Trust) (*Report, error) {
 func readPackFiles(z *zip.Reader, rep *Report, trust *Trust) *packFiles {
 	pf := &packFiles{configs: map[string]bool{}, keysAre: "jwks.json"}
 	problem := func(format string, a ...any) { rep.Problems = append(rep.Problems, fmt.Sprintf(format, a...)) }
-	if b, err := readFile(z, fileJWKS); err != nil {
+	if b, err := readFile(z, fileJWKS, maxSmall); err != nil {
 		problem("%v", err)
 	} else if pf.keys, err = receipt.ParseJWKS(b); err != nil {
 		problem("jwks.json: %v", err)
 	}
-	logKey, err := readFile(z, fileLogKey)
+	logKey, err := readFile(z, fileLogKey, maxSmall)
 	if err != nil {
 		problem("%v", err)
 	}
@@ -255,7 +276,7 @@ func readPackFiles(z *zip.Reader, rep *Report, trust *Trust) *packFiles {
 		pf.verifier = receipt.NewVerifier(pf.keys)
 	}
 	rep.Keys.Pinned, rep.Keys.Kids, rep.Keys.LogKey = trust != nil, slices.Sorted(maps.Keys(pf.keys)), key
-	if b, err := readFile(z, fileCheckpoint); err != nil {
+	if b, err := readFile(z, fileCheckpoint, maxSmall); err != nil {
 		problem("%v", err)
 	} else if pf.cp, err = ledger.OpenCheckpoint(b, key); err != nil {
 		problem("checkpoint.txt is not signed by %s (forged or altered)", keyIs)
@@ -275,7 +296,7 @@ func readPackFiles(z *zip.Reader, rep *Report, trust *Trust) *packFiles {
 				problem("more than %d config texts", maxConfigs)
 				break
 			}
-			b, err := readZip(f, maxConfig)
+			b, err := readZip(f, min(maxConfig, max(64<<10, maxRatio*int64(f.CompressedSize64))))
 			sum := sha256.Sum256(b)
 			hash := strings.TrimSuffix(name, ".json")
 			pf.configs["sha256:"+hash] = err == nil && hex.EncodeToString(sum[:]) == hash
@@ -312,7 +333,7 @@ func (pf *packFiles) proof(i int, id string) *proofLine {
 }
 
 func (pf *packFiles) readManifest(z *zip.Reader, problem func(string, ...any)) {
-	b, err := readFile(z, fileManifest)
+	b, err := readFile(z, fileManifest, maxManifest)
 	if err != nil {
 		problem("%v", err)
 		return
@@ -709,14 +730,18 @@ func (pf *packFiles) checkProof(p *proofLine, index uint64, leaf tlog.Hash, fail
 	}
 }
 
-func readFile(z *zip.Reader, name string) ([]byte, error) {
+func readFile(z *zip.Reader, name string, limit int64) ([]byte, error) {
 	f, err := z.Open(name)
 	if err != nil {
 		return nil, fmt.Errorf("%s is missing from the pack", name)
 	}
 	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, maxEntry+1))
-	if err != nil || len(b) > maxEntry {
+	limit = entryLimit(z, name, limit)
+	b, err := io.ReadAll(io.LimitReader(f, limit+1))
+	if int64(len(b)) > limit {
+		return nil, fmt.Errorf("%s expands to more than %d bytes: not a pack this server made", name, limit)
+	}
+	if err != nil {
 		return nil, fmt.Errorf("%s cannot be read", name)
 	}
 	return b, nil
@@ -744,7 +769,9 @@ func readLines(z *zip.Reader, name string, limit int) ([][]byte, error) {
 	}
 	defer f.Close()
 	var out [][]byte
-	sc := bufio.NewScanner(io.LimitReader(f, maxEntry))
+	limit64 := entryLimit(z, name, maxEntry)
+	lr := &io.LimitedReader{R: f, N: limit64 + 1}
+	sc := bufio.NewScanner(lr)
 	// A line is a receipt of a few hundred bytes, or an event: a tombstone
 	// names every receipt it removed (about 200 bytes each; an erasure of
 	// a 100,000-receipt chain is one tombstone).
@@ -759,6 +786,9 @@ func readLines(z *zip.Reader, name string, limit int) ([][]byte, error) {
 	}
 	if err := sc.Err(); err != nil {
 		return out, fmt.Errorf("%s: %v", name, err)
+	}
+	if lr.N <= 0 {
+		return nil, fmt.Errorf("%s expands to more than %d bytes: not a pack this server made", name, limit64)
 	}
 	return out, nil
 }

@@ -3,7 +3,9 @@ package export_test
 import (
 	"archive/zip"
 	"bytes"
+	"math/rand/v2"
 	"runtime"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -34,22 +36,21 @@ func FuzzVerifyPack(f *testing.F) {
 	})
 }
 
-// A pack made to exhaust memory: a few kilobytes of zip whose
-// receipts.ndjson expands to more lines than any export holds (each line
-// would be kept with its verdict). It is refused whole, without building a
-// verdict per line.
+// A pack made to exhaust memory with lines: receipts.ndjson holds more
+// lines than any export does (each line would be kept with its verdict).
+// The lines differ, so the file shrinks no more than a real one does. It is
+// refused whole, without building a verdict per line.
 func TestVerifyPackRefusesALineBomb(t *testing.T) {
 	var buf bytes.Buffer
 	z := zip.NewWriter(&buf)
 	w, _ := z.Create("receipts.ndjson")
-	line := bytes.Repeat([]byte("{}\n"), 1<<16)
-	for range 1<<4 + 1 { // 2^20 + 2^16 lines
-		w.Write(line)
+	rng := rand.New(rand.NewPCG(1, 2))
+	line := make([]byte, 0, 8)
+	for range 1<<20 + 1<<16 {
+		line = strconv.AppendUint(line[:0], rng.Uint64N(1<<20), 36)
+		w.Write(append(line, '\n'))
 	}
 	z.Close()
-	if buf.Len() > 64<<10 {
-		t.Fatalf("the bomb is %d bytes; it should be small", buf.Len())
-	}
 	var before, after runtime.MemStats
 	runtime.ReadMemStats(&before)
 	rep, err := export.VerifyPack(bytes.NewReader(buf.Bytes()), int64(buf.Len()), nil)
@@ -60,8 +61,36 @@ func TestVerifyPackRefusesALineBomb(t *testing.T) {
 	if rep.OK || len(rep.Receipts) != 0 || !strings.Contains(strings.Join(rep.Problems, "\n"), "more than 1048576 lines") {
 		t.Errorf("bomb: ok %v, %d verdicts, problems %q; want refused whole", rep.OK, len(rep.Receipts), rep.Problems)
 	}
-	// Checked line by line it allocated 1.1 GiB here; refused, 130 MiB.
 	if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 256<<20 {
 		t.Errorf("verifying the bomb allocated %d MiB", alloc>>20)
+	}
+}
+
+// A pack made to exhaust memory by expanding: each file a few hundred
+// kilobytes of zip that inflate to hundreds of megabytes. Every file is
+// refused past 100 times its compressed size, so little is allocated.
+func TestVerifyPackRefusesAnExpansionBomb(t *testing.T) {
+	zeros := make([]byte, 1<<20)
+	for _, name := range []string{"jwks.json", "log-key.txt", "checkpoint.txt", "manifest.jws", "receipts.ndjson", "proofs.ndjson", "configs/00.json"} {
+		var buf bytes.Buffer
+		z := zip.NewWriter(&buf)
+		w, _ := z.Create(name)
+		for range 256 { // 256 MiB
+			w.Write(zeros)
+		}
+		z.Close()
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		rep, err := export.VerifyPack(bytes.NewReader(buf.Bytes()), int64(buf.Len()), nil)
+		runtime.ReadMemStats(&after)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rep.OK {
+			t.Errorf("%s: a bomb verified", name)
+		}
+		if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 128<<20 {
+			t.Errorf("%s: %d KiB of zip expanding to 256 MiB allocated %d MiB", name, buf.Len()>>10, alloc>>20)
+		}
 	}
 }
