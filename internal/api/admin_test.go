@@ -295,6 +295,29 @@ func TestAdminLoginNotLockedOutBySpreadGuessing(t *testing.T) {
 	}
 }
 
+// TestAdminEnvTokensChildrenEndWithIt: a token made with ASSENT_ADMIN_TOKEN
+// works while that env token is set, and stops when it is rotated or
+// unset (a leaked env token must leave nothing behind once changed).
+func TestAdminEnvTokensChildrenEndWithIt(t *testing.T) {
+	e := newEnv(t, 0)
+	r := e.do("POST", "/api/v1/admin/tokens", `{"name":"deploy","role":"owner"}`, append(bearer, "Content-Type", "application/json")...)
+	if r.status != 201 {
+		t.Fatalf("mint: %d %s", r.status, r.body)
+	}
+	child := []string{"Authorization", "Bearer " + r.json(t)["token"].(string)}
+	for _, c := range []struct {
+		name string
+		env  string
+		want int
+	}{{"the same env token", adminToken, 200}, {"a rotated env token", adminToken + "-rotated", 401}, {"no env token", "", 401}, {"the first one again", adminToken, 200}} {
+		e.envToken = &c.env
+		e.serve()
+		if got := e.do("GET", "/api/v1/admin/sites", "", child...).status; got != c.want {
+			t.Errorf("with %s: the token it made got %d, want %d", c.name, got, c.want)
+		}
+	}
+}
+
 // maxFailuresPerAccount is the API's per-account limit (admin_session.go).
 const maxFailuresPerAccount = 5
 

@@ -41,6 +41,7 @@ type env struct {
 	rate     float64
 	siteRate float64
 	proxies  []netip.Prefix // trusted besides private ones; nil: X-Forwarded-For ignored
+	envToken *string        // ASSENT_ADMIN_TOKEN when not adminToken
 	dir      string
 	ledger   *ledger.Log
 	remover  *retention.Remover
@@ -81,8 +82,12 @@ func (e *env) serve() {
 	now := func() time.Time { e.mu.Lock(); defer e.mu.Unlock(); return e.now }
 	e.remover = &retention.Remover{Store: e.db.Store, Signer: e.signer, Issuer: "https://consent.example", Now: now,
 		Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	envToken := adminToken
+	if e.envToken != nil {
+		envToken = *e.envToken
+	}
 	srv := &api.Server{Store: e.db.Store, Signer: e.signer, Ledger: e.ledger, Remover: e.remover, Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
-		PublicURL: "https://consent.example", RateLimit: e.rate, SiteRateLimit: e.siteRate, TrustXFF: e.proxies != nil, TrustedProxies: e.proxies, Bundle: snippet.Bundles{Full: []byte("/*full*/"), Box: []byte("/*bundle*/"), Tags: []byte("/*tags*/"), TagsPath: "/s/t/0123456789abcdef.js"}, AdminToken: adminToken,
+		PublicURL: "https://consent.example", RateLimit: e.rate, SiteRateLimit: e.siteRate, TrustXFF: e.proxies != nil, TrustedProxies: e.proxies, Bundle: snippet.Bundles{Full: []byte("/*full*/"), Box: []byte("/*bundle*/"), Tags: []byte("/*tags*/"), TagsPath: "/s/t/0123456789abcdef.js"}, AdminToken: envToken,
 		Now: now}
 	e.h = srv.Handler()
 }

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
+	"encoding/hex"
 	"errors"
 	"net/http"
 	"strings"
@@ -101,7 +102,7 @@ func (s *Server) authenticate(c echo.Context) (*principal, error) {
 
 func (s *Server) bearer(tok string) (*principal, error) {
 	if s.AdminToken != "" && equalSecret(tok, s.AdminToken) {
-		return &principal{Name: "env-token", Role: RoleOwner}, nil
+		return &principal{Name: "env-token", Role: RoleOwner, Account: envAccount(s.AdminToken)}, nil
 	}
 	if strings.HasPrefix(tok, tokenPrefix) {
 		t, err := s.Store.TokenByHash(hashSecret(tok))
@@ -118,12 +119,20 @@ func (s *Server) bearer(tok string) (*principal, error) {
 // more than the person behind it holds now. Demoting that person demotes
 // their tokens; removing the account stops them, as offboarding expects.
 // (Tokens from before Account was recorded name their maker in CreatedBy.)
+//
+// A token the env token made (or a token made by one of those) lasts as
+// long as that env token: rotating or unsetting ASSENT_ADMIN_TOKEN stops
+// it, so a leaked env token leaves nothing behind once it is changed.
+// (Those made before this was recorded last while any env token is set.)
 func (s *Server) tokenPrincipal(t *store.APIToken) (*principal, error) {
 	p := &principal{Name: "token:" + t.Name, Role: t.Role, Account: t.Account}
 	if p.Account == "" && t.CreatedBy != "env-token" && !strings.HasPrefix(t.CreatedBy, "token:") {
 		p.Account = t.CreatedBy
 	}
-	if p.Account == "" {
+	if strings.HasPrefix(p.Account, "env:") || p.Account == "" {
+		if s.AdminToken == "" || (p.Account != "" && !equalSecret(p.Account, envAccount(s.AdminToken))) {
+			return nil, consent.Errorf(consent.ECodeUnauthorized, "this token was made with an ASSENT_ADMIN_TOKEN that is no longer set; create a new token")
+		}
 		return p, nil
 	}
 	u, err := s.Store.User(p.Account)
@@ -147,6 +156,12 @@ func newSecret() string {
 	b := make([]byte, 32)
 	rand.Read(b)
 	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// envAccount names the env token in the tokens it makes: a fingerprint,
+// which cannot be turned back into the token.
+func envAccount(token string) string {
+	return "env:" + hex.EncodeToString(hashSecret("assent env token\x00" + token)[:8])
 }
 
 // hashSecret is the lookup key of a high-entropy secret. A fast hash is

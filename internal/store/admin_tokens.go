@@ -17,7 +17,8 @@ type APIToken struct {
 	CreatedBy string    `json:"created_by"`
 	CreatedAt time.Time `json:"created_at"`
 	// Account is the person whose rights bound the token's (whoever made it,
-	// or made the token that made it); empty when the env token did.
+	// or made the token that made it); "env:" and a fingerprint of
+	// ASSENT_ADMIN_TOKEN when that did (empty in tokens it made before).
 	Account string `json:"account,omitempty"`
 }
 
