@@ -175,7 +175,9 @@ func createAdmin(cfg *Config, st *store.Store, log *slog.Logger, now time.Time) 
 		rand.Read(b)
 		pw = base64.RawURLEncoding.EncodeToString(b)
 		path := filepath.Join(cfg.Data, "initial-admin-password")
-		if err := os.WriteFile(path, []byte(pw+"\n"), 0o600); err != nil {
+		// Durable before the account it opens is: losing it would lock the
+		// admin out.
+		if err := ledger.WriteFileDurable(path, []byte(pw+"\n")); err != nil {
 			return err
 		}
 		log.Info("created admin account; its password is in a file readable only by you", "user", "admin", "password_file", path)

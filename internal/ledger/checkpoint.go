@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 
@@ -116,8 +117,20 @@ func (k *Key) Sign(c Checkpoint) ([]byte, error) {
 
 // writeFileSync creates path (it must not exist) holding b, fsynced, mode
 // 0600.
+// WriteFileDurable writes path (mode 0600, replacing what it held) and
+// returns once it is on disk under its name.
+func WriteFileDurable(path string, b []byte) error {
+	if err := writeNew(path, os.O_TRUNC, b); err != nil {
+		return err
+	}
+	return SyncDir(filepath.Dir(path))
+}
+
 func writeFileSync(path string, b []byte) error {
-	return writeNew(path, os.O_EXCL, b)
+	if err := writeNew(path, os.O_EXCL, b); err != nil {
+		return err
+	}
+	return SyncDir(filepath.Dir(path))
 }
 
 func writeNew(path string, flag int, b []byte) error {

@@ -87,7 +87,16 @@ func newKeyFile(dir string, now time.Time) (ed25519.PublicKey, error) {
 		f.Close()
 		return nil, err
 	}
-	return pub, f.Close()
+	if err := f.Close(); err != nil {
+		return nil, err
+	}
+	// The key signs receipts acknowledged as durable: its name must be too.
+	d, err := os.Open(dir)
+	if err != nil {
+		return nil, err
+	}
+	defer d.Close()
+	return pub, d.Sync()
 }
 
 func load(dir string) (*Signer, error) {
