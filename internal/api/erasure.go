@@ -29,6 +29,10 @@ func (s *Server) eraseVisitor(c echo.Context) error {
 	if !consent.ValidUUID(v) {
 		return consent.Errorf(consent.ECodeInvalid, "visitor must be a UUID")
 	}
+	// No decision of the visitor's is recorded between reading the chain and
+	// removing it: it would outlive the erasure.
+	unlock := s.Store.LockVisitor(site.ID, v)
+	defer unlock()
 	chain, err := s.visitorChain(site.ID, v)
 	if err != nil {
 		return err

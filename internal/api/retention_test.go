@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -181,5 +182,40 @@ func TestRemovalsNameOnlyWhatTheyRemove(t *testing.T) {
 	}
 	if _, n, err := e.remover.Remove("demo", retention.ReasonRetention, batch); !errors.Is(err, store.ErrNotFound) || n != 0 {
 		t.Errorf("nothing left to remove: %d, %v; want ErrNotFound", n, err)
+	}
+}
+
+// TestErasureLeavesNothingBehind: decisions of the visitor arriving while
+// an erasure runs are recorded before it (and erased) or after it (a new
+// chain): none survives it pointing at a receipt it removed.
+func TestErasureLeavesNothingBehind(t *testing.T) {
+	e := newEnv(t, 0)
+	for range 40 {
+		v := uuid.NewString()
+		e.do("POST", "/api/v1/consents", e.decision(v, "accept_all", allOn))
+		var wg sync.WaitGroup
+		erased := 0.0
+		wg.Add(2)
+		go func() {
+			defer wg.Done()
+			e.do("POST", "/api/v1/consents", e.decision(v, "custom", mixed))
+		}()
+		go func() {
+			defer wg.Done()
+			if r := e.do("POST", "/api/v1/admin/sites/demo/visitors/"+v+"/erase", "", bearer...); r.status == 200 {
+				erased = r.json(t)["erased"].(float64)
+			}
+		}()
+		wg.Wait()
+		s := e.do("GET", "/api/v1/sites/demo/visitors/"+v+"/consent", "").json(t)
+		if s["decided"] != true {
+			continue // both erased
+		}
+		id := s["receipt_id"].(string)
+		c := e.do("GET", "/api/v1/consents/"+id, "").json(t)
+		prev, _ := c["claims"].(map[string]any)["prev"].(string)
+		if prev != "" && e.do("GET", "/api/v1/consents/"+prev, "").status == 404 {
+			t.Fatalf("after erasing %v receipts, receipt %s survives, chained to %s, which the erasure removed", erased, id, prev)
+		}
 	}
 }

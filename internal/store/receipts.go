@@ -84,6 +84,15 @@ func madeBefore(a, b uuid.UUID) bool {
 	return d > 0 && d < staleWindow.Milliseconds()
 }
 
+// LockVisitor holds back the visitor's decisions until unlock is called:
+// an erasure reads the visitor's receipts and removes them under it, so
+// none is recorded in between and left behind.
+func (s *Store) LockVisitor(site, visitor string) (unlock func()) {
+	stripe := &s.w.stripes[maphash.String(stripeSeed, site+"|"+strings.ToLower(visitor))%uint64(len(s.w.stripes))]
+	stripe.Lock()
+	return stripe.Unlock
+}
+
 // RecordDecision is AppendReceipt for a decision the snippet named. When
 // the visitor's latest receipt records that same decision (a retry whose
 // first answer was lost), it appends nothing and returns that receipt,
@@ -93,9 +102,7 @@ func madeBefore(a, b uuid.UUID) bool {
 // replaced it (a post the browser kept alive after the page gave up on it):
 // recorded, it would undo the visitor's later choice.
 func (s *Store) RecordDecision(site, visitor string, decision uuid.UUID, build Build) (rec *Receipt, replayed bool, err error) {
-	stripe := &s.w.stripes[maphash.String(stripeSeed, site+"|"+visitor)%uint64(len(s.w.stripes))]
-	stripe.Lock()
-	defer stripe.Unlock()
+	defer s.LockVisitor(site, visitor)()
 	// The visitor's latest state and, for a replay, its receipt, read in one
 	// transaction: an erasure in between must not leave a state without
 	// its receipt.
