@@ -51,19 +51,26 @@ func TestVerifyPackRefusesALineBomb(t *testing.T) {
 		w.Write(append(line, '\n'))
 	}
 	z.Close()
+	rep, alloc := verifyMeasured(t, buf.Bytes())
+	if rep.OK || len(rep.Receipts) != 0 || !strings.Contains(strings.Join(rep.Problems, "\n"), "more than 1048576 lines") {
+		t.Errorf("bomb: ok %v, %d verdicts, problems %q; want refused whole", rep.OK, len(rep.Receipts), rep.Problems)
+	}
+	if alloc > 256<<20 {
+		t.Errorf("verifying the bomb allocated %d MiB", alloc>>20)
+	}
+}
+
+// verifyMeasured verifies pack and says how many bytes that allocated.
+func verifyMeasured(t *testing.T, pack []byte) (*export.Report, uint64) {
+	t.Helper()
 	var before, after runtime.MemStats
 	runtime.ReadMemStats(&before)
-	rep, err := export.VerifyPack(bytes.NewReader(buf.Bytes()), int64(buf.Len()), nil)
+	rep, err := export.VerifyPack(bytes.NewReader(pack), int64(len(pack)), nil)
 	runtime.ReadMemStats(&after)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rep.OK || len(rep.Receipts) != 0 || !strings.Contains(strings.Join(rep.Problems, "\n"), "more than 1048576 lines") {
-		t.Errorf("bomb: ok %v, %d verdicts, problems %q; want refused whole", rep.OK, len(rep.Receipts), rep.Problems)
-	}
-	if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 256<<20 {
-		t.Errorf("verifying the bomb allocated %d MiB", alloc>>20)
-	}
+	return rep, after.TotalAlloc - before.TotalAlloc
 }
 
 // A pack made to exhaust memory by expanding: each file a few hundred
@@ -79,17 +86,11 @@ func TestVerifyPackRefusesAnExpansionBomb(t *testing.T) {
 			w.Write(zeros)
 		}
 		z.Close()
-		var before, after runtime.MemStats
-		runtime.ReadMemStats(&before)
-		rep, err := export.VerifyPack(bytes.NewReader(buf.Bytes()), int64(buf.Len()), nil)
-		runtime.ReadMemStats(&after)
-		if err != nil {
-			t.Fatal(err)
-		}
+		rep, alloc := verifyMeasured(t, buf.Bytes())
 		if rep.OK {
 			t.Errorf("%s: a bomb verified", name)
 		}
-		if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 128<<20 {
+		if alloc > 128<<20 {
 			t.Errorf("%s: %d KiB of zip expanding to 256 MiB allocated %d MiB", name, buf.Len()>>10, alloc>>20)
 		}
 	}
