@@ -12,7 +12,7 @@ func TestBuildLeavesTheBarOutOfTheBox(t *testing.T) {
 		t.Fatal(err)
 	}
 	// A declaration only src/bar.css has, as esbuild minifies it.
-	bar := []byte("padding:1rem max(1.25rem,calc(50% - 36rem))")
+	bar := []byte("padding:1em max(1.25em,calc(50% - 36em))")
 	if !bytes.Contains(b.Full, bar) {
 		t.Errorf("the full bundle lacks the bar layout's CSS")
 	}
