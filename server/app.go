@@ -42,13 +42,6 @@ func open(cfg *Config, log *slog.Logger, now func() time.Time) (*app, error) {
 	if err := os.MkdirAll(cfg.Data, 0o700); err != nil {
 		return nil, err
 	}
-	signer, created, err := receipt.Open(filepath.Join(cfg.Data, "keys"), now())
-	if err != nil {
-		return nil, err
-	}
-	if created {
-		log.Info("created receipt signing key", "kid", signer.KID())
-	}
 	bundle, err := snippet.Build(snippet.Files)
 	if err != nil {
 		return nil, err
@@ -68,7 +61,11 @@ func open(cfg *Config, log *slog.Logger, now func() time.Time) (*app, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := bootstrap(cfg, st, log, now()); err != nil {
+	signer, err := openSigner(cfg, st, log, now())
+	if err == nil {
+		err = bootstrap(cfg, st, log, now())
+	}
+	if err != nil {
 		st.Close()
 		return nil, err
 	}
@@ -101,6 +98,31 @@ func open(cfg *Config, log *slog.Logger, now func() time.Time) (*app, error) {
 		remover.Run(ctx, retentionEvery)
 	}()
 	return a, nil
+}
+
+// openSigner opens the receipt signing keys, making one on first start.
+// A database whose receipts were signed with a key that is not there (a
+// restore without keys/, or with an older copy of it) is refused: a new
+// key would sign on, and nothing signed before could be verified, looked
+// up or erased.
+func openSigner(cfg *Config, st *store.Store, log *slog.Logger, now time.Time) (*receipt.Signer, error) {
+	dir := filepath.Join(cfg.Data, "keys")
+	last, err := st.Meta("receipt_kid")
+	if err != nil {
+		return nil, err
+	}
+	if last != nil && !hasKey(dir, string(last)) { // checked before a new key is made
+		return nil, fmt.Errorf("the receipts in %s were signed with key %s, which is not in %s: restore that folder from the same backup as the database (see README, Backup)",
+			filepath.Join(cfg.Data, "assent.db"), last, dir)
+	}
+	signer, created, err := receipt.Open(dir, now)
+	if err != nil {
+		return nil, err
+	}
+	if created {
+		log.Info("created receipt signing key", "kid", signer.KID())
+	}
+	return signer, nil
 }
 
 // retentionEvery is how often expired receipts are looked for.

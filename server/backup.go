@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/assent/assent/internal/ledger"
+	"github.com/assent/assent/internal/receipt"
 	"github.com/assent/assent/internal/store"
 )
 
@@ -116,7 +117,7 @@ func restoreCommand(args []string, getenv func(string) string, out io.Writer) er
 	if err != nil {
 		return err
 	}
-	size, err := checkBackup(src)
+	size, kid, err := checkBackup(src)
 	if err != nil {
 		return fmt.Errorf("backup %s: %w", src, err)
 	}
@@ -155,29 +156,49 @@ func restoreCommand(args []string, getenv func(string) string, out io.Writer) er
 	}
 	if fresh {
 		fmt.Fprintf(out, "restored %s (log size %d) into %s\n", src, size, cfg.Data)
-		return nil
+	} else {
+		fmt.Fprintf(out, "restored %s (log size %d); the previous database is %s\n", src, size, dbPath+".before-restore-"+stamp)
 	}
-	fmt.Fprintf(out, "restored %s (log size %d); the previous database is %s\n", src, size, dbPath+".before-restore-"+stamp)
+	// The server refuses a database without the key its receipts were
+	// signed with (see openSigner): say so now, not at the next start.
+	if kid != "" && !hasKey(filepath.Join(cfg.Data, "keys"), kid) {
+		fmt.Fprintf(out, "the server will not start yet: its receipts were signed with key %s, which is not in %s; copy keys/ from the same backup\n",
+			kid, filepath.Join(cfg.Data, "keys"))
+	}
 	return nil
+}
+
+// hasKey reports whether the receipt key kid is among those in dir.
+func hasKey(dir, kid string) bool {
+	if pems, _ := filepath.Glob(filepath.Join(dir, "*.pem")); len(pems) == 0 {
+		return false // receipt.Open would make one
+	}
+	s, _, err := receipt.Open(dir, time.Now())
+	if err != nil {
+		return false
+	}
+	_, ok := s.Keys()[kid]
+	return ok
 }
 
 // checkBackup opens a copy of the backup, runs bbolt's consistency check on
 // it, and returns its log size. The backup file itself is never written.
-func checkBackup(src string) (uint64, error) {
+func checkBackup(src string) (size uint64, kid string, err error) {
 	tmp := filepath.Join(os.TempDir(), fmt.Sprintf("assent-restore-check-%d.db", os.Getpid()))
 	defer os.Remove(tmp)
 	if err := copyFile(src, tmp); err != nil {
-		return 0, err
+		return 0, "", err
 	}
 	st, err := store.Open(tmp)
 	if err != nil {
-		return 0, err
+		return 0, "", err
 	}
 	defer st.Close()
 	if err := st.Check(); err != nil {
-		return 0, err
+		return 0, "", err
 	}
-	return st.LogSize(), nil
+	k, err := st.Meta("receipt_kid")
+	return st.LogSize(), string(k), err
 }
 
 func copyFile(src, dst string) error {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"io"
+	"log/slog"
 	"net/http"
 	"os"
 	"os/exec"
@@ -11,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 )
@@ -46,6 +48,13 @@ func TestBackupUnderLoadRestores(t *testing.T) {
 	t.Log(out.String())
 	ts.stop()
 
+	// Restored without its keys, the database is said not to be startable.
+	bare := t.TempDir()
+	if err := restoreCommand([]string{backup, "--data", bare}, getenv, &out); err != nil || !strings.Contains(out.String(), "copy keys/ from the same backup") {
+		t.Errorf("restore without the keys: %v; said %q, want the missing key named", err, out.String())
+	}
+	out.Reset()
+
 	// Restore into a fresh directory that has the keys.
 	fresh := t.TempDir()
 	if err := exec.Command("cp", "-a", filepath.Join(data, "keys"), fresh).Run(); err != nil {
@@ -55,7 +64,7 @@ func TestBackupUnderLoadRestores(t *testing.T) {
 		t.Fatalf("restore: %v", err)
 	}
 	// Nothing was there to set aside: no empty database made and kept.
-	if set, _ := filepath.Glob(filepath.Join(fresh, "assent.db.before-restore-*")); len(set) > 0 || !strings.Contains(out.String(), "into "+fresh) {
+	if set, _ := filepath.Glob(filepath.Join(fresh, "assent.db.before-restore-*")); len(set) > 0 || !strings.Contains(out.String(), "into "+fresh) || strings.Contains(out.String(), "copy keys/") {
 		t.Errorf("restore into a fresh directory: set aside %v; said %q", set, out.String())
 	}
 	ts2 := startServerIn(t, fresh, env)
@@ -136,4 +145,60 @@ func TestReadyzRefusesARolledBackDatabase(t *testing.T) {
 	if res.StatusCode != http.StatusServiceUnavailable || !strings.Contains(string(body), `"unavailable"`) {
 		t.Errorf("evidence pack over a rolled-back database: %d %s; want 503 unavailable", res.StatusCode, body)
 	}
+}
+
+// TestRefusesADatabaseWithoutItsKeys: a database restored without keys/
+// (or next to another server's keys) is refused at start with what to do,
+// and no new key is made: one would sign on, and nothing signed before
+// could be verified, looked up or erased.
+func TestRefusesADatabaseWithoutItsKeys(t *testing.T) {
+	env := map[string]string{"ASSENT_ADMIN_PASSWORD": "correct-horse-battery"}
+	data := t.TempDir()
+	ts := startServerIn(t, data, env)
+	ts.stop()
+	keys := filepath.Join(data, "keys")
+	pems, _ := filepath.Glob(filepath.Join(keys, "*.pem"))
+	if len(pems) != 1 {
+		t.Fatalf("%d receipt keys after first start, want 1", len(pems))
+	}
+	own, _ := os.ReadFile(pems[0])
+	other := t.TempDir() // another server's key
+	startServerIn(t, other, env).stop()
+	foreign, _ := filepath.Glob(filepath.Join(other, "keys", "*.pem"))
+	for _, c := range []struct {
+		name string
+		put  func() error
+	}{
+		{"no key", func() error { return os.Remove(pems[0]) }},
+		{"another server's key", func() error {
+			b, err := os.ReadFile(foreign[0])
+			if err == nil {
+				err = os.WriteFile(filepath.Join(keys, filepath.Base(foreign[0])), b, 0o600)
+			}
+			return err
+		}},
+	} {
+		if err := c.put(); err != nil {
+			t.Fatal(err)
+		}
+		cfg, err := Load([]string{"--data", data}, func(k string) string { return env[k] })
+		if err != nil {
+			t.Fatal(err)
+		}
+		a, err := open(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), time.Now)
+		if err == nil {
+			a.close()
+			t.Errorf("%s: the server started", c.name)
+		} else if !strings.Contains(err.Error(), "restore that folder from the same backup") {
+			t.Errorf("%s: refused with %q, want what to do", c.name, err)
+		}
+		if now, _ := filepath.Glob(filepath.Join(keys, "*.pem")); c.name == "no key" && len(now) != 0 {
+			t.Errorf("%s: a key was made: %v", c.name, now)
+		}
+	}
+	// With its own key back, it starts.
+	if err := os.WriteFile(pems[0], own, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	startServerIn(t, data, env).stop()
 }
