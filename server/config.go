@@ -47,7 +47,11 @@ func Load(args []string, getenv func(string) string) (*Config, error) {
 	fs.StringVar(&c.TLSCert, "tls-cert", getenv("ASSENT_TLS_CERT"), "TLS certificate file (PEM) to serve HTTPS (ASSENT_TLS_CERT)")
 	fs.StringVar(&c.TLSKey, "tls-key", getenv("ASSENT_TLS_KEY"), "TLS private key file (PEM) (ASSENT_TLS_KEY)")
 	fs.StringVar(&c.Dev, "dev", getenv("ASSENT_DEV"), "development: serve the snippet and dashboard from the sources in this checkout, rebuilt when they change (ASSENT_DEV)")
-	fs.BoolVar(&c.TrustProxy, "trust-proxy", getenv("ASSENT_TRUST_PROXY") == "true", "take client IPs from X-Forwarded-For set by a proxy on a private, loopback or link-local address (ASSENT_TRUST_PROXY)")
+	trust, err := envBool(getenv, "ASSENT_TRUST_PROXY")
+	if err != nil {
+		return nil, err
+	}
+	fs.BoolVar(&c.TrustProxy, "trust-proxy", trust, "take client IPs from X-Forwarded-For set by a proxy on a private, loopback or link-local address (ASSENT_TRUST_PROXY)")
 	tp := fs.String("trusted-proxies", getenv("ASSENT_TRUSTED_PROXIES"), "comma-separated address ranges (CIDR) of public proxies whose X-Forwarded-For is trusted too, e.g. a CDN's; implies --trust-proxy (ASSENT_TRUSTED_PROXIES)")
 	if err := fs.Parse(args); err != nil {
 		return nil, fmt.Errorf("%w\nusage: assent [flags]\n"+
@@ -58,7 +62,6 @@ func Load(args []string, getenv func(string) string) (*Config, error) {
 	if fs.NArg() > 0 {
 		return nil, fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
-	var err error
 	if c.RateLimit, err = strconv.ParseFloat(*rl, 64); err != nil {
 		return nil, errors.New("--rate-limit / ASSENT_RATE_LIMIT must be a number of requests per second")
 	}
@@ -117,6 +120,20 @@ func (c *Config) Validate() error {
 func isFile(name string) bool {
 	fi, err := os.Stat(name)
 	return err == nil && fi.Mode().IsRegular()
+}
+
+// envBool reads a true/false variable as flags do (1, t, true, TRUE…);
+// anything else is an error rather than a silent false.
+func envBool(getenv func(string) string, key string) (bool, error) {
+	v := getenv(key)
+	if v == "" {
+		return false, nil
+	}
+	b, err := strconv.ParseBool(v)
+	if err != nil {
+		return false, fmt.Errorf("%s must be true or false, not %q", key, v)
+	}
+	return b, nil
 }
 
 func envOr(getenv func(string) string, key, def string) string {

@@ -22,7 +22,10 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"runtime/debug"
+	"strconv"
+	"strings"
 	"syscall"
 	"time"
 )
@@ -65,13 +68,23 @@ func dispatch(ctx context.Context, args []string) error {
 
 // healthcheck asks a local server's /healthz; for container HEALTHCHECKs,
 // where no curl is installed.
+//
+// It asks the server that last started on this data directory, at the
+// address and scheme it wrote there (see writeListening), so a server
+// started with flags the check does not see (--addr, --tls-cert) is
+// found all the same. Only /healthz is asked and nothing is sent, so its
+// certificate is not checked.
 func healthcheck(args []string, getenv func(string) string) error {
 	cfg, err := Load(args, getenv)
 	if err != nil {
 		return err
 	}
-	c, base, err := localClient(cfg)
-	if err != nil {
+	var c *http.Client
+	base := ""
+	if b, err := os.ReadFile(filepath.Join(cfg.Data, listeningFile)); err == nil {
+		base = strings.TrimSpace(string(b))
+		c = &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}}
+	} else if c, base, err = localClient(cfg); err != nil {
 		return err
 	}
 	c.Timeout = 3 * time.Second
@@ -84,6 +97,22 @@ func healthcheck(args []string, getenv func(string) string) error {
 		return fmt.Errorf("healthz answered %d", res.StatusCode)
 	}
 	return nil
+}
+
+// listeningFile, in the data directory, holds the base URL of the server
+// running on it, as reached from the same machine.
+const listeningFile = "listening"
+
+func writeListening(cfg *Config, addr *net.TCPAddr) error {
+	scheme := "http"
+	if cfg.TLSCert != "" {
+		scheme = "https"
+	}
+	host := "127.0.0.1"
+	if !addr.IP.IsUnspecified() {
+		host = addr.IP.String() // bound to one address only
+	}
+	return os.WriteFile(filepath.Join(cfg.Data, listeningFile), []byte(scheme+"://"+net.JoinHostPort(host, strconv.Itoa(addr.Port))+"\n"), 0o600)
 }
 
 // localClient reaches the server this config runs, on 127.0.0.1, for the
@@ -179,6 +208,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, out io.
 	}()
 	log.Info("assent is running", "demo", cfg.PublicURL+"/", "dashboard", cfg.PublicURL+"/dashboard/", "snippet", cfg.PublicURL+"/s/demo.js",
 		"jwks", cfg.PublicURL+"/.well-known/jwks.json", "data", cfg.Data)
+	// Where healthcheck finds this server whatever flags it was given (a
+	// container's HEALTHCHECK runs with the image's environment only).
+	if err := writeListening(cfg, ln.Addr().(*net.TCPAddr)); err != nil {
+		log.Warn("healthcheck will go by its own settings", "err", err)
+	}
 	if ready != nil {
 		ready(ln.Addr().String())
 	}

@@ -83,3 +83,26 @@ func TestMetricsNeedAuthThroughAProxy(t *testing.T) {
 		t.Errorf("forwarded request claiming 127.0.0.1: got %d, want 401", res.StatusCode)
 	}
 }
+
+// TestProxySettings: ASSENT_TRUST_PROXY reads as flags do, and a value that
+// is neither true nor false is refused rather than taken as false (behind
+// a proxy every visitor would share its address); --trusted-proxies takes
+// ranges and single addresses, and implies --trust-proxy.
+func TestProxySettings(t *testing.T) {
+	for v, want := range map[string]bool{"1": true, "TRUE": true, "true": true, "false": false, "0": false, "": false} {
+		cfg, err := Load(nil, func(k string) string { return map[string]string{"ASSENT_TRUST_PROXY": v}[k] })
+		if err != nil || cfg.TrustProxy != want {
+			t.Errorf("ASSENT_TRUST_PROXY=%q: trust %v, %v; want %v", v, cfg != nil && cfg.TrustProxy, err, want)
+		}
+	}
+	if _, err := Load(nil, func(k string) string { return map[string]string{"ASSENT_TRUST_PROXY": "yes"}[k] }); err == nil {
+		t.Error(`ASSENT_TRUST_PROXY="yes" was accepted`)
+	}
+	cfg, err := Load([]string{"--trusted-proxies", "203.0.113.0/24, 2001:db8::1"}, func(string) string { return "" })
+	if err != nil || !cfg.TrustProxy || len(cfg.TrustedProxies) != 2 || cfg.TrustedProxies[1].String() != "2001:db8::1/128" {
+		t.Errorf("--trusted-proxies: %+v, %v", cfg, err)
+	}
+	if _, err := Load([]string{"--trusted-proxies", "cdn.example"}, func(string) string { return "" }); err == nil {
+		t.Error("--trusted-proxies took a host name")
+	}
+}

@@ -19,8 +19,10 @@ import (
 
 // TestServesTLS starts the server with --tls-cert/--tls-key and checks it
 // answers over HTTPS, with an https public URL in what it signs, and that
-// the commands that talk to it (healthcheck, a live backup) do too. The
-// certificate names the public host only, as a real one does: no 127.0.0.1.
+// the commands that talk to it (healthcheck, a live backup) do too; a
+// backup, which sends the admin token, only to the server's certificate.
+// The certificate names the public host only, as a real one does: no
+// 127.0.0.1.
 func TestServesTLS(t *testing.T) {
 	dir := t.TempDir()
 	certFile, keyFile := filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
@@ -62,6 +64,12 @@ func TestServesTLS(t *testing.T) {
 	if err := healthcheck(flags, getenv); err != nil {
 		t.Errorf("healthcheck over TLS: %v", err)
 	}
+	// With none of the server's flags, only its data directory (a
+	// container's HEALTHCHECK has the image's environment only), the
+	// check finds the server where it said it listens.
+	if err := healthcheck(nil, func(k string) string { return map[string]string{"ASSENT_DATA": ts.Data}[k] }); err != nil {
+		t.Errorf("healthcheck knowing only the data directory: %v", err)
+	}
 	backup := filepath.Join(t.TempDir(), "b.db")
 	var out strings.Builder
 	if err := backupCommand(append([]string{backup, "--data", ts.Data}, flags...), getenv, &out); err != nil {
@@ -74,7 +82,8 @@ func TestServesTLS(t *testing.T) {
 	der2, _ := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key2.PublicKey, key2)
 	os.WriteFile(other, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der2}), 0o600)
 	flags[3] = other
-	if err := healthcheck(flags, getenv); err == nil || !strings.Contains(err.Error(), "certificate") {
-		t.Errorf("healthcheck trusting another certificate: %v, want a certificate error", err)
+	out.Reset()
+	if err := backupCommand(append([]string{filepath.Join(t.TempDir(), "b2.db"), "--data", ts.Data}, flags...), getenv, &out); err == nil || !strings.Contains(err.Error(), "certificate") {
+		t.Errorf("live backup trusting another certificate: %v, want a certificate error", err)
 	}
 }
