@@ -97,7 +97,8 @@ func backupLive(cfg *Config, w io.Writer) (int64, error) {
 // restoreCommand is `assent restore FILE`: with the server stopped, put a
 // backup in place of the database. The backup is checked first, and the
 // current database is kept beside it. A backup older than the last signed
-// checkpoint would roll the signed log back; that needs --accept-rollback,
+// checkpoint would roll the signed log back, and one of another history
+// (as long or longer) would not extend it; either needs --accept-rollback,
 // which also sets the old checkpoint aside so signing can resume.
 func restoreCommand(args []string, getenv func(string) string, out io.Writer) error {
 	accept := false
@@ -117,7 +118,7 @@ func restoreCommand(args []string, getenv func(string) string, out io.Writer) er
 	if err != nil {
 		return err
 	}
-	size, kid, err := checkBackup(src)
+	size, kid, fork, err := checkBackup(src, cfg.Data)
 	if err != nil {
 		return fmt.Errorf("backup %s: %w", src, err)
 	}
@@ -137,7 +138,8 @@ func restoreCommand(args []string, getenv func(string) string, out io.Writer) er
 	cpPath := filepath.Join(cfg.Data, "log-checkpoint")
 	if signed, err := os.ReadFile(cpPath); err == nil {
 		cp, err := ledger.ParseCheckpoint(string(signed))
-		if err == nil && uint64(cp.Size) > size {
+		switch {
+		case err == nil && uint64(cp.Size) > size:
 			if !accept {
 				return fmt.Errorf("the backup holds %d log entries but %d were already signed: %d would be missing; rerun with --accept-rollback if that is what you want",
 					size, cp.Size, uint64(cp.Size)-size)
@@ -146,6 +148,17 @@ func restoreCommand(args []string, getenv func(string) string, out io.Writer) er
 				return err
 			}
 			fmt.Fprintf(out, "set aside the checkpoint of size %d: log entries %d to %d are not in this backup\n", cp.Size, size, cp.Size-1)
+		case fork != nil:
+			// As long or longer, but another history (another server's
+			// backup, or one from before an earlier rollback): the server
+			// would refuse to sign on it.
+			if !accept {
+				return fmt.Errorf("the backup's log is not the one this server signed (%v); rerun with --accept-rollback to set the signed checkpoint aside and sign on the backup's", fork)
+			}
+			if err := os.Rename(cpPath, cpPath+".before-restore-"+stamp); err != nil {
+				return err
+			}
+			fmt.Fprintf(out, "set aside the checkpoint of size %d: the backup's log is another history\n", cp.Size)
 		}
 	}
 	if err := os.Rename(dbPath, dbPath+".before-restore-"+stamp); err != nil && !errors.Is(err, os.ErrNotExist) {
@@ -183,22 +196,41 @@ func hasKey(dir, kid string) bool {
 
 // checkBackup opens a copy of the backup, runs bbolt's consistency check on
 // it, and returns its log size. The backup file itself is never written.
-func checkBackup(src string) (size uint64, kid string, err error) {
+func checkBackup(src, data string) (size uint64, kid string, fork error, err error) {
 	tmp := filepath.Join(os.TempDir(), fmt.Sprintf("assent-restore-check-%d.db", os.Getpid()))
 	defer os.Remove(tmp)
 	if err := copyFile(src, tmp); err != nil {
-		return 0, "", err
+		return 0, "", nil, err
 	}
 	st, err := store.Open(tmp)
 	if err != nil {
-		return 0, "", err
+		return 0, "", nil, err
 	}
 	defer st.Close()
 	if err := st.Check(); err != nil {
-		return 0, "", err
+		return 0, "", nil, err
 	}
 	k, err := st.Meta("receipt_kid")
-	return st.LogSize(), string(k), err
+	if err != nil {
+		return 0, "", nil, err
+	}
+	// Does the backup's log extend the checkpoint this server last signed?
+	// Checked as the server does at start, with its log key.
+	keyPath, cpPath := filepath.Join(data, "keys", "log.key"), filepath.Join(data, "log-checkpoint")
+	if _, err := os.Stat(keyPath); err == nil {
+		if _, err := os.Stat(cpPath); err == nil {
+			key, err := ledger.OpenKey(keyPath, "")
+			if err != nil {
+				return 0, "", nil, err
+			}
+			lg, err := ledger.Open(st, key, cpPath)
+			if err != nil {
+				return 0, "", nil, err
+			}
+			fork = lg.Broken()
+		}
+	}
+	return st.LogSize(), string(k), fork, nil
 }
 
 func copyFile(src, dst string) error {

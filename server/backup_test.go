@@ -202,3 +202,43 @@ func TestRefusesADatabaseWithoutItsKeys(t *testing.T) {
 	}
 	startServerIn(t, data, env).stop()
 }
+
+// TestRestoreRefusesAnotherHistory: a backup whose log is as long as the
+// one this server signed, or longer, but another history (here another
+// server's) would leave the server unable to sign: restore refuses it
+// unless --accept-rollback, which sets the signed checkpoint aside.
+func TestRestoreRefusesAnotherHistory(t *testing.T) {
+	env := map[string]string{"ASSENT_ADMIN_PASSWORD": "correct-horse-battery", "ASSENT_ADMIN_TOKEN": testToken}
+	getenv := func(k string) string { return env[k] }
+	ours, theirs := t.TempDir(), t.TempDir()
+	ts := startServerIn(t, ours, env)
+	postDecision(t, ts.URL, "0190f3c4-7e1a-7b2c-9d4e-5f6a7b8c9d11")
+	ts.stop()
+	ts = startServerIn(t, theirs, env)
+	for _, v := range []string{"0190f3c4-7e1a-7b2c-9d4e-5f6a7b8c9d21", "0190f3c4-7e1a-7b2c-9d4e-5f6a7b8c9d22", "0190f3c4-7e1a-7b2c-9d4e-5f6a7b8c9d23"} {
+		postDecision(t, ts.URL, v)
+	}
+	ts.stop()
+	backup := filepath.Join(t.TempDir(), "theirs.db")
+	var out bytes.Buffer
+	if err := backupCommand([]string{backup, "--data", theirs}, getenv, &out); err != nil {
+		t.Fatal(err)
+	}
+	err := restoreCommand([]string{backup, "--data", ours}, getenv, &out)
+	if err == nil || !strings.Contains(err.Error(), "not the one this server signed") || !strings.Contains(err.Error(), "--accept-rollback") {
+		t.Fatalf("restore of another history: %v, want a refusal naming --accept-rollback", err)
+	}
+	if err := restoreCommand([]string{backup, "--data", ours, "--accept-rollback"}, getenv, &out); err != nil {
+		t.Fatal(err)
+	}
+	// With their receipt key (which the restore asked for), it signs on.
+	pems, _ := filepath.Glob(filepath.Join(theirs, "keys", "*.pem"))
+	if b, err := os.ReadFile(pems[0]); err != nil || os.WriteFile(filepath.Join(ours, "keys", filepath.Base(pems[0])), b, 0o600) != nil {
+		t.Fatal(err)
+	}
+	ts = startServerIn(t, ours, env)
+	var ready struct{ Status string }
+	if getJSON(t, ts.URL+"/readyz", "", &ready); ready.Status != "ready" {
+		t.Errorf("after accepting another history: %v", ready)
+	}
+}
