@@ -5,7 +5,7 @@ COPY go.mod go.sum ./
 RUN go mod download
 COPY . .
 RUN CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -o /out/assent ./server \
- && mkdir -p /out/data
+ && install -d -m 0700 /out/data
 
 # Run: distroless static, non-root, data on a volume.
 FROM gcr.io/distroless/static-debian12:nonroot
