@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"strings"
@@ -20,7 +21,13 @@ func TestRetentionKeepsTheLogVerifiable(t *testing.T) {
 	old := e.seed(t, 4)
 	e.advance(24*30*24*time.Hour + 200*24*time.Hour) // past expiry (182 days) + 24 months
 	recent := e.seed(t, 3)
-	n, err := e.remover.RunOnce()
+	// A run told to stop (a shutdown) removes nothing more and says why.
+	stopped, cancel := context.WithCancel(context.Background())
+	cancel()
+	if n, err := e.remover.RunOnce(stopped); n != 0 || !errors.Is(err, context.Canceled) {
+		t.Errorf("a stopped run removed %d (%v), want none and context.Canceled", n, err)
+	}
+	n, err := e.remover.RunOnce(context.Background())
 	if err != nil || n != 4 {
 		t.Fatalf("retention removed %d (%v), want the 4 old receipts", n, err)
 	}
@@ -34,7 +41,7 @@ func TestRetentionKeepsTheLogVerifiable(t *testing.T) {
 			t.Errorf("recent receipt %s: %d", id, r.status)
 		}
 	}
-	if n, _ := e.remover.RunOnce(); n != 0 {
+	if n, _ := e.remover.RunOnce(context.Background()); n != 0 {
 		t.Errorf("second run removed %d more", n)
 	}
 	rep := verify(t, e.admin("GET", "/api/v1/admin/sites/demo/evidence").body)
@@ -98,7 +105,7 @@ func TestConsentSearchAfterRetention(t *testing.T) {
 	e.advance(24*30*24*time.Hour + 200*24*time.Hour) // the first decision is past expiry + 24 months
 	r := e.do("POST", "/api/v1/consents", e.decision(v, "custom", mixed))
 	latest := r.json(t)["id"].(string)
-	if n, err := e.remover.RunOnce(); err != nil || n != 1 {
+	if n, err := e.remover.RunOnce(context.Background()); err != nil || n != 1 {
 		t.Fatalf("retention removed %d (%v), want 1", n, err)
 	}
 	var res struct {
@@ -145,7 +152,7 @@ func TestRetentionLeavesNoHoleInAChain(t *testing.T) {
 	// Past r2's expiry plus 24 months, not r1's.
 	e.advance(31*24*time.Hour + 750*24*time.Hour)
 	r3 := post("custom", mixed)
-	if n, err := e.remover.RunOnce(); err != nil || n != 2 {
+	if n, err := e.remover.RunOnce(context.Background()); err != nil || n != 2 {
 		t.Fatalf("retention removed %d (%v), want r2 and the r1 it superseded", n, err)
 	}
 	if r := e.do("POST", "/api/v1/admin/sites/demo/visitors/"+v+"/erase", "", bearer...); r.status != 200 || r.json(t)["erased"] != float64(1) {

@@ -105,10 +105,15 @@ func (r *Remover) Remove(site, reason string, recs []*store.Receipt) (*store.Eve
 // than the site's retention period ago. A decision superseded earlier is
 // kept until its own expiry plus retention: it is evidence for that span;
 // but it goes with any later receipt of its visitor that goes (see
-// earlier).
-func (r *Remover) RunOnce() (int, error) {
+// earlier). It stops between batches once ctx is done (a shutdown must not
+// wait for a long first run); what it removed by then is committed, and
+// the next run goes on from there.
+func (r *Remover) RunOnce(ctx context.Context) (int, error) {
 	now, total := r.Now(), 0
 	for _, site := range r.Store.Sites() {
+		if err := ctx.Err(); err != nil {
+			return total, err
+		}
 		cutoff := now.AddDate(0, -site.RetentionMonths, 0)
 		var batch []*store.Receipt
 		taken := map[uuid.UUID]bool{}
@@ -140,7 +145,10 @@ func (r *Remover) RunOnce() (int, error) {
 				batch = append(batch, e)
 			}
 			if len(batch) >= chunk {
-				return flush()
+				if err := flush(); err != nil {
+					return err
+				}
+				return ctx.Err()
 			}
 			return nil
 		})
@@ -187,10 +195,14 @@ func (r *Remover) Run(ctx context.Context, every time.Duration) {
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
-		if n, err := r.RunOnce(); err != nil {
-			r.Log.Error("retention run failed", "err", err, "removed", n)
-		} else if n > 0 {
+		n, err := r.RunOnce(ctx)
+		if n > 0 {
 			r.Log.Info("retention removed expired receipts", "removed", n)
+		}
+		if ctx.Err() != nil {
+			return // stopping: the rest is for the next start
+		} else if err != nil {
+			r.Log.Error("retention run failed", "err", err, "removed", n)
 		}
 		select {
 		case <-ctx.Done():
