@@ -225,10 +225,14 @@ const start = (function (b: { config: Config; gpc?: boolean; on: string; dark?: 
   // tags that no longer may: it loads again, as it would without the cache.
   // (Also when that decision was made under another config: then the
   // banner asks again.)
-  addEventListener("pageshow", (e) => {
-    const s = e.persisted && load(cfg, stored());
-    if (s && (s.id || s.pending!.id) != (receipt || (pending && pending.id))) location.reload();
-  });
+  // Registered once the page is first hidden, as it is before it enters
+  // the cache: a listener on window costs every load a kilobyte of heap.
+  // (Any pageshow after that is a restore: the load's own came before.)
+  document.addEventListener("visibilitychange", () =>
+    addEventListener("pageshow", () => {
+      const s = load(cfg, stored());
+      if (s && (s.id || s.pending!.id) != (receipt || (pending && pending.id))) location.reload();
+    }), { once: true });
   document.addEventListener("click", (e) => {
     const t = e.target as Element;
     if (t.closest && t.closest("[data-assent-open]")) {

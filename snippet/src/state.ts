@@ -77,10 +77,17 @@ export const load = (function (cfg: Config, v: string | undefined): Stored | und
     const p = v.startsWith("p.");
     const c = JSON.parse(atob(v.split(".")[1].replaceAll("-", "+").replaceAll("_", "/")));
     if (c.site != cfg.site) return;
-    if (p) return { visitor: c.visitor, pending: c, action: c.action, choices: c.config == cfg.version ? pick(cfg, (id) => c.choices[id] === true) : undefined };
-    // Its expiry is the cookie's max-age, which counts from when it was
-    // set; exp is by the server's clock, which the device's may not match.
-    return { visitor: c.sub, id: c.jti, action: c.action, choices: c.config == cfg.version ? pick(cfg, (id) => c.granted.includes(id)) : undefined };
+    // A pending decision names its visitor and choices; a token, its sub,
+    // receipt (jti) and granted purposes. Its expiry is the cookie's
+    // max-age, which counts from when it was set; exp is by the server's
+    // clock, which the device's may not match.
+    return {
+      visitor: c.visitor || c.sub,
+      id: c.jti,
+      pending: p ? c : undefined,
+      action: c.action,
+      choices: c.config == cfg.version ? pick(cfg, (id) => (p ? c.choices[id] === true : c.granted.includes(id))) : undefined,
+    };
   } catch {
     return; // a damaged cookie means asking again, never granting
   }
