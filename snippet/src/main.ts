@@ -227,7 +227,9 @@ const start = (function (b: { config: Config; gpc?: boolean; on: string; dark?: 
   // banner asks again.)
   // Registered once the page is first hidden, as it is before it enters
   // the cache: a listener on window costs every load a kilobyte of heap.
-  // (Any pageshow after that is a restore: the load's own came before.)
+  // (A pageshow after that is a restore, but for the load's own when the
+  // page was hidden while it loaded: then the cookie matches this page
+  // unless another one changed it, and loading again is right too.)
   document.addEventListener("visibilitychange", () =>
     addEventListener("pageshow", () => {
       const s = load(cfg, stored());
