@@ -118,10 +118,6 @@ func restoreCommand(args []string, getenv func(string) string, out io.Writer) er
 	if err != nil {
 		return err
 	}
-	size, kid, fork, err := checkBackup(src, cfg.Data)
-	if err != nil {
-		return fmt.Errorf("backup %s: %w", src, err)
-	}
 	dbPath := filepath.Join(cfg.Data, "assent.db")
 	_, err = os.Stat(dbPath)
 	fresh := errors.Is(err, os.ErrNotExist) // a new machine: nothing to keep
@@ -133,6 +129,15 @@ func restoreCommand(args []string, getenv func(string) string, out io.Writer) er
 		return errors.New("stop the server first: the database is in use")
 	} else {
 		st.Close()
+	}
+	// The backup is copied beside the database, checked there, and renamed
+	// into place: one copy, on the data directory's own file system (not a
+	// possibly small /tmp), and the database is never a half-copied file.
+	tmp := fmt.Sprintf("%s.restoring-%d", dbPath, os.Getpid())
+	defer os.Remove(tmp) // a no-op once renamed
+	size, kid, fork, err := checkBackup(src, tmp, cfg.Data)
+	if err != nil {
+		return fmt.Errorf("backup %s: %w", src, err)
 	}
 	stamp := time.Now().UTC().Format("20060102T150405Z")
 	cpPath := filepath.Join(cfg.Data, "log-checkpoint")
@@ -164,7 +169,10 @@ func restoreCommand(args []string, getenv func(string) string, out io.Writer) er
 	if err := os.Rename(dbPath, dbPath+".before-restore-"+stamp); err != nil && !errors.Is(err, os.ErrNotExist) {
 		return err
 	}
-	if err := copyFile(src, dbPath); err != nil {
+	if err := os.Rename(tmp, dbPath); err != nil {
+		return err
+	}
+	if err := ledger.SyncDir(cfg.Data); err != nil {
 		return err
 	}
 	if fresh {
@@ -194,11 +202,9 @@ func hasKey(dir, kid string) bool {
 	return ok
 }
 
-// checkBackup opens a copy of the backup, runs bbolt's consistency check on
-// it, and returns its log size. The backup file itself is never written.
-func checkBackup(src, data string) (size uint64, kid string, fork error, err error) {
-	tmp := filepath.Join(os.TempDir(), fmt.Sprintf("assent-restore-check-%d.db", os.Getpid()))
-	defer os.Remove(tmp)
+// checkBackup copies the backup to tmp, runs bbolt's consistency check on the
+// copy, and returns its log size. The backup file itself is never written.
+func checkBackup(src, tmp, data string) (size uint64, kid string, fork error, err error) {
 	if err := copyFile(src, tmp); err != nil {
 		return 0, "", nil, err
 	}

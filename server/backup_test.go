@@ -60,8 +60,17 @@ func TestBackupUnderLoadRestores(t *testing.T) {
 	if err := exec.Command("cp", "-a", filepath.Join(data, "keys"), fresh).Run(); err != nil {
 		t.Fatal(err)
 	}
-	if err := restoreCommand([]string{backup, "--data", fresh}, getenv, &out); err != nil {
+	// The check happens beside the database, not in a /tmp that may be too
+	// small: with no usable temp directory at all, restore still works.
+	tmpdir := os.Getenv("TMPDIR")
+	os.Setenv("TMPDIR", filepath.Join(fresh, "no-such-dir"))
+	err = restoreCommand([]string{backup, "--data", fresh}, getenv, &out)
+	os.Setenv("TMPDIR", tmpdir)
+	if err != nil {
 		t.Fatalf("restore: %v", err)
+	}
+	if left, _ := filepath.Glob(filepath.Join(fresh, "*restoring*")); len(left) > 0 {
+		t.Errorf("restore left %v behind", left)
 	}
 	// Nothing was there to set aside: no empty database made and kept.
 	if set, _ := filepath.Glob(filepath.Join(fresh, "assent.db.before-restore-*")); len(set) > 0 || !strings.Contains(out.String(), "into "+fresh) || strings.Contains(out.String(), "copy keys/") {
@@ -81,6 +90,9 @@ func TestBackupUnderLoadRestores(t *testing.T) {
 	err = restoreCommand([]string{backup, "--data", data}, getenv, &out)
 	if err == nil || !strings.Contains(err.Error(), "--accept-rollback") {
 		t.Fatalf("restore behind the signed log: %v, want a refusal naming --accept-rollback", err)
+	}
+	if left, _ := filepath.Glob(filepath.Join(data, "*restoring*")); len(left) > 0 {
+		t.Errorf("a refused restore left %v behind", left)
 	}
 	if err := restoreCommand([]string{backup, "--data", data, "--accept-rollback"}, getenv, &out); err != nil {
 		t.Fatal(err)
