@@ -306,9 +306,13 @@ func TestDashboardJourney(t *testing.T) {
 	// copying it: the token, shown only once, stays until dismissed.
 	dGo(t, ctx, base+"/dashboard/team", `!!document.querySelector(".inline-form input")`)
 	dType(t, ctx, `.card:last-of-type .inline-form input`, "nightly export")
-	dButton(t, ctx, "Create token")
+	// Clicked twice in a row (a double click): one token, the one shown.
+	dEval[bool](t, ctx, `(b => (b.click(), b.click(), true))([...document.querySelectorAll("button")].find(b => b.textContent.trim() === "Create token"))`)
 	dWait(t, ctx, `document.querySelector("#new-token")?.textContent.length > 20`)
 	token := dEval[string](t, ctx, `document.querySelector("#new-token").textContent`)
+	if n := dEval[float64](t, ctx, `fetch("/api/v1/admin/tokens").then(r => r.json()).then(l => l.length)`); n != 1 {
+		t.Errorf("a double click on Create token made %v tokens, want 1", n)
+	}
 	dType(t, ctx, ".inline-form .field:nth-child(1) input", "audrey")
 	dType(t, ctx, ".inline-form .field:nth-child(2) input", "auditor-password-1")
 	dButton(t, ctx, "Add user")

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"errors"
 	"net/http"
 	"net/netip"
 	"strconv"
@@ -199,7 +200,9 @@ func (s *Server) login(t *throttle) echo.HandlerFunc {
 		}
 		secret := newSecret()
 		sess := &store.Session{User: u.Name, CSRF: newSecret(), CreatedAt: now.UTC(), ExpiresAt: now.Add(sessionTTL).UTC()}
-		if err := s.Store.PutSession(hashSecret(secret), sess, now); err != nil {
+		if err := s.Store.PutSession(hashSecret(secret), sess, now, hash); errors.Is(err, store.ErrNotFound) {
+			return consent.Errorf(consent.ECodeUnauthorized, "wrong username or password") // changed meanwhile
+		} else if err != nil {
 			return err
 		}
 		c.SetCookie(s.sessionCookie(c, secret, int(sessionTTL.Seconds())))

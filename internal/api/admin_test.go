@@ -426,6 +426,104 @@ func TestAdminTokensFollowTheirAccount(t *testing.T) {
 	check("olga removed", 401, 401)
 }
 
+// Removing an account takes its tokens with it: giving the name to a new
+// colleague must not bring an off-boarded owner's automation back to life.
+// A user's own token cannot delete that user either.
+func TestAdminRemovedAccountsTokensStayDead(t *testing.T) {
+	e := newEnv(t, 0)
+	e.login(t, "ann", "owner")
+	r := e.do("POST", "/api/v1/admin/tokens", `{"name":"laptop","role":"owner"}`, e.as(e.login(t, "alice", "owner"))...)
+	if r.status != 201 {
+		t.Fatalf("create token: %d %s", r.status, r.body)
+	}
+	tok := []string{"Authorization", "Bearer " + r.json(t)["token"].(string), "Content-Type", "application/json"}
+	if r := e.do("DELETE", "/api/v1/admin/users/alice", "", tok...); r.status != 400 {
+		t.Errorf("alice's token deleting alice: %d %s, want 400", r.status, r.body)
+	}
+	if r := e.admin("DELETE", "/api/v1/admin/users/alice"); r.status != 204 {
+		t.Fatalf("delete alice: %d %s", r.status, r.body)
+	}
+	e.login(t, "alice", "owner") // a new colleague with the same name
+	if r := e.do("GET", "/api/v1/admin/users", "", tok...); r.status != 401 {
+		t.Errorf("the removed alice's token after the name was given again: %d, want 401", r.status)
+	}
+	var list []map[string]any
+	json.Unmarshal(e.admin("GET", "/api/v1/admin/tokens").body, &list)
+	for _, x := range list {
+		if x["name"] == "laptop" {
+			t.Errorf("the removed account's token is still listed: %v", x)
+		}
+	}
+}
+
+// A password reset and a demotion of the same account at once: both stand,
+// whichever order they commit in. (The reset used to write back the whole
+// account as read before its bcrypt work, undoing a demotion meanwhile; and
+// two owners demoting or removing each other could both pass the
+// last-owner check, leaving none.)
+func TestAdminConcurrentAccountChangesCompose(t *testing.T) {
+	e := newEnv(t, 0)
+	e.login(t, "alice", "owner")
+	e.login(t, "bob", "owner")
+	js := append(bearer, "Content-Type", "application/json")
+	roles := func() map[string]string {
+		var list []map[string]any
+		json.Unmarshal(e.admin("GET", "/api/v1/admin/users").body, &list)
+		m := map[string]string{}
+		for _, u := range list {
+			m[u["name"].(string)] = u["role"].(string)
+		}
+		return m
+	}
+	owners := func(m map[string]string) (n int) {
+		for _, r := range m {
+			if r == "owner" {
+				n++
+			}
+		}
+		return n
+	}
+	e.login(t, "carol", "owner")
+	var wg sync.WaitGroup
+	var reset, demote resp
+	wg.Add(2)
+	go func() {
+		defer wg.Done()
+		reset = e.do("PUT", "/api/v1/admin/users/bob", `{"password":"a-new-password-1"}`, js...)
+	}()
+	go func() { defer wg.Done(); demote = e.do("PUT", "/api/v1/admin/users/bob", `{"role":"auditor"}`, js...) }()
+	wg.Wait()
+	if reset.status != 200 || demote.status != 200 {
+		t.Fatalf("reset %d, demote %d", reset.status, demote.status)
+	}
+	if m := roles(); m["bob"] != "auditor" {
+		t.Errorf("bob's demotion answered 200 but bob is %s: the reset wrote back the old role", m["bob"])
+	}
+
+	var a, c resp
+	wg.Add(2)
+	go func() { defer wg.Done(); a = e.do("PUT", "/api/v1/admin/users/alice", `{"role":"auditor"}`, js...) }()
+	go func() { defer wg.Done(); c = e.do("PUT", "/api/v1/admin/users/carol", `{"role":"auditor"}`, js...) }()
+	wg.Wait()
+	if m := roles(); owners(m) != 1 {
+		t.Errorf("roles %v after the two owners demoted each other (%d, %d): want one owner left", m, a.status, c.status)
+	}
+
+	for _, name := range []string{"alice", "bob"} {
+		if r := e.do("PUT", "/api/v1/admin/users/"+name, `{"role":"owner"}`, js...); r.status != 200 {
+			t.Fatalf("make %s owner: %d %s", name, r.status, r.body)
+		}
+	}
+	var del, demote2 resp
+	wg.Add(2)
+	go func() { defer wg.Done(); del = e.do("DELETE", "/api/v1/admin/users/alice", "", js...) }()
+	go func() { defer wg.Done(); demote2 = e.do("PUT", "/api/v1/admin/users/bob", `{"role":"auditor"}`, js...) }()
+	wg.Wait()
+	if m := roles(); owners(m) != 1 {
+		t.Errorf("roles %v after removing one owner and demoting the other at once (%d, %d): want one owner left", m, del.status, demote2.status)
+	}
+}
+
 // Two owners editing the same site: the one saving second, on the revision
 // both opened, gets 409 edit_conflict and the first save stands.
 func TestAdminSiteSaveRefusesAStaleRevision(t *testing.T) {

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"net/http"
 	"regexp"
-	"slices"
 	"strings"
 
 	"github.com/assent/assent/internal/consent"
@@ -78,42 +77,46 @@ func (s *Server) createUser(c echo.Context) error {
 		return err
 	}
 	u := &store.User{Name: in.Name, Role: in.Role, PasswordHash: hash, CreatedAt: s.Now().UTC()}
-	if err := s.Store.PutUser(u); err != nil {
+	if err := s.Store.CreateUser(u); errors.Is(err, store.ErrExists) { // created meanwhile
+		return consent.Errorf(consent.ECodeInvalid, "user %q already exists", in.Name)
+	} else if err != nil {
 		return err
 	}
 	return c.JSON(http.StatusCreated, userView{Name: u.Name, Role: u.Role, CreatedAt: u.CreatedAt.Format(timeMillis)})
 }
 
 // updateUser changes a role and/or password; either signs the account out
-// everywhere. Errors: not_found, invalid_request (would leave no owner).
+// everywhere. The password is hashed first, and the change applied to the
+// account as stored when it is written (see store.UpdateUser). Errors:
+// not_found, invalid_request (would leave no owner).
 func (s *Server) updateUser(c echo.Context) error {
 	var in userInput
 	if err := c.Bind(&in); err != nil {
 		return err
 	}
-	u, err := s.Store.User(c.Param("name"))
-	if err != nil {
-		return consent.Errorf(consent.ECodeNotFound, "no user %q", c.Param("name"))
+	if in.Role != "" && !validRole(in.Role) {
+		return consent.Errorf(consent.ECodeInvalid, "role must be owner or auditor")
 	}
-	if in.Role != "" && in.Role != u.Role {
-		if !validRole(in.Role) {
-			return consent.Errorf(consent.ECodeInvalid, "role must be owner or auditor")
-		}
-		if err := s.keepAnOwner(u); err != nil {
-			return err
-		}
-		u.Role = in.Role
-	}
+	var hash []byte
 	if in.Password != "" {
 		if err := checkPassword(in.Password); err != nil {
 			return err
 		}
-		if u.PasswordHash, err = bcrypt.GenerateFromPassword([]byte(in.Password), bcrypt.DefaultCost); err != nil {
+		var err error
+		if hash, err = bcrypt.GenerateFromPassword([]byte(in.Password), bcrypt.DefaultCost); err != nil {
 			return err
 		}
 	}
-	if err := s.Store.UpdateUser(u, true); err != nil {
-		return err
+	u, err := s.Store.UpdateUser(c.Param("name"), func(u *store.User) {
+		if in.Role != "" {
+			u.Role = in.Role
+		}
+		if hash != nil {
+			u.PasswordHash = hash
+		}
+	})
+	if err != nil {
+		return userError(err, c.Param("name"))
 	}
 	return c.JSON(http.StatusOK, userView{Name: u.Name, Role: u.Role, CreatedAt: u.CreatedAt.Format(timeMillis)})
 }
@@ -122,36 +125,23 @@ func (s *Server) updateUser(c echo.Context) error {
 // own account, or the last owner).
 func (s *Server) deleteUser(c echo.Context) error {
 	p := c.Get(principalKey).(*principal)
-	u, err := s.Store.User(c.Param("name"))
-	if err != nil {
-		return consent.Errorf(consent.ECodeNotFound, "no user %q", c.Param("name"))
-	}
-	if u.Name == p.Name {
+	if name := c.Param("name"); name == p.Account { // through a session or one's own token
 		return consent.Errorf(consent.ECodeInvalid, "you cannot delete your own account")
 	}
-	if err := s.keepAnOwner(u); err != nil {
-		return err
-	}
-	if err := s.Store.DeleteUser(u.Name); err != nil {
-		return err
+	if err := s.Store.DeleteUser(c.Param("name")); err != nil {
+		return userError(err, c.Param("name"))
 	}
 	return c.NoContent(http.StatusNoContent)
 }
 
-// keepAnOwner refuses to demote or delete u if it is the only owner: nobody
-// could manage the server afterwards.
-func (s *Server) keepAnOwner(u *store.User) error {
-	if u.Role != RoleOwner {
-		return nil
+func userError(err error, name string) error {
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return consent.Errorf(consent.ECodeNotFound, "no user %q", name)
+	case errors.Is(err, store.ErrLastOwner):
+		return consent.Errorf(consent.ECodeInvalid, "%s is the last owner; make someone else owner first", name)
 	}
-	users, err := s.Store.Users()
-	if err != nil {
-		return err
-	}
-	if slices.ContainsFunc(users, func(x store.User) bool { return x.Role == RoleOwner && x.Name != u.Name }) {
-		return nil
-	}
-	return consent.Errorf(consent.ECodeInvalid, "%s is the last owner; make someone else owner first", u.Name)
+	return err
 }
 
 type tokenView struct {
@@ -189,7 +179,9 @@ func (s *Server) createToken(c echo.Context) error {
 	p := c.Get(principalKey).(*principal)
 	t := store.APIToken{ID: uuid.NewString()[:8], Name: in.Name, Role: in.Role,
 		CreatedBy: p.Name, Account: p.Account, CreatedAt: s.Now().UTC()}
-	if err := s.Store.PutToken(hashSecret(secret), &t); err != nil {
+	if err := s.Store.PutToken(hashSecret(secret), &t); errors.Is(err, store.ErrNotFound) {
+		return consent.Errorf(consent.ECodeUnauthorized, "your account was removed")
+	} else if err != nil {
 		return err
 	}
 	return c.JSON(http.StatusCreated, tokenView{APIToken: t, Token: secret})

@@ -125,10 +125,7 @@ func (s *Server) bearer(tok string) (*principal, error) {
 // it, so a leaked env token leaves nothing behind once it is changed.
 // (Those made before this was recorded last while any env token is set.)
 func (s *Server) tokenPrincipal(t *store.APIToken) (*principal, error) {
-	p := &principal{Name: "token:" + t.Name, Role: t.Role, Account: t.Account}
-	if p.Account == "" && t.CreatedBy != "env-token" && !strings.HasPrefix(t.CreatedBy, "token:") {
-		p.Account = t.CreatedBy
-	}
+	p := &principal{Name: "token:" + t.Name, Role: t.Role, Account: t.Person()}
 	if strings.HasPrefix(p.Account, "env:") || p.Account == "" {
 		if s.AdminToken == "" || (p.Account != "" && !equalSecret(p.Account, envAccount(s.AdminToken))) {
 			return nil, consent.Errorf(consent.ECodeUnauthorized, "this token was made with an ASSENT_ADMIN_TOKEN that is no longer set; create a new token")

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"encoding/json"
 	"time"
 
@@ -25,13 +26,20 @@ type Session struct {
 }
 
 // PutSession stores a session under the hash of its secret, and drops
-// sessions that have expired by now.
-func (s *Store) PutSession(hash []byte, sess *Session, now time.Time) error {
+// sessions that have expired by now. password is the hash the sign-in was
+// checked against: if the account's password was changed (or the account
+// removed) since, which signed it out everywhere, the session is refused
+// with ErrNotFound rather than outliving that.
+func (s *Store) PutSession(hash []byte, sess *Session, now time.Time, password []byte) error {
 	v, err := json.Marshal(sess)
 	if err != nil {
 		return err
 	}
 	return s.db.Update(func(tx *bolt.Tx) error {
+		var u User
+		if v := tx.Bucket(bUsers).Get([]byte(sess.User)); v == nil || json.Unmarshal(v, &u) != nil || !bytes.Equal(u.PasswordHash, password) {
+			return ErrNotFound
+		}
 		b, err := tx.CreateBucketIfNotExists(bSessions)
 		if err != nil {
 			return err

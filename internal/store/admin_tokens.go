@@ -3,6 +3,7 @@ package store
 import (
 	"encoding/json"
 	"slices"
+	"strings"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -22,13 +23,47 @@ type APIToken struct {
 	Account string `json:"account,omitempty"`
 }
 
-// PutToken stores a new token under the hash of its secret.
+// Person is the account whose rights bound the token: Account, or for tokens
+// from before it was recorded, their maker if that was a person.
+func (t *APIToken) Person() string {
+	if t.Account == "" && t.CreatedBy != "env-token" && !strings.HasPrefix(t.CreatedBy, "token:") {
+		return t.CreatedBy
+	}
+	return t.Account
+}
+
+func deleteTokensOf(tx *bolt.Tx, name string) error {
+	b := tx.Bucket(bTokens)
+	if b == nil {
+		return nil
+	}
+	var drop [][]byte
+	b.ForEach(func(k, v []byte) error {
+		var t APIToken
+		if json.Unmarshal(v, &t) == nil && t.Person() == name {
+			drop = append(drop, clone(k))
+		}
+		return nil
+	})
+	for _, k := range drop {
+		if err := b.Delete(k); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// PutToken stores a new token under the hash of its secret; ErrNotFound if
+// its account was removed meanwhile (DeleteUser took that account's tokens).
 func (s *Store) PutToken(hash []byte, t *APIToken) error {
 	v, err := json.Marshal(t)
 	if err != nil {
 		return err
 	}
 	return s.db.Update(func(tx *bolt.Tx) error {
+		if a := t.Person(); a != "" && !strings.HasPrefix(a, "env:") && tx.Bucket(bUsers).Get([]byte(a)) == nil {
+			return ErrNotFound
+		}
 		b, err := tx.CreateBucketIfNotExists(bTokens)
 		if err != nil {
 			return err

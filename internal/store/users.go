@@ -2,6 +2,7 @@ package store
 
 import (
 	"encoding/json"
+	"errors"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -63,38 +64,99 @@ func (s *Store) Users() ([]User, error) {
 	return out, err
 }
 
-// UpdateUser replaces an existing account and, when endSessions is set
-// (password or role changed), signs it out everywhere in the same
-// transaction. ErrNotFound if the account does not exist.
-func (s *Store) UpdateUser(u *User, endSessions bool) error {
+// ErrExists is CreateUser's answer for a name that is taken.
+var ErrExists = errors.New("store: already exists")
+
+// ErrLastOwner refuses a change that would leave no account with the role
+// "owner": nobody could manage accounts or sites afterwards.
+var ErrLastOwner = errors.New("store: the last owner")
+
+const roleOwner = "owner"
+
+// CreateUser adds an account; ErrExists if the name is taken, checked in the
+// same transaction so two concurrent creations cannot overwrite each other.
+func (s *Store) CreateUser(u *User) error {
 	b, err := json.Marshal(u)
 	if err != nil {
 		return err
 	}
 	return s.db.Update(func(tx *bolt.Tx) error {
 		users := tx.Bucket(bUsers)
-		if users.Get([]byte(u.Name)) == nil {
-			return ErrNotFound
-		}
-		if endSessions {
-			if err := deleteSessionsOf(tx, u.Name); err != nil {
-				return err
-			}
+		if users.Get([]byte(u.Name)) != nil {
+			return ErrExists
 		}
 		return users.Put([]byte(u.Name), b)
 	})
 }
 
-// DeleteUser removes an account and its sessions; ErrNotFound if unknown.
-func (s *Store) DeleteUser(name string) error {
-	return s.db.Update(func(tx *bolt.Tx) error {
+// UpdateUser applies change to the account as stored now and signs it out
+// everywhere, all in one transaction: a change made meanwhile by someone
+// else (a demotion racing a password reset) is built on, not overwritten,
+// and two owners demoting each other cannot both succeed. It returns the
+// account as written; ErrNotFound, ErrLastOwner.
+func (s *Store) UpdateUser(name string, change func(*User)) (*User, error) {
+	var u User
+	err := s.db.Update(func(tx *bolt.Tx) error {
 		users := tx.Bucket(bUsers)
-		if users.Get([]byte(name)) == nil {
+		v := users.Get([]byte(name))
+		if v == nil {
 			return ErrNotFound
+		}
+		if err := json.Unmarshal(v, &u); err != nil {
+			return err
+		}
+		was := u.Role
+		change(&u)
+		if was == roleOwner && u.Role != roleOwner && !otherOwner(users, name) {
+			return ErrLastOwner
+		}
+		b, err := json.Marshal(&u)
+		if err != nil {
+			return err
 		}
 		if err := deleteSessionsOf(tx, name); err != nil {
 			return err
 		}
+		return users.Put([]byte(name), b)
+	})
+	return &u, err
+}
+
+// DeleteUser removes an account with its sessions and the API tokens made
+// on its rights, which would otherwise come back to life for the next
+// account given the same name. ErrNotFound, ErrLastOwner.
+func (s *Store) DeleteUser(name string) error {
+	return s.db.Update(func(tx *bolt.Tx) error {
+		users := tx.Bucket(bUsers)
+		v := users.Get([]byte(name))
+		if v == nil {
+			return ErrNotFound
+		}
+		var u User
+		if err := json.Unmarshal(v, &u); err != nil {
+			return err
+		}
+		if u.Role == roleOwner && !otherOwner(users, name) {
+			return ErrLastOwner
+		}
+		if err := deleteSessionsOf(tx, name); err != nil {
+			return err
+		}
+		if err := deleteTokensOf(tx, name); err != nil {
+			return err
+		}
 		return users.Delete([]byte(name))
 	})
+}
+
+func otherOwner(users *bolt.Bucket, name string) bool {
+	found := false
+	users.ForEach(func(k, v []byte) error {
+		var u User
+		if !found && string(k) != name && json.Unmarshal(v, &u) == nil && u.Role == roleOwner {
+			found = true
+		}
+		return nil
+	})
+	return found
 }

@@ -6,6 +6,22 @@ import type { Token, User } from "../types";
 const roleSelect = (value = "auditor") => h("select", null, h("option", { value: "auditor", selected: value == "auditor" }, "Auditor"), h("option", { value: "owner", selected: value == "owner" }, "Owner"));
 const msg = (x: unknown) => (x instanceof ApiError ? x.message : String(x));
 
+// onSubmit runs fn with the form's button disabled: a double click must not
+// make two tokens, the first one's secret replaced on screen by the second's.
+function onSubmit(form: HTMLFormElement, fn: () => Promise<void>): void {
+  form.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    const b = form.querySelector("button")!;
+    if (b.disabled) return;
+    b.disabled = true;
+    try {
+      await fn();
+    } finally {
+      b.disabled = false;
+    }
+  });
+}
+
 export function teamPage(ctx: Ctx): void {
   const users = h("div", { class: "card" });
   const tokens = h("div", { class: "card" });
@@ -31,8 +47,7 @@ function renderUsers(ctx: Ctx, el: HTMLElement, us: User[], reload: () => void):
   const pw = h("input", { type: "password", autocomplete: "new-password", minlength: "12", maxlength: "72" });
   const role = roleSelect();
   const form = h("form", { class: "inline-form" }, field("Username", name), field("Password", pw, "12 to 72 characters."), field("Role", role), h("button", { class: "btn primary", type: "submit" }, "Add user"));
-  form.addEventListener("submit", async (e) => {
-    e.preventDefault();
+  onSubmit(form, async () => {
     try {
       await post("/users", { name: name.value, password: pw.value, role: role.value });
       reload();
@@ -74,8 +89,7 @@ function renderTokens(el: HTMLElement, ts: Token[], reload: () => void, fresh: H
   const name = h("input", { placeholder: "e.g. nightly export" });
   const role = roleSelect();
   const form = h("form", { class: "inline-form" }, field("Name", name), field("Role", role), h("button", { class: "btn primary", type: "submit" }, "Create token"));
-  form.addEventListener("submit", async (e) => {
-    e.preventDefault();
+  onSubmit(form, async () => {
     try {
       const t = await post<Token>("/tokens", { name: name.value, role: role.value });
       await reload();
