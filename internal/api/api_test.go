@@ -169,6 +169,9 @@ func TestErrorsTable(t *testing.T) {
 		{"visitor unknown site", "GET", "/api/v1/sites/zzz/visitors/" + v + "/consent", "", nil, 404, "not_found"},
 		{"unknown purpose query", "GET", "/api/v1/sites/demo/visitors/" + v + "/consent?purpose=marketing", "", nil, 400, "unknown_purpose"},
 		{"bad purpose query", "GET", "/api/v1/sites/demo/visitors/" + v + "/consent?purpose=%3Cb%3E", "", nil, 400, "invalid_request"},
+		{"malformed purpose query", "GET", "/api/v1/sites/demo/visitors/" + v + "/consent?purpose=%zz", "", nil, 400, "invalid_request"},
+		{"purpose query with a semicolon", "GET", "/api/v1/sites/demo/visitors/" + v + "/consent?purpose=analytics;x", "", nil, 400, "invalid_request"},
+		{"no receipt id", "GET", "/api/v1/consents/", "", nil, 404, "not_found"},
 		{"config unknown site", "GET", "/api/v1/sites/zzz/config", "", nil, 404, "not_found"},
 		{"preflight foreign origin", "OPTIONS", "/api/v1/consents", "", []string{"Origin", "https://evil.example"}, 403, "origin_forbidden"},
 	}
@@ -186,6 +189,12 @@ func TestErrorsTable(t *testing.T) {
 	}
 	if r := e.do("DELETE", "/api/v1/consents", ""); r.header.Get("Allow") != "OPTIONS, POST" {
 		t.Errorf("405 on /api/v1/consents: Allow %q, want OPTIONS, POST", r.header.Get("Allow"))
+	}
+	// The site's own pages can read why a consent check was refused.
+	for _, q := range []string{"/consent?purpose=marketing", "/consent?purpose=%zz"} {
+		if r := e.do("GET", "/api/v1/sites/demo/visitors/"+v+q, "", "Origin", origin); r.header.Get("Access-Control-Allow-Origin") != origin || r.header.Get("Vary") != "Origin" {
+			t.Errorf("%s: %d with Access-Control-Allow-Origin %q and Vary %q; want the site's origin, and Origin", q, r.status, r.header.Get("Access-Control-Allow-Origin"), r.header.Get("Vary"))
+		}
 	}
 	if r := e.do("GET", "/api/v1/sites/demo/visitors/"+v+"/consent", ""); r.status != 200 || bytes.Contains(r.body, []byte(`"decided":true`)) {
 		t.Errorf("bad requests recorded a decision: %s", r.body)
@@ -325,6 +334,11 @@ func TestSnippetServing(t *testing.T) {
 	gz := e.do("GET", "/s/demo.js", "", "Accept-Encoding", "br;q=0, gzip")
 	if gz.header.Get("Content-Encoding") != "gzip" {
 		t.Errorf("br;q=0 should pick gzip, got %q", gz.header.Get("Content-Encoding"))
+	}
+	for ae, want := range map[string]string{"br;Q=0, gzip": "gzip", "br; q=0., gzip": "gzip", "br;q=0.001, gzip": "br", "br;q=0.5": "br", "gzip;q=0, br;q=0": ""} {
+		if got := e.do("GET", "/s/demo.js", "", "Accept-Encoding", ae).header.Get("Content-Encoding"); got != want {
+			t.Errorf("Accept-Encoding %q: Content-Encoding %q, want %q", ae, got, want)
+		}
 	}
 	// Each encoding has a validator of its own, which revalidates only it.
 	if tags := map[string]bool{r.header.Get("ETag"): true, br.header.Get("ETag"): true, gz.header.Get("ETag"): true}; len(tags) != 3 {

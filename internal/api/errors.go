@@ -123,7 +123,8 @@ func notFound(c echo.Context) error {
 }
 
 // routeMatches reports whether path is one an Echo route pattern
-// (":name" one segment, maybe empty; "*" the rest) serves.
+// (":name" one segment, maybe empty unless it is the last; "*" the rest)
+// serves.
 func routeMatches(pattern, path string) bool {
 	for {
 		p, prest, pmore := strings.Cut(pattern, "/")
@@ -132,6 +133,9 @@ func routeMatches(pattern, path string) bool {
 		case p == "*":
 			return true
 		case strings.HasPrefix(p, ":"):
+			if s == "" && !pmore { // Echo does not route "/consents/" to "/consents/:id"
+				return false
+			}
 		case p != s:
 			return false
 		}

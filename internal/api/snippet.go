@@ -192,8 +192,10 @@ func encoding(accept string) string {
 	ok := map[string]bool{}
 	for _, part := range strings.Split(accept, ",") {
 		name, params, _ := strings.Cut(strings.TrimSpace(part), ";")
-		q := strings.ReplaceAll(params, " ", "")
-		ok[strings.ToLower(name)] = !(q == "q=0" || q == "q=0.0" || q == "q=0.00" || q == "q=0.000")
+		// "q=0", "Q=0.", "q=0.000": refused (the parameter name is
+		// case-insensitive, RFC 9110 §12.4.2).
+		v, isQ := strings.CutPrefix(strings.ToLower(strings.ReplaceAll(params, " ", "")), "q=")
+		ok[strings.ToLower(name)] = !(isQ && strings.HasPrefix(v, "0") && strings.Trim(v, "0.") == "")
 	}
 	switch {
 	case ok["br"]:

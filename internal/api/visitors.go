@@ -3,6 +3,7 @@ package api
 import (
 	"errors"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 
@@ -20,10 +21,17 @@ func (s *Server) visitorConsent(c echo.Context) error {
 	if err != nil {
 		return consent.Errorf(consent.ECodeNotFound, "unknown site %q", siteID)
 	}
+	s.allowOrigin(c, site) // before any refusal: the site's own pages can read why
 	if !consent.ValidUUID(visitor) {
 		return consent.Errorf(consent.ECodeInvalid, "visitor must be a UUID")
 	}
-	purpose, hasPurpose := c.QueryParams()["purpose"]
+	// Parsed strictly: URL.Query drops what it cannot parse, which turned
+	// "?purpose=%zz" into a question about no purpose at all.
+	q, err := url.ParseQuery(c.Request().URL.RawQuery)
+	if err != nil {
+		return consent.Errorf(consent.ECodeInvalid, "malformed query string")
+	}
+	purpose, hasPurpose := q["purpose"]
 	if hasPurpose {
 		if len(purpose) != 1 {
 			return consent.Errorf(consent.ECodeInvalid, "give purpose once")
@@ -32,7 +40,6 @@ func (s *Server) visitorConsent(c echo.Context) error {
 			return err
 		}
 	}
-	s.allowOrigin(c, site)
 	st, err := s.Store.Visitor(siteID, visitor, !hasPurpose)
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return err

@@ -137,7 +137,9 @@ func TestCheckFillsNecessaryAndStripsURL(t *testing.T) {
 }
 
 func TestOriginAllowed(t *testing.T) {
-	allowed := []string{"https://shop.example", "https://*.brand.example", "http://localhost:8080"}
+	// Internationalised hosts as an owner types them; browsers send the
+	// ASCII (punycode) form.
+	allowed := []string{"https://shop.example", "https://*.brand.example", "http://localhost:8080", "https://Bücher.example", "https://*.Ñandú.example:8443"}
 	cases := []struct {
 		origin string
 		want   bool
@@ -158,6 +160,11 @@ func TestOriginAllowed(t *testing.T) {
 		{"https://*.brand.example", false},
 		{"https://shop.example/path", false},
 		{"", false},
+		{"https://xn--bcher-kva.example", true},
+		{"https://www.xn--bcher-kva.example", false},
+		{"https://shop.xn--and-6ma2c.example:8443", true},
+		{"https://xn--and-6ma2c.example:8443", false},
+		{"https://shop.xn--and-6ma2c.example", false},
 	}
 	for _, c := range cases {
 		if got := consent.OriginAllowed(allowed, c.origin); got != c.want {

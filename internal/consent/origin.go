@@ -3,6 +3,8 @@ package consent
 import (
 	"net/url"
 	"strings"
+
+	"golang.org/x/net/idna"
 )
 
 // Origin is a parsed web origin; Host may start with "*." in an allowed-origin
@@ -21,6 +23,22 @@ func ParseOrigin(s string) (Origin, error) {
 		return Origin{}, Errorf(ECodeInvalid, "origin %q must look like https://example.com", s)
 	}
 	host := strings.ToLower(u.Host)
+	if !ascii(host) {
+		// Browsers send an internationalised host in its ASCII (punycode)
+		// form, so that is the form kept and compared: "bücher.example"
+		// stored as typed would never match a request.
+		name, wild := strings.CutPrefix(u.Hostname(), "*.")
+		a, err := idna.Lookup.ToASCII(name)
+		if err != nil {
+			return Origin{}, Errorf(ECodeInvalid, "origin %q: %q is not a valid domain name", s, name)
+		}
+		if wild {
+			a = "*." + a
+		}
+		if host = a; u.Port() != "" {
+			host += ":" + u.Port()
+		}
+	}
 	if port := u.Port(); (u.Scheme == "http" && port == "80") || (u.Scheme == "https" && port == "443") {
 		host = strings.TrimSuffix(host, ":"+port)
 	}
@@ -28,6 +46,15 @@ func ParseOrigin(s string) (Origin, error) {
 		return Origin{}, Errorf(ECodeInvalid, "origin %q: a wildcard may only lead the host, as https://*.example.com", s)
 	}
 	return Origin{Scheme: u.Scheme, Host: host}, nil
+}
+
+func ascii(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
 }
 
 func (o Origin) String() string { return o.Scheme + "://" + o.Host }
