@@ -139,6 +139,31 @@ func TestVisitorStateLifecycle(t *testing.T) {
 			t.Errorf("purpose %s: %v, want granted %v", p, g, want)
 		}
 	}
+	// A new config version: the banner asks again, and until the visitor
+	// answers, their decision on the old one answers no consent check.
+	site, _ := e.db.Site("demo")
+	texts := site.Draft.Texts["en"]
+	texts.Title = "We use cookies, now for this too"
+	site.Draft.Texts["en"] = texts
+	if err := e.db.PutSite(site); err != nil {
+		t.Fatal(err)
+	}
+	e.advance(time.Minute)
+	p, err := e.db.Publish("demo", e.now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := state("?purpose=analytics"); s["granted"] != false || s["decided"] != false {
+		t.Errorf("a decision on the previous config version still counts: %v", s)
+	}
+	if s := state(""); s["decided"] != false || s["choices"] != nil {
+		t.Errorf("a decision on the previous config version still counts: %v", s)
+	}
+	e.version = p.Version
+	e.do("POST", "/api/v1/consents", e.decision(v, "custom", mixed))
+	if s := state("?purpose=analytics"); s["granted"] != true || s["decided"] != true {
+		t.Errorf("decided again on the new version: %v", s)
+	}
 	e.advance(183 * 24 * time.Hour)
 	if s := state("?purpose=analytics"); s["granted"] != false || s["decided"] != false {
 		t.Errorf("expired decision still counts: %v", s)
@@ -155,8 +180,8 @@ func TestVisitorStateLifecycle(t *testing.T) {
 	if wc["action"] != "withdraw" || wc["prev"] == nil {
 		t.Errorf("withdrawal receipt %v should chain to the previous one", wc)
 	}
-	if n := e.db.LogSize(); n != 3 {
-		t.Errorf("log size %d, want 3: a withdrawal appends, never deletes", n)
+	if n := e.db.LogSize(); n != 4 {
+		t.Errorf("log size %d, want 4: a withdrawal appends, never deletes", n)
 	}
 }
 

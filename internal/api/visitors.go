@@ -44,7 +44,9 @@ func (s *Server) visitorConsent(c echo.Context) error {
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return err
 	}
-	decided := st != nil && st.Action != consent.ActionWithdraw && s.Now().Before(st.ExpiresAt)
+	// As the banner sees it: a decision made on an earlier config version
+	// is asked again there, and is no decision here until it is.
+	decided := st != nil && st.Action != consent.ActionWithdraw && s.Now().Before(st.ExpiresAt) && st.Config == consent.ShortVersion(pub.Version)
 	b := make([]byte, 0, 512)
 	if hasPurpose {
 		b = append(b, `{"purpose":"`...)

@@ -2,9 +2,11 @@ package store
 
 import (
 	"encoding/binary"
+	"encoding/hex"
 	"strings"
 	"time"
 
+	"github.com/assent/assent/internal/consent"
 	"github.com/google/uuid"
 	bolt "go.etcd.io/bbolt"
 )
@@ -23,10 +25,15 @@ type VisitorState struct {
 	Choices   []byte    // JSON object as signed
 	Decision  uuid.UUID // the id the snippet gave the decision; uuid.Nil if none
 	Token     string    // only from Visitor with withToken
+	// Config is the short form (consent.ShortVersion) of the config version
+	// the decision was made on: one made on an earlier version is asked
+	// again by the banner, so it no longer answers a consent check either.
+	Config string
 }
 
 func stateOf(r *Receipt) *VisitorState {
-	return &VisitorState{ReceiptID: r.ID, IssuedAt: r.IssuedAt, ExpiresAt: r.ExpiresAt, Action: r.Action, Choices: r.Choices, Decision: r.Decision, Token: r.Token}
+	return &VisitorState{ReceiptID: r.ID, IssuedAt: r.IssuedAt, ExpiresAt: r.ExpiresAt, Action: r.Action, Choices: r.Choices, Decision: r.Decision, Token: r.Token,
+		Config: consent.ShortVersion(r.Config)}
 }
 
 // Visitor returns a visitor's latest state on a site, or ErrNotFound. The
@@ -44,12 +51,12 @@ func (s *Store) Visitor(site, visitor string, withToken bool) (*VisitorState, er
 		if st, ok = decodeState(v); !ok {
 			return ErrCorrupt
 		}
-		if withToken {
+		if withToken || st.Config == "" { // states written before Config was kept name it only in the record
 			r, ok := decodeRecord(st.ReceiptID[:], tx.Bucket(bReceipts).Get(st.ReceiptID[:]))
 			if !ok {
 				return ErrCorrupt
 			}
-			st.Token = r.Token
+			st.Token, st.Config = r.Token, consent.ShortVersion(r.Config)
 		}
 		return nil
 	})
@@ -57,18 +64,23 @@ func (s *Store) Visitor(site, visitor string, withToken bool) (*VisitorState, er
 }
 
 // Index value: receipt id, issued, expires (ms), action and choices as
-// length-prefixed strings, then the decision id if there is one (values
-// written before decision ids end after the choices). Small on purpose:
-// more entries per page means fewer pages rewritten per batch. The token
-// stays in the receipt record.
+// length-prefixed strings, then the decision id (uuid.Nil if none) and the
+// 8 bytes of the short config version. Values written before these end
+// after the choices, or after the decision id. Small on purpose: more
+// entries per page means fewer pages rewritten per batch. The token stays
+// in the receipt record.
 func encodeState(st *VisitorState) []byte {
-	b := make([]byte, 0, 50+len(st.Action)+len(st.Choices))
+	b := make([]byte, 0, 74+len(st.Action)+len(st.Choices))
 	b = append(b, st.ReceiptID[:]...)
 	b = binary.BigEndian.AppendUint64(b, uint64(st.IssuedAt.UnixMilli()))
 	b = binary.BigEndian.AppendUint64(b, uint64(st.ExpiresAt.UnixMilli()))
 	for _, f := range []string{st.Action, string(st.Choices)} {
 		b = binary.AppendUvarint(b, uint64(len(f)))
 		b = append(b, f...)
+	}
+	if c, err := hex.DecodeString(st.Config); err == nil && len(c) == 8 {
+		b = append(b, st.Decision[:]...)
+		return append(b, c...)
 	}
 	if st.Decision != uuid.Nil {
 		b = append(b, st.Decision[:]...)
@@ -85,10 +97,13 @@ func decodeState(b []byte) (*VisitorState, bool) {
 	v.IssuedAt = time.UnixMilli(int64(binary.BigEndian.Uint64(b[16:]))).UTC()
 	v.ExpiresAt = time.UnixMilli(int64(binary.BigEndian.Uint64(b[24:]))).UTC()
 	f, rest, ok := readFields(b[32:], 2)
-	if !ok || (len(rest) != 0 && len(rest) != 16) {
+	if !ok || (len(rest) != 0 && len(rest) != 16 && len(rest) != 24) {
 		return nil, false
 	}
 	v.Action, v.Choices = f[0], []byte(f[1])
 	copy(v.Decision[:], rest)
+	if len(rest) == 24 {
+		v.Config = hex.EncodeToString(rest[16:])
+	}
 	return v, true
 }

@@ -2,10 +2,13 @@ package store
 
 import (
 	"bytes"
+	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/google/uuid"
+	bolt "go.etcd.io/bbolt"
 )
 
 // TestVisitorStateKeepsItsOldLayout: values written before decision ids
@@ -30,5 +33,42 @@ func TestVisitorStateKeepsItsOldLayout(t *testing.T) {
 	}
 	if _, ok := decodeState(append(old, 1, 2, 3)); ok {
 		t.Error("a value with 3 stray bytes decoded")
+	}
+}
+
+// TestVisitorStateNamesItsConfig: the state carries the short version of
+// the config decided on, and states written before it was kept (without
+// it) take it from the receipt record.
+func TestVisitorStateNamesItsConfig(t *testing.T) {
+	s, err := Open(filepath.Join(t.TempDir(), "assent.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	now := time.UnixMilli(1795341660000).UTC()
+	version := "sha256:" + strings.Repeat("ab", 32)
+	if _, err := s.AppendReceipt("demo", "v1", func(i uint64, _ uuid.UUID) *Receipt {
+		return &Receipt{ID: uuid.Must(uuid.NewV7()), Site: "demo", Visitor: "v1", Log: i, IssuedAt: now, ExpiresAt: now.Add(time.Hour),
+			Action: "custom", Choices: []byte(`{"a":true}`), Config: version, JWS: "jws", Token: "tok", Decision: uuid.New()}
+	}); err != nil {
+		t.Fatal(err)
+	}
+	st, err := s.Visitor("demo", "v1", false)
+	if err != nil || st.Config != "abababababababab" {
+		t.Fatalf("state %+v, %v: want config abababababababab", st, err)
+	}
+	round, ok := decodeState(encodeState(st))
+	if !ok || round.Config != st.Config || round.Decision != st.Decision || round.ReceiptID != st.ReceiptID {
+		t.Errorf("round trip: %+v, want %+v", round, st)
+	}
+	for _, d := range []uuid.UUID{st.Decision, uuid.Nil} { // the layouts of before
+		old := *st
+		old.Config, old.Decision = "", d
+		if err := s.db.Update(func(tx *bolt.Tx) error { return tx.Bucket(bVisitors).Put(siteKey("demo", "v1"), encodeState(&old)) }); err != nil {
+			t.Fatal(err)
+		}
+		if got, err := s.Visitor("demo", "v1", false); err != nil || got.Config != "abababababababab" || got.Decision != d {
+			t.Errorf("a state written before configs were kept: %+v, %v; want the record's config", got, err)
+		}
 	}
 }
