@@ -129,15 +129,30 @@ func (s *Server) updateSite(c echo.Context) error {
 }
 
 // publishSite makes the saved draft the served config, as a new immutable
-// version (or re-serves an identical earlier one). Errors: not_found,
-// dark_pattern, invalid_request.
+// version (or re-serves an identical earlier one). With {"revision": n} it
+// publishes only the draft of that revision: the one its caller saved, not
+// one another owner saved since. Errors: not_found, dark_pattern,
+// invalid_request, edit_conflict.
 func (s *Server) publishSite(c echo.Context) error {
 	site, err := s.Store.Site(c.Param("site"))
 	if err != nil {
 		return consent.Errorf(consent.ECodeNotFound, "unknown site %q", c.Param("site"))
 	}
+	var in struct {
+		Revision int64 `json:"revision"`
+	}
+	if c.Request().ContentLength != 0 {
+		if err := c.Bind(&in); err != nil {
+			return err
+		}
+	}
 	// Checked under the store's lock: what is checked is what is published.
-	if _, err := s.Store.PublishChecked(site.ID, s.Now(), func(cfg *consent.Config) error { return checkDraft(cfg, true) }); err != nil {
+	if _, err := s.Store.PublishChecked(site.ID, s.Now(), func(cur *consent.Site) error {
+		if in.Revision != 0 && cur.Revision != in.Revision {
+			return consent.Errorf(ECodeEditConflict, "the draft was saved elsewhere after you saved yours (by someone else, or by you in another tab), so it was not published: load the saved version, check it, and publish again")
+		}
+		return checkDraft(&cur.Draft, true)
+	}); err != nil {
 		return err
 	}
 	site, err = s.Store.Site(site.ID)

@@ -552,6 +552,20 @@ func TestAdminSiteSaveRefusesAStaleRevision(t *testing.T) {
 	if r := save("No revision", 0); r.status != 200 {
 		t.Errorf("save without a revision: %d %s", r.status, r.body)
 	}
+	// Publishing names the revision its caller saved: a draft saved by
+	// someone else since is not published in its place.
+	publish := func(body string) resp {
+		return e.do("POST", "/api/v1/admin/sites/demo/publish", body, append(bearer, "Content-Type", "application/json")...)
+	}
+	if r := publish(fmt.Sprintf(`{"revision":%d}`, site.Revision+1)); r.status != 409 || !strings.Contains(string(r.body), `"edit_conflict"`) {
+		t.Errorf("publish of a revision saved over since: %d %s; want 409 edit_conflict", r.status, r.body)
+	}
+	if r := publish(fmt.Sprintf(`{"revision":%d}`, site.Revision+2)); r.status != 200 {
+		t.Errorf("publish of the saved revision: %d %s", r.status, r.body)
+	}
+	if r := e.admin("POST", "/api/v1/admin/sites/demo/publish"); r.status != 200 {
+		t.Errorf("publish with no body: %d %s", r.status, r.body)
+	}
 }
 
 // A save that leaves out origins (automation editing only the draft)

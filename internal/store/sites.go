@@ -152,7 +152,7 @@ func (s *Store) Publish(siteID string, now time.Time) (*Published, error) {
 
 // PublishChecked is Publish with check (if set) run on the draft under the
 // same lock as the publishing: a draft saved meanwhile cannot slip past it.
-func (s *Store) PublishChecked(siteID string, now time.Time, check func(*consent.Config) error) (*Published, error) {
+func (s *Store) PublishChecked(siteID string, now time.Time, check func(*consent.Site) error) (*Published, error) {
 	s.sitesMu.Lock()
 	defer s.sitesMu.Unlock()
 	e := s.sites[siteID]
@@ -160,7 +160,7 @@ func (s *Store) PublishChecked(siteID string, now time.Time, check func(*consent
 		return nil, ErrNotFound
 	}
 	if check != nil {
-		if err := check(&e.site.Draft); err != nil {
+		if err := check(e.site); err != nil {
 			return nil, err
 		}
 	}

@@ -259,7 +259,7 @@ function editor(ctx: Ctx): void {
             h("button", { type: "button", class: "btn", id: "save", onclick: act("Saving", "saved", async () => (await save(), "Draft saved. Visitors still see the live version.")) }, "Save draft"),
             h("button", { type: "button", class: "btn primary", id: "publish", onclick: act("Publishing", "published", async () => {
               await save();
-              const s = await post<Site>(`/sites/${site.id}/publish`).catch((x) => {
+              const s = await post<Site>(`/sites/${site.id}/publish`, { revision: site.revision }).catch((x) => {
                 throw Object.assign(x, { saved: true }); // only publishing was refused
               });
               Object.assign(site, s);
