@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -49,6 +50,17 @@ func waitFor(t *testing.T, ctx context.Context, expr string) {
 	t.Helper()
 	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](expr, chromedp.WithPollingTimeout(10*time.Second))); err != nil {
 		t.Fatalf("waiting for %s: %v", expr, err)
+	}
+}
+
+// cookiesBecome waits (10 s at most) for the page's cookies other than
+// "assent" to be want: the banner deletes listed cookies from its tag
+// module, a moment after the decision.
+func cookiesBecome(t *testing.T, ctx context.Context, want, why string) {
+	t.Helper()
+	const jar = `document.cookie.split("; ").filter(c => c && !c.startsWith("assent=")).join()`
+	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](jar+" === "+strconv.Quote(want), chromedp.WithPollingTimeout(10*time.Second))); err != nil {
+		t.Errorf("cookies %s: %q, want %q", why, eval[string](t, ctx, jar), want)
 	}
 }
 

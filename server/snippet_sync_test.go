@@ -101,4 +101,20 @@ func TestSnippetListenerUnsubscribingItself(t *testing.T) {
 	if got := strings.Join(eval[[]string](t, ctx, `calls`), ", "); got != "once, every true, every false" {
 		t.Errorf("listeners called: %s, want once, every true, every false", got)
 	}
+	// On the next page the choices are known before anyone listens: a late
+	// "consent" listener is called once the script that added it is done,
+	// so it can unsubscribe itself too, and a listener removed before then
+	// is not called.
+	visit(t, ctx, ts.URL+"/")
+	got := eval[string](t, ctx, `(() => { window.calls = [];
+		try {
+			const off = assent.on("consent", c => { off(); calls.push("once " + c.analytics) });
+			assent.on("consent", () => calls.push("removed"))();
+		} catch (e) { return String(e) }
+		return "returned" })()`)
+	waitFor(t, ctx, `calls.length >= 1`)
+	eval[any](t, ctx, `assent.acceptAll(); null`)
+	if calls := strings.Join(eval[[]string](t, ctx, `calls`), ", "); got != "returned" || calls != "once false" {
+		t.Errorf("a late listener that unsubscribes itself: on() %s; listeners called: %s, want returned; once false", got, calls)
+	}
 }

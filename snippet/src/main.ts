@@ -9,8 +9,7 @@
 // (about 15 % less main-thread time for the banner); the rest stays
 // uncompiled until used. esbuild keeps the parentheses.
 import { consentDefault, consentUpdate } from "./gcm";
-import { dropCookies, load, save, savePending, stored, type Stored } from "./state";
-import type { run } from "./tags";
+import { cookies, load, save, savePending, stored, type Stored } from "./state";
 import { trusted } from "./tt";
 import type { Action, Choices, Config, Decision } from "./types";
 import { hide, show, type View } from "./ui";
@@ -80,7 +79,7 @@ const start = (function (b: { config: Config; gpc?: boolean; on: string; dark?: 
   const saved: Partial<Stored> = load(cfg, raw) || {};
   const listeners: Record<string, Listener[]> = { consent: [], change: [] };
   let { choices, id: receipt, pending } = saved;
-  let tags: Promise<{ run: typeof run }> | undefined;
+  let tags: Promise<typeof import("./tags")> | undefined;
 
   // Own properties only: "constructor" or "__proto__" are no purposes.
   const granted = (p: string): boolean => p == "necessary" || (!!choices && {}.hasOwnProperty.call(choices, p) && choices[p] === true);
@@ -105,8 +104,7 @@ const start = (function (b: { config: Config; gpc?: boolean; on: string; dark?: 
   // outside Assent's control may have set before the decision).
   function apply(prev?: Choices): void {
     consentUpdate(granted);
-    loadTags();
-    for (const p of cfg.purposes) if (!granted(p.id)) dropCookies(p.cookies || []);
+    loadTags(cfg.purposes.flatMap((p) => (granted(p.id) ? [] : p.cookies || [])));
     emit("consent");
     if (prev && cfg.purposes.some((p) => !!prev[p.id] != granted(p.id))) emit("change");
   }
@@ -114,12 +112,15 @@ const start = (function (b: { config: Config; gpc?: boolean; on: string; dark?: 
   // The code that loads blocked tags (tags.ts) is imported, from where
   // this script came, only once a tag can load: something optional is
   // granted, or the page has a tag that needs only necessary, which is
-  // always granted (also checked on load, see start). Otherwise a first
-  // visit and a visitor who rejects never download it.
-  function loadTags(): void {
-    if (me && (document.querySelector("[data-assent=necessary]") || cfg.purposes.some((p) => !p.required && granted(p.id))))
-      (tags = tags || import(new URL(ASSENT_TAGS, me.src).href)).then(
-        (t) => t.run(granted, nonce, trusted),
+  // always granted (also checked on load, see start); or to delete the
+  // listed cookies (drop) of what is not granted, when the page has one.
+  // Otherwise a first visit and a visitor who rejects never download it.
+  function loadTags(drop: string[] = []): void {
+    const run = document.querySelector("[data-assent=necessary]") || cfg.purposes.some((p) => !p.required && granted(p.id));
+    const jar = drop[0] ? cookies() : "";
+    if (me && (run || drop.some((x) => jar.includes(x))))
+      (tags = tags || (import(new URL(ASSENT_TAGS, me.src).href) as NonNullable<typeof tags>)).then(
+        (t) => (t.drop(drop), run && t.run(granted, nonce, trusted)),
         (e) => {
           tags = undefined; // tried again at the next decision
           console.warn("assent", e);
@@ -209,13 +210,16 @@ const start = (function (b: { config: Config; gpc?: boolean; on: string; dark?: 
     /** Withdraws every optional purpose and deletes their cookies. */
     withdraw: () => decide("withdraw"),
     /** "consent" fires whenever the choices are known (on load for a returning
-     * visitor, and on each decision; a late listener is called at once);
-     * "change" when a decision changes what was granted. Returns an unsubscribe. */
+     * visitor, and on each decision; a late listener is called as soon as
+     * the calling script ends); "change" when a decision changes what was
+     * granted. Returns an unsubscribe. */
     on(name: string, fn: Listener) {
       const l = listeners[name];
       if (!l) return () => {};
       l.push(fn);
-      if (name == "consent" && choices) fn(copy()!);
+      // Not from inside on(): `const off = on("consent", () => off())` would
+      // find off unset, and an error would break the caller.
+      if (name == "consent" && choices) setTimeout(() => l.includes(fn) && fn(copy()!));
       return () => l.splice(l.indexOf(fn) >>> 0, 1);
     },
   };

@@ -25,7 +25,7 @@ export function setCookie(c: string): void {
 
 // secure is the Secure attribute for a cookie this page sets: only over
 // https can it set one.
-const secure = () => (location.protocol == "https:" ? ";secure" : "");
+export const secure = () => (location.protocol == "https:" ? ";secure" : "");
 
 /** What the cookie says about this visitor. choices is unset when they have
  * to be asked (no decision, expired, or made under another config). */
@@ -93,23 +93,3 @@ export const load = (function (cfg: Config, v: string | undefined): Stored | und
   }
 });
 
-/** Deletes first-party cookies named in the list, or prefixed by a name and
- * "_" (Google Analytics 4 sets _ga_<id>), on this host and every parent
- * domain, since trackers usually set them on the registrable domain. */
-export function dropCookies(names: string[]): void {
-  const host = location.hostname.split(".");
-  // A cookie this page sees has a path that is a prefix of the page's.
-  const dirs = location.pathname.split("/");
-  // A __Secure- or __Host- cookie is deleted only with Secure, which an
-  // http page cannot set.
-  const https = secure();
-  for (const c of cookies().split("; ")) {
-    const n = c.split("=")[0];
-    if (!names.some((x) => n == x || n.startsWith(x + "_"))) continue;
-    for (let j = 1; j <= dirs.length; j++) {
-      const at = n + "=;max-age=0" + https + ";path=/" + dirs.slice(1, j).join("/");
-      setCookie(at);
-      for (let i = 0; i < host.length - 1; i++) setCookie(at + ";domain=." + host.slice(i).join("."));
-    }
-  }
-}

@@ -3,10 +3,14 @@
 // purpose they name (space separated) is granted.
 //
 // This is a module of its own, which the banner imports once a tag can
-// load (see loadTags in main.ts): on a page with no tag marked only
-// necessary, a first visit and a visitor who rejects never download it. Named by its hash, it is cached for good; a banner
-// cached from before a deploy may import the newer one, so run keeps its
-// signature.
+// load, or a listed cookie is to be deleted (drop, at the end; see
+// loadTags in main.ts): on a page with no tag marked only necessary, a
+// first visit and a visitor who rejects never download it. Named by its
+// hash, it is cached for good; a banner cached from before a deploy may
+// import the newer one, so run keeps its signature (such a banner deletes
+// cookies itself).
+
+import { cookies, secure, setCookie } from "./state";
 
 // The banner's Trusted Types policy (tt.ts), passed in: a second policy
 // named "assent" would be refused where names may not repeat.
@@ -110,5 +114,32 @@ export function run(granted: (purpose: string) => boolean, nonce: string, truste
     watch(go);
     // The script the parser was inside, if any (see parsing).
     if (document.readyState == "loading") document.addEventListener("DOMContentLoaded", go);
+  }
+}
+
+/** Deletes first-party cookies named in the list, or prefixed by a name and
+ * "_" (Google Analytics 4 sets _ga_<id>), on this host and every parent
+ * domain, since trackers usually set them on the registrable domain. */
+export function drop(names: string[]): void {
+  const host = location.hostname.split(".");
+  // A cookie this page sees has a path that is a prefix of the page's.
+  const dirs = location.pathname.split("/");
+  // A __Secure- or __Host- cookie is deleted only with Secure, which an
+  // http page cannot set; in a cross-site frame (over https) a cookie is
+  // written only with SameSite=None.
+  const https = secure() && ";secure;samesite=none";
+  for (const c of cookies().split("; ")) {
+    const n = c.split("=")[0];
+    if (!names.some((x) => n == x || n.startsWith(x + "_"))) continue;
+    // Each directory with and without its trailing slash (path=/shop/ is
+    // not path=/shop), and each also partitioned (CHIPS): stored apart, and
+    // all a tag in a cross-site frame can set. (An http page cannot delete
+    // a partitioned cookie, nor set one.)
+    for (let j = 1; j <= dirs.length; j++)
+      for (const s of ["", "/", ";partitioned", "/;partitioned"]) {
+        const at = n + "=;max-age=0" + https + ";path=/" + dirs.slice(1, j).join("/") + s;
+        setCookie(at);
+        for (let i = 0; i < host.length - 1; i++) setCookie(at + ";domain=." + host.slice(i).join("."));
+      }
   }
 }
