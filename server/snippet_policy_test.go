@@ -790,6 +790,45 @@ function ready() {
 	}
 }
 
+// TestSnippetWithdrawalInAFrameDeletesPartitionedCookies: in a cross-site
+// frame, where a tag can set only partitioned cookies (SameSite=None), a
+// withdrawal deletes the listed ones.
+func TestSnippetWithdrawalInAFrameDeletesPartitionedCookies(t *testing.T) {
+	var assent string
+	framed := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		fmt.Fprint(w, `<!doctype html><html lang="en"><body><script>
+function ready() {
+  const jar = () => document.cookie.split("; ").filter(c => !c.startsWith("assent=")).join();
+  document.cookie = "_gid=1; path=/; secure; samesite=none; partitioned";
+  document.cookie = "keep=1; path=/; secure; samesite=none; partitioned";
+  const before = jar();
+  assent.acceptAll();
+  assent.withdraw();
+  const t = setInterval(() => jar().includes("_gid") || (clearInterval(t), parent.postMessage(before + " | " + jar(), "*")), 20);
+}
+</script><script src="`+assent+`/s/demo.js" async onload="ready()"></script></body></html>`)
+	}))
+	t.Cleanup(framed.Close)
+	ts := editSite(t, startServer(t), func(s *consent.Site) bool {
+		s.Origins = append(s.Origins, framed.URL)
+		return false
+	})
+	assent = ts.URL
+	outer := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		fmt.Fprint(w, `<!doctype html><script>window.msgs = []; addEventListener("message", e => msgs.push(e.data))</script>
+<iframe src="`+framed.URL+`/"></iframe>`)
+	}))
+	t.Cleanup(outer.Close)
+	ctx := newBrowser(t, chromedp.Flag("ignore-certificate-errors", true))
+	do(t, ctx, chromedp.Navigate(strings.Replace(outer.URL, "127.0.0.1", "localhost", 1))) // another site than the frame's
+	waitFor(t, ctx, `window.msgs.length > 0`)
+	if got := eval[string](t, ctx, `window.msgs[0]`); got != "_gid=1,keep=1 | keep=1" {
+		t.Errorf("the frame's cookies before | after withdrawal: %q, want _gid=1,keep=1 | keep=1", got)
+	}
+}
+
 // TestSnippetWithdrawalDeletesSecurePrefixedCookies: over https, listed
 // cookies named __Secure- or __Host-, which a browser deletes only with
 // Secure, go with the rest; so does a partitioned (CHIPS) one, which is
