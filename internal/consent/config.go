@@ -138,6 +138,10 @@ func (c *Config) validate(draft bool) error {
 		if seen[p.ID] {
 			return Errorf(ECodeInvalid, "purpose %q appears twice", p.ID)
 		}
+		// The CSV export has a column per purpose beside these.
+		if slices.Contains([]string{"id", "issued_at", "visitor", "action", "config", "receipt"}, p.ID) {
+			return Errorf(ECodeInvalid, "purpose id %q is taken by a column of the CSV export; choose another", p.ID)
+		}
 		seen[p.ID] = true
 		if p.Required && p.ID != Necessary {
 			return Errorf(ECodeInvalid, "only %q can be required; %q must be refusable", Necessary, p.ID)

@@ -202,6 +202,8 @@ func TestConfigValidate(t *testing.T) {
 		{"optional required", func(c *consent.Config) { c.Purposes[1].Required = true }, false},
 		{"duplicate", func(c *consent.Config) { c.Purposes[2].ID = "analytics" }, false},
 		{"bad id", func(c *consent.Config) { c.Purposes[3].ID = "Pref" }, false},
+		{"renamed purpose", func(c *consent.Config) { rename(c, 3, "stats") }, true},
+		{"id of a CSV export column", func(c *consent.Config) { rename(c, 3, "config") }, false},
 		{"missing translation", func(c *consent.Config) {
 			t := c.Texts["en"]
 			t.Purposes = map[string]consent.PurposeText{"necessary": {Title: "N"}}
@@ -217,6 +219,17 @@ func TestConfigValidate(t *testing.T) {
 		if err := c.Validate(); (err == nil) != m.ok {
 			t.Errorf("%s: Validate() = %v, want ok=%v", m.name, err, m.ok)
 		}
+	}
+}
+
+// rename gives purpose i another id, its texts too.
+func rename(c *consent.Config, i int, id string) {
+	was := c.Purposes[i].ID
+	c.Purposes[i].ID = id
+	for lang, t := range c.Texts {
+		t.Purposes[id] = t.Purposes[was]
+		delete(t.Purposes, was)
+		c.Texts[lang] = t
 	}
 }
 
