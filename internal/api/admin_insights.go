@@ -69,12 +69,12 @@ func addTo(t, d *store.DayStats) {
 
 func dayRange(fromS, toS string, now time.Time) (from, to time.Time, err error) {
 	to = now.UTC().Truncate(24 * time.Hour)
-	from = to.AddDate(0, 0, -29)
 	if toS != "" {
 		if to, err = time.Parse(time.DateOnly, toS); err != nil {
 			return from, to, consent.Errorf(consent.ECodeInvalid, "to must be a date like 2026-11-22")
 		}
 	}
+	from = to.AddDate(0, 0, -29) // the 30 days up to to, whichever it is
 	if fromS != "" {
 		if from, err = time.Parse(time.DateOnly, fromS); err != nil {
 			return from, to, consent.Errorf(consent.ECodeInvalid, "from must be a date like 2026-11-01")

@@ -705,6 +705,14 @@ func TestAdminInsightsFillEveryDay(t *testing.T) {
 	if r := e.admin("GET", "/api/v1/admin/sites/demo/insights?from=2020-01-01&to=2026-11-22"); r.status != 400 {
 		t.Errorf("range over the cap: got %d, want 400", r.status)
 	}
+	// Only an end: the 30 days up to it, however long ago.
+	e.advance(90 * 24 * time.Hour)
+	r = e.admin("GET", "/api/v1/admin/sites/demo/insights?to=2026-11-22")
+	ins.Days = nil
+	json.Unmarshal(r.body, &ins)
+	if r.status != 200 || len(ins.Days) != 30 || ins.Days[0].Day != "2026-10-24" || ins.Totals.Decisions != 3 {
+		t.Errorf("?to= alone, 90 days later: %d, %d days from %v, %d decisions; want 30 days from 2026-10-24 with the 3", r.status, len(ins.Days), ins.Days, ins.Totals.Decisions)
+	}
 }
 
 // TestAdminConsentSearchCountsLongChains: a search shows the newest
