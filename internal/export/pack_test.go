@@ -1,8 +1,10 @@
 package export_test
 
 import (
+	"archive/zip"
 	"bytes"
 	"errors"
+	"io"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -237,4 +239,84 @@ func TestVerifyPackAcceptsPacksOfEarlierVersions(t *testing.T) {
 			t.Errorf("ok %v, %d receipts, problems %q %+v", rep.OK, len(rep.Receipts), rep.Problems, rep.Receipts)
 		}
 	})
+}
+
+// A genuine pack with one more file: one an unzip tool would write over
+// a verified file on some systems (letter case, "\" in a name), a second
+// copy of one (whose limits are not those measured), or any other file.
+// Each is refused before anything is read.
+func TestVerifyPackRefusesFilesNoPackHolds(t *testing.T) {
+	p := newPackSetup(t)
+	p.checkpoint(t)
+	var pack bytes.Buffer
+	if _, err := export.WritePack(&pack, p.src); err != nil {
+		t.Fatal(err)
+	}
+	zr, err := zip.NewReader(bytes.NewReader(pack.Bytes()), int64(pack.Len()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var config string
+	for _, f := range zr.File {
+		if strings.HasPrefix(f.Name, "configs/") {
+			config = strings.TrimPrefix(f.Name, "configs/")
+		}
+	}
+	with := func(extra string) []byte {
+		var buf bytes.Buffer
+		z := zip.NewWriter(&buf)
+		for _, f := range zr.File {
+			if err := z.Copy(f); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if extra != "" {
+			w, _ := z.Create(extra)
+			w.Write([]byte(`{"id":"x"}` + "\n"))
+		}
+		z.Close()
+		return buf.Bytes()
+	}
+	if rep, err := export.VerifyPack(bytes.NewReader(with("")), int64(len(with(""))), nil); err != nil || !rep.OK {
+		t.Fatalf("the pack copied as is: %v %q", err, rep.Problems)
+	}
+	for _, extra := range []string{"RECEIPTS.NDJSON", `configs\` + config, "./receipts.ndjson", "receipts.ndjson", "notes.txt", "configs/"} {
+		b := with(extra)
+		rep, err := export.VerifyPack(bytes.NewReader(b), int64(len(b)), nil)
+		if err != nil || rep.OK || len(rep.Receipts) != 0 || !strings.Contains(strings.Join(rep.Problems, "\n"), "the pack was altered") {
+			t.Errorf("with %q: %v, ok %v, %d receipts read, problems %q; want refused before reading", extra, err, rep.OK, len(rep.Receipts), rep.Problems)
+		}
+	}
+}
+
+// An event line given twice (here a tombstone's) is reported, as a receipt
+// line given twice is: the manifest lists exactly the file's events.
+func TestVerifyPackRefusesAnEventTwice(t *testing.T) {
+	p := newPackSetup(t)
+	p.tombstone(retention.Removed{ID: uuid.NewString(), Log: 99, IssuedAt: time.Now().UTC().Format(retention.TimeMillis)})
+	p.checkpoint(t)
+	var pack bytes.Buffer
+	if _, err := export.WritePack(&pack, p.src); err != nil {
+		t.Fatal(err)
+	}
+	zr, _ := zip.NewReader(bytes.NewReader(pack.Bytes()), int64(pack.Len()))
+	var buf bytes.Buffer
+	z := zip.NewWriter(&buf)
+	doubled := false
+	for _, f := range zr.File {
+		if f.Name != "tombstones.ndjson" {
+			z.Copy(f)
+			continue
+		}
+		rc, _ := f.Open()
+		b, _ := io.ReadAll(rc)
+		w, _ := z.Create(f.Name)
+		w.Write(append(b, b...))
+		doubled = len(b) > 0
+	}
+	z.Close()
+	rep, err := export.VerifyPack(bytes.NewReader(buf.Bytes()), int64(buf.Len()), nil)
+	if !doubled || err != nil || rep.OK || !strings.Contains(strings.Join(rep.Problems, "\n"), "appears twice in tombstones.ndjson") {
+		t.Errorf("tombstones given twice (doubled %v): %v, ok %v, problems %q", doubled, err, rep.OK, rep.Problems)
+	}
 }

@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"regexp"
 	"runtime"
 	"slices"
 	"strings"
@@ -119,6 +120,33 @@ const (
 	maxManifest = 256 << 20 // manifest.jws: an entry of ~100 bytes per receipt
 )
 
+var configEntry = regexp.MustCompile(`^configs/[0-9a-f]{64}\.json$`)
+
+// checkNames refuses, before anything is read, a pack with a file no pack
+// holds, or one file twice. Names must be exactly those a pack's writer
+// gives: a person reading the unzipped pack must see the files that were
+// verified (some systems' unzip tools write "RECEIPTS.NDJSON" or
+// "configs\x.json" over the real ones), and each file must be the one its
+// limits were measured on (entryLimit finds "receipts.ndjson"; zip's Open
+// finds "./receipts.ndjson" too).
+func checkNames(z *zip.Reader) error {
+	seen := map[string]bool{}
+	for _, f := range z.File {
+		n := f.Name
+		switch {
+		case n == fileReadme, n == fileManifest, n == fileReceipts, n == fileProofs, n == fileKeyEvents,
+			n == fileTombstones, n == fileCheckpoint, n == fileJWKS, n == fileLogKey, configEntry.MatchString(n):
+		default:
+			return fmt.Errorf("%q is not a file an evidence pack holds: the pack was altered", n)
+		}
+		if seen[n] {
+			return fmt.Errorf("%q appears twice in the pack: the pack was altered", n)
+		}
+		seen[n] = true
+	}
+	return nil
+}
+
 // entryLimit is what the pack's file name may expand to, at most limit.
 func entryLimit(z *zip.Reader, name string, limit int64) int64 {
 	for _, f := range z.File {
@@ -190,6 +218,10 @@ func VerifyPack(r io.ReaderAt, size int64, trust *Trust) (*Report, error) {
 		return nil, fmt.Errorf("not a zip archive: %w", err)
 	}
 	rep := &Report{Receipts: []Verdict{}}
+	if err := checkNames(z); err != nil {
+		rep.Problems = append(rep.Problems, err.Error())
+		return rep, nil
+	}
 	var lines [][]byte
 	var linesErr error
 	read := make(chan struct{}) // inflate receipts while the rest is read
@@ -402,6 +434,9 @@ func (pf *packFiles) readEvents(z *zip.Reader, name, kind, what string, listed [
 			// The manifest lists exactly the file's events.
 			problem("%s holds a line the manifest does not list", name)
 			continue
+		}
+		if _, twice := byID[l.ID]; twice {
+			problem("%s %s appears twice in %s", what, l.ID, name)
 		}
 		byID[l.ID] = l
 	}

@@ -22,7 +22,7 @@ func FuzzVerifyPack(f *testing.F) {
 	for name, body := range map[string]string{
 		"receipts.ndjson": `{"id":"x","receipt":"a.b.c"}` + "\n", "proofs.ndjson": `{"id":"x","index":0,"leaf_hash":"","proof":[]}` + "\n",
 		"jwks.json": `{"keys":[]}`, "checkpoint.txt": "o\n1\nAAAA\n\n— o x\n", "log-key.txt": "o+00000000+AA", "manifest.jws": "a.b.c",
-		"configs/00.json": "{}",
+		"configs/" + strings.Repeat("0", 64) + ".json": "{}",
 	} {
 		w, _ := z.Create(name)
 		w.Write([]byte(body))
@@ -86,7 +86,8 @@ func TestVerifyPackRefusesAnExpansionBomb(t *testing.T) {
 	fw.Write(make([]byte, size))
 	fw.Close()
 	crc := crc32.Update(0, crc32.IEEETable, make([]byte, size))
-	for _, name := range []string{"jwks.json", "log-key.txt", "checkpoint.txt", "manifest.jws", "receipts.ndjson", "proofs.ndjson", "configs/00.json"} {
+	for _, name := range []string{"jwks.json", "log-key.txt", "checkpoint.txt", "manifest.jws", "receipts.ndjson", "proofs.ndjson", "configs/" + strings.Repeat("0", 64) + ".json",
+		"./receipts.ndjson"} { // not a pack's name: refused unread
 		var buf bytes.Buffer
 		z := zip.NewWriter(&buf)
 		w, _ := z.CreateRaw(&zip.FileHeader{Name: name, Method: zip.Deflate, CRC32: crc,

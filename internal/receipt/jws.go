@@ -24,6 +24,18 @@ const (
 
 var b64 = base64.RawURLEncoding.Strict()
 
+// unb64 decodes base64url, refusing any byte outside its alphabet: the
+// decoder skips \r and \n, so a line-wrapped copy of a JWS would verify
+// while differing from the one stored (and be reported as not stored).
+func unb64(s string) ([]byte, error) {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; !('A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '-' || c == '_') {
+			return nil, ErrMalformed
+		}
+	}
+	return b64.DecodeString(s)
+}
+
 // Thumbprint returns the RFC 7638 JWK thumbprint of an Ed25519 public key,
 // used as its kid.
 func Thumbprint(pub ed25519.PublicKey) string {
@@ -111,7 +123,7 @@ func (ks KeySet) verify(compact, typ string, known map[string][2]string) (payloa
 		}
 		return ks.check(compact, h64, p64, s64, k[0])
 	}
-	hb, err := b64.DecodeString(h64)
+	hb, err := unb64(h64)
 	if err != nil {
 		return nil, "", ErrMalformed
 	}
@@ -158,11 +170,11 @@ func (ks KeySet) prepare(compact, h64, p64, s64, kid string) (*Prepared, error) 
 	if !ok {
 		return nil, ErrUnknownKey
 	}
-	sig, err := b64.DecodeString(s64)
+	sig, err := unb64(s64)
 	if err != nil || len(sig) != ed25519.SignatureSize {
 		return nil, ErrMalformed
 	}
-	payload, err := b64.DecodeString(p64)
+	payload, err := unb64(p64)
 	if err != nil {
 		return nil, ErrMalformed
 	}

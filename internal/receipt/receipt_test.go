@@ -90,6 +90,10 @@ func TestVerifyRejects(t *testing.T) {
 		{"two parts", parts[0] + "." + parts[1], receipt.TypReceipt, receipt.ErrMalformed},
 		{"four parts", good + ".x", receipt.TypReceipt, receipt.ErrMalformed},
 		{"padded sig", good + "=", receipt.TypReceipt, receipt.ErrMalformed},
+		// A line-wrapped copy is not the receipt stored: base64 decoders skip
+		// line breaks, so it would verify and then not be found.
+		{"line break in sig", good[:len(good)-20] + "\r\n" + good[len(good)-20:], receipt.TypReceipt, receipt.ErrMalformed},
+		{"space in sig", good[:len(good)-20] + " " + good[len(good)-20:], receipt.TypReceipt, receipt.ErrMalformed},
 		{"empty", "", receipt.TypReceipt, receipt.ErrMalformed},
 	}
 	v := receipt.NewVerifier(s.Keys()) // the fast path for known headers must agree
