@@ -60,7 +60,7 @@ func fill(tb testing.TB, db *storetest.DB, s *receipt.Signer, n int) (cfg consen
 						Exp: now.Add(182 * 24 * time.Hour).Unix(), Site: "demo", Action: "custom", Choices: ch,
 						Config: p.Version, Lang: "en", URL: "https://shop.example/", Log: idx}
 					tok := c.Token(&cfg)
-					return &store.Receipt{ID: id, Site: "demo", Visitor: v, Log: idx, IssuedAt: now, ExpiresAt: now,
+					return &store.Receipt{ID: id, Site: "demo", Visitor: v, Log: idx, IssuedAt: now, ExpiresAt: now.Add(182 * 24 * time.Hour),
 						Action: "custom", Choices: []byte(`{"analytics":true}`), Config: p.Version,
 						JWS: s.SignReceipt(&c), Token: s.SignToken(&tok)}
 				})

@@ -24,6 +24,7 @@ import (
 type packSetup struct {
 	db       *storetest.DB
 	lg       *ledger.Log
+	signer   *receipt.Signer
 	src      export.Source
 	receipts []*store.Receipt
 	from, to time.Time
@@ -47,7 +48,7 @@ func newPackSetup(t *testing.T) *packSetup {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := &packSetup{db: db, lg: lg, from: time.Unix(0, 0).UTC(), to: time.Now().Add(time.Hour).Truncate(time.Second).UTC()}
+	p := &packSetup{db: db, lg: lg, signer: s, from: time.Unix(0, 0).UTC(), to: time.Now().Add(time.Hour).Truncate(time.Second).UTC()}
 	db.ScanSite("demo", p.from, p.to, func(r *store.Receipt) error { p.receipts = append(p.receipts, r); return nil })
 	if len(p.receipts) != 10 {
 		t.Fatalf("%d receipts, want 10", len(p.receipts))
@@ -318,5 +319,33 @@ func TestVerifyPackRefusesAnEventTwice(t *testing.T) {
 	rep, err := export.VerifyPack(bytes.NewReader(buf.Bytes()), int64(buf.Len()), nil)
 	if !doubled || err != nil || rep.OK || !strings.Contains(strings.Join(rep.Problems, "\n"), "appears twice in tombstones.ndjson") {
 		t.Errorf("tombstones given twice (doubled %v): %v, ok %v, problems %q", doubled, err, rep.OK, rep.Problems)
+	}
+}
+
+// A removal builds its tombstone from the receipt's signed claims, not
+// from the record's unsigned fields: a record edited in the database (here
+// to name another receipt's log entry, which would poison that receipt's
+// every pack) is refused, and nothing is signed.
+func TestRemovalRefusesARecordThatDisagreesWithItsReceipt(t *testing.T) {
+	p := newPackSetup(t)
+	rm := &retention.Remover{Store: p.db.Store, Signer: p.signer, Issuer: "https://consent.example", Now: time.Now}
+	before := p.db.LogSize()
+	for name, edit := range map[string]func(r *store.Receipt){
+		"log index": func(r *store.Receipt) { r.Log = p.receipts[5].Log },
+		"expiry":    func(r *store.Receipt) { r.ExpiresAt = r.ExpiresAt.AddDate(-1, 0, 0) },
+		"id":        func(r *store.Receipt) { r.ID = p.receipts[6].ID },
+	} {
+		rec := *p.receipts[3]
+		edit(&rec)
+		if _, _, err := rm.Remove("demo", retention.ReasonRetention, []*store.Receipt{&rec}); !errors.Is(err, retention.ErrAltered) {
+			t.Errorf("%s edited: %v, want ErrAltered", name, err)
+		}
+	}
+	if n := p.db.LogSize(); n != before {
+		t.Errorf("the log grew from %d to %d: a tombstone was signed", before, n)
+	}
+	p.checkpoint(t)
+	if rep, err := p.write(t); err != nil || !rep.OK || len(rep.Receipts) != 10 {
+		t.Errorf("the pack after the refused removals: %v %+v", err, rep)
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"sync"
 	"time"
@@ -84,6 +85,9 @@ func (r *Remover) Remove(site, reason string, recs []*store.Receipt) (*store.Eve
 		} else if err != nil {
 			return nil, 0, err
 		}
+		if err := r.matchesClaims(site, rec); err != nil {
+			return nil, 0, err
+		}
 		ids = append(ids, rec.ID)
 		h := ledger.LeafHash([]byte(rec.JWS))
 		removed = append(removed, Removed{ID: rec.ID.String(), Log: rec.Log, LeafHash: b64(h[:]), IssuedAt: rec.IssuedAt.UTC().Format(TimeMillis)})
@@ -99,6 +103,31 @@ func (r *Remover) Remove(site, reason string, recs []*store.Receipt) (*store.Eve
 		return &store.Event{ID: id, Kind: "tombstone", JWS: r.Signer.SignEvent(&t)}
 	})
 	return ev, len(ids), err
+}
+
+// ErrAltered refuses a removal whose record disagrees with its receipt.
+var ErrAltered = errors.New("retention: a stored record disagrees with its signed receipt; the database was altered")
+
+// matchesClaims checks what a tombstone would say of rec (its id, log
+// index, issue and expiry, and so whether retention may take it) against
+// the receipt's signed claims: the record's fields are not signed, and a
+// tombstone built from an edited one would be a genuine signature on a
+// false statement (naming another receipt's log entry, say).
+func (r *Remover) matchesClaims(site string, rec *store.Receipt) error {
+	var c struct {
+		JTI  string `json:"jti"`
+		Site string `json:"site"`
+		Log  uint64 `json:"log"`
+		Iat  int64  `json:"iat"`
+		Exp  int64  `json:"exp"`
+	}
+	if _, err := r.Signer.Keys().VerifyClaims(rec.JWS, receipt.TypReceipt, &c); err != nil {
+		return fmt.Errorf("%w: receipt %s: %v", ErrAltered, rec.ID, err)
+	}
+	if c.JTI != rec.ID.String() || c.Site != site || rec.Site != site || c.Log != rec.Log || c.Iat != rec.IssuedAt.Unix() || c.Exp != rec.ExpiresAt.Unix() {
+		return fmt.Errorf("%w: receipt %s", ErrAltered, rec.ID)
+	}
+	return nil
 }
 
 // RunOnce removes, on every site, the receipts whose decision expired more
