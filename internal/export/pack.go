@@ -264,8 +264,11 @@ const readme = `Assent evidence pack
 ====================
 
 This archive proves which consent decisions were recorded, exactly what each
-visitor was shown, and that none was altered, back-dated or removed from the
-log since. Checking it needs no access to the server that made it.
+visitor was shown, that none was altered since, that each is in the log
+whose checkpoint the server signed, and which receipts retention or an
+erasure removed. It does not prove that it holds every receipt of its range:
+the log is shared by all sites, and its entries do not name their site.
+Checking it needs no access to the server that made it.
 
 Files
   receipts.ndjson   one receipt per line; "receipt" is a JWS (EdDSA/Ed25519).

@@ -3,6 +3,7 @@ package store
 import (
 	"bytes"
 	"encoding/binary"
+	"fmt"
 	"time"
 
 	"github.com/google/uuid"
@@ -58,7 +59,10 @@ func (s *Store) ScanSite(site string, from, to time.Time, fn func(*Receipt) erro
 				id := k[len(site)+1:]
 				r, ok := decodeRecord(id, receipts.Get(id))
 				if !ok {
-					continue // removed by retention since indexed; not part of the export
+					// A removal deletes the record and its index entry in
+					// one commit, so this is a record deleted or damaged
+					// by hand: an export must not go on as if complete.
+					return fmt.Errorf("%w: site %s indexes receipt %x, which is not stored whole", ErrCorrupt, site, id)
 				}
 				buf = append(buf, r)
 			}

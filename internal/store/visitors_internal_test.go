@@ -2,6 +2,7 @@ package store
 
 import (
 	"bytes"
+	"errors"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -70,5 +71,40 @@ func TestVisitorStateNamesItsConfig(t *testing.T) {
 		if got, err := s.Visitor("demo", "v1", false); err != nil || got.Config != "abababababababab" || got.Decision != d {
 			t.Errorf("a state written before configs were kept: %+v, %v; want the record's config", got, err)
 		}
+	}
+}
+
+// TestScanSiteRefusesAnIndexedReceiptThatIsGone: a removal deletes a
+// record with its index entry, so an entry without its record means the
+// database was altered by hand; a scan (an export) says so rather than go
+// on as if complete.
+func TestScanSiteRefusesAnIndexedReceiptThatIsGone(t *testing.T) {
+	s, err := Open(filepath.Join(t.TempDir(), "assent.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	now := time.Now()
+	var ids []uuid.UUID
+	for i := range 3 {
+		r, err := s.AppendReceipt("demo", uuid.NewString(), func(l uint64, _ uuid.UUID) *Receipt {
+			return &Receipt{ID: uuid.Must(uuid.NewV7()), Site: "demo", Log: l, IssuedAt: now.Add(time.Duration(i) * time.Millisecond),
+				ExpiresAt: now.Add(time.Hour), Action: "custom", Choices: []byte(`{}`), JWS: "jws", Token: "tok"}
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, r.ID)
+	}
+	scan := func() (n int, err error) {
+		err = s.ScanSite("demo", time.Unix(0, 0), now.Add(time.Hour), func(*Receipt) error { n++; return nil })
+		return n, err
+	}
+	if n, err := scan(); n != 3 || err != nil {
+		t.Fatalf("scan: %d, %v", n, err)
+	}
+	s.db.Update(func(tx *bolt.Tx) error { return tx.Bucket(bReceipts).Delete(ids[1][:]) })
+	if _, err := scan(); !errors.Is(err, ErrCorrupt) {
+		t.Errorf("scan with a record deleted by hand: %v, want ErrCorrupt", err)
 	}
 }
