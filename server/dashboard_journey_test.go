@@ -204,6 +204,15 @@ func TestDashboardJourney(t *testing.T) {
 		t.Error("staying lost the unsaved title")
 	}
 
+	// Save draft and Publish clicked at once: the second waits for the
+	// first (it would name the revision before the save, and be refused as
+	// an edit conflict with this very tab).
+	dEval[bool](t, ctx, `(document.querySelector("#save").click(), document.querySelector("#publish").click(), true)`)
+	dWait(t, ctx, `!document.querySelector("#save").disabled && !document.querySelector("#publish").disabled`)
+	if st := dEval[string](t, ctx, `document.querySelector(".status").textContent`); !strings.HasPrefix(st, "Draft saved") {
+		t.Errorf("after Save draft and Publish at once: %q, want the draft saved and nothing refused", st)
+	}
+
 	// Publish.
 	dButton(t, ctx, "Publish")
 	dWait(t, ctx, `(document.querySelector(".status")||{}).textContent?.startsWith("Published")`)
@@ -315,6 +324,11 @@ func TestDashboardJourney(t *testing.T) {
 	}
 	dType(t, ctx, ".inline-form .field:nth-child(1) input", "audrey")
 	dType(t, ctx, ".inline-form .field:nth-child(2) input", "auditor-password-1")
+	// The network fails once: the page says so in words, not as fetch's
+	// own "TypeError: Failed to fetch".
+	dEval[bool](t, ctx, `(f => (window.fetch = (u, o) => (window.fetch = f, Promise.reject(new TypeError("Failed to fetch"))), true))(window.fetch)`)
+	dButton(t, ctx, "Add user")
+	dWait(t, ctx, `[...document.querySelectorAll(".error[role=alert]")].some(e => e.textContent.startsWith("Could not reach the server"))`)
 	dButton(t, ctx, "Add user")
 	dWait(t, ctx, `document.querySelector("table.data")?.textContent.includes("audrey")`)
 	if got := dEval[string](t, ctx, `document.querySelector("#new-token")?.textContent || ""`); got != token {
@@ -322,6 +336,20 @@ func TestDashboardJourney(t *testing.T) {
 	}
 	dButton(t, ctx, "Done, I have copied it")
 	dWait(t, ctx, `!document.querySelector("#new-token")`)
+	// A role changes only once confirmed (here declined): an arrow key on
+	// the list must not make someone an owner.
+	dEval[bool](t, ctx, `(s => (s.value = "owner", s.dispatchEvent(new Event("change")), true))(document.querySelector('select[aria-label="Role of audrey"]'))`)
+	select {
+	case msg := <-dialogs:
+		if !strings.Contains(msg, "Make audrey an owner?") {
+			t.Errorf("role change asked %q", msg)
+		}
+	case <-time.After(10 * time.Second): // a failure's bound, not a wait for timing
+		t.Error("a role change asked nothing")
+	}
+	if role := dEval[string](t, ctx, `fetch("/api/v1/admin/users").then(r => r.json()).then(l => l.find(u => u.name == "audrey").role + " " + document.querySelector('select[aria-label="Role of audrey"]').value)`); role != "auditor auditor" {
+		t.Errorf("after declining the role change: %s, want auditor (stored and shown)", role)
+	}
 	// At phone width each row's Remove and Revoke stay in view.
 	dDo(t, ctx, chromedp.EmulateViewport(360, 740))
 	if off := dEval[float64](t, ctx, `[...document.querySelectorAll("td.right button")].filter(b => b.getBoundingClientRect().right > innerWidth).length`); off != 0 {
@@ -334,6 +362,9 @@ func TestDashboardJourney(t *testing.T) {
 	// The auditor sees the configuration read-only and the API refuses an edit.
 	dButton(t, ctx, "Sign out")
 	dWait(t, ctx, `location.pathname === "/dashboard/login"`)
+	if title := dEval[string](t, ctx, `document.title`); title != "Sign in · Assent" {
+		t.Errorf("the sign-in page is titled %q", title)
+	}
 	dLogin(t, ctx, base, "audrey", "auditor-password-1")
 	dGo(t, ctx, base+"/dashboard/sites/test-shop/edit", `!!document.querySelector("#readonly-note")`)
 	if ok := dEval[bool](t, ctx, `[...document.querySelectorAll(".editor-form :is(input,textarea,select,button:not([role=tab]))")].every(e => e.matches(":disabled"))

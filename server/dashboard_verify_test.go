@@ -141,7 +141,17 @@ func TestDashboardVerifyAndErase(t *testing.T) {
 	dType(t, ctx, "input[name=confirm-visitor]", victim[:8])
 	dWait(t, ctx, `!`+eraseBtn+`.disabled`)
 	dShot2(t, ctx, "erase-dialog")
+	// Once asked for, the erasure is not "cancelled" by Escape: the dialog
+	// stays until its answer (here held back) is in.
+	dEval[bool](t, ctx, `(f => (window.fetch = (u, o) => String(u).includes("/erase")
+		? new Promise(r => (window.release = () => r(f(u, o)))) : f(u, o), true))(window.fetch)`)
 	dEval[bool](t, ctx, eraseBtn+`.click() || true`)
+	dWait(t, ctx, `typeof window.release === "function"`)
+	dDo(t, ctx, chromedp.KeyEvent(kb.Escape))
+	if !dEval[bool](t, ctx, `document.querySelector("dialog.modal").open`) {
+		t.Error("erase: Escape closed the dialog while the erasure ran")
+	}
+	dEval[bool](t, ctx, `(window.release(), true)`)
 	dWait(t, ctx, `!!document.querySelector("#erase-done")`)
 	conf := dEval[string](t, ctx, `document.querySelector("#erase-confirmation").textContent`)
 	if strings.Count(conf, ".") != 2 {

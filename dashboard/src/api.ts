@@ -22,7 +22,7 @@ export async function call<T>(method: string, path: string, body?: unknown): Pro
     payload = JSON.stringify(body);
   }
   if (method != "GET") headers["X-CSRF-Token"] = csrf;
-  const r = await fetch(BASE + path, { method, headers, body: payload, credentials: "same-origin" });
+  const r = await fetch(BASE + path, { method, headers, body: payload, credentials: "same-origin" }).catch(unreachable);
   if (r.status == 204) return undefined as T;
   const data = await r.json().catch(() => ({}));
   if (!r.ok) {
@@ -32,6 +32,12 @@ export async function call<T>(method: string, path: string, body?: unknown): Pro
   }
   return data as T;
 }
+
+// unreachable stands for fetch's own errors ("TypeError: Failed to fetch"),
+// which every page would otherwise show as they are.
+const unreachable = (): never => {
+  throw new ApiError(0, "unreachable", "Could not reach the server; check the connection and try again.");
+};
 
 let onUnauthorized = () => {};
 export function whenSignedOut(fn: () => void): void {
@@ -44,8 +50,9 @@ export const put = <T>(p: string, b: unknown) => call<T>("PUT", p, b);
 export const del = <T>(p: string) => call<T>("DELETE", p);
 
 export async function download(path: string, onBytes: (n: number) => void): Promise<{ blob: Blob; name: string }> {
-  const r = await fetch(BASE + path, { credentials: "same-origin" });
+  const r = await fetch(BASE + path, { credentials: "same-origin" }).catch(unreachable);
   if (!r.ok) {
+    if (r.status == 401) onUnauthorized(); // signed out meanwhile: to the sign-in page, as call() does
     const data = await r.json().catch(() => ({}));
     throw new ApiError(r.status, data.error?.code || "http_" + r.status, data.error?.message || r.statusText);
   }

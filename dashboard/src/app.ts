@@ -86,6 +86,7 @@ async function render(): Promise<void> {
   const params = new URLSearchParams(location.search);
   if (path == "/login") {
     root.className = "";
+    document.title = "Sign in · Assent";
     replace(root, loginPage(async (m) => {
       me = m;
       setCSRF(m.csrf);
@@ -182,7 +183,7 @@ function header(ctx: Ctx, path: string): HTMLElement {
           // Still signed in on the server (a 401 means already signed out):
           // showing the sign-in page would suggest otherwise on a shared computer.
           if (!(x instanceof ApiError && x.status == 401)) {
-            out.textContent = "Not signed out: " + (x instanceof ApiError ? x.message : "the server could not be reached") + ". Try again.";
+            out.textContent = "Not signed out: " + (x instanceof ApiError && x.status ? x.message : "the server could not be reached") + ". Try again.";
             return;
           }
         }

@@ -80,3 +80,19 @@ export function copyButton(text: () => string, label = "Copy"): HTMLButtonElemen
   });
   return b;
 }
+
+/** onSubmit runs fn with the form's submit button disabled: a double click
+ * must not send a request twice (two tokens, two uploads of a pack). */
+export function onSubmit(form: HTMLFormElement, fn: () => Promise<void>): void {
+  form.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    const b = form.querySelector<HTMLButtonElement>("button[type=submit],button:not([type])")!;
+    if (b.disabled) return;
+    b.disabled = true;
+    try {
+      await fn();
+    } finally {
+      b.disabled = false;
+    }
+  });
+}

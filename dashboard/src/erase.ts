@@ -27,6 +27,9 @@ export function eraseDialog(r: LogResult, done: (el: HTMLElement) => void): HTML
   );
   const dialog = h("dialog", { class: "modal", "aria-labelledby": "erase-title" }, form);
   cancel.addEventListener("click", () => dialog.close());
+  // Escape closes a modal dialog, but not the erasure once asked for: while
+  // it runs the dialog stays, to show its outcome (or why it failed).
+  dialog.addEventListener("cancel", (e) => cancel.disabled && e.preventDefault());
   dialog.addEventListener("close", () => {
     typed.value = "";
     go.disabled = true;

@@ -59,7 +59,8 @@ function editor(ctx: Ctx): void {
     clearTimeout(timer);
     timer = window.setTimeout(() => preview.show(d, lang), 250);
   };
-  const changed = () => ((dirty = true), refresh());
+  let edits = 0; // changes made: a save clears dirty only if none came while it ran
+  const changed = () => ((dirty = true), edits++, refresh());
   const bind = <T extends Record<string, any>>(obj: T, key: keyof T, el: HTMLInputElement | HTMLTextAreaElement | HTMLSelectElement, conv: (v: string) => any = (v) => v) => {
     el.value = obj[key] ?? "";
     el.addEventListener("input", () => {
@@ -184,15 +185,21 @@ function editor(ctx: Ctx): void {
   async function save(): Promise<Site> {
     // The revision this page was opened on: a save by someone else since
     // is refused (edit_conflict), not silently undone.
+    const at = edits;
     const s = await put<Site>(`/sites/${site.id}`, { name: meta.name, origins: lines(meta.origins), retention_months: site.retention_months, draft: d, revision: site.revision });
     Object.assign(site, s);
-    dirty = false;
+    dirty = edits != at; // what was typed meanwhile is not in this save
     return s;
   }
   // what: "saved" or "published", for the refusal's heading.
-  const act = (label: string, what: string, fn: () => Promise<string>) => async (e: Event) => {
-    const b = e.currentTarget as HTMLButtonElement;
-    b.disabled = true;
+  let busy = false;
+  // Save and Publish each wait for the other: a publish sent while a save
+  // runs would name the revision before it, and be refused as a conflict.
+  const act = (label: string, what: string, fn: () => Promise<string>) => async () => {
+    const bs = [...ctx.main.querySelectorAll<HTMLButtonElement>("#save, #publish")];
+    if (busy) return;
+    busy = true;
+    for (const b of bs) b.disabled = true;
     replace(status, h("span", { class: "muted" }, label + "…"));
     try {
       replace(status, h("span", { class: "ok-text" }, await fn()));
@@ -211,7 +218,8 @@ function editor(ctx: Ctx): void {
           ctx.reload(); // the editor loads the site as saved now; Back still leaves it
         } }, "Discard mine, load the saved version")));
     } finally {
-      b.disabled = false;
+      busy = false;
+      for (const b of bs) b.disabled = false;
     }
   };
   const head = h("div", { class: "card embed" });
@@ -242,7 +250,7 @@ function editor(ctx: Ctx): void {
         field("Layout", layout), field("Position", position),
         field("Background", colour("background")), field("Text", colour("text")), field("Accent", colour("accent"))))),
   );
-  form.addEventListener("input", () => status.replaceChildren());
+  form.addEventListener("input", () => busy || status.replaceChildren()); // "Saving…" stays while it is
   form.addEventListener("submit", (e) => e.preventDefault());
 
   replace(ctx.main,

@@ -1,7 +1,7 @@
 import { ApiError, post } from "../api";
 import type { Ctx } from "../app";
 import { P } from "../app";
-import { field, fmtTime, h, replace } from "../dom";
+import { field, fmtTime, h, replace, onSubmit } from "../dom";
 import type { Site } from "../types";
 
 export function sitesPage(ctx: Ctx): void {
@@ -42,8 +42,7 @@ function newSiteForm(ctx: Ctx): HTMLElement {
     err,
     h("div", { class: "actions" }, h("button", { class: "btn primary", type: "submit" }, "Create site")),
   );
-  form.addEventListener("submit", async (e) => {
-    e.preventDefault();
+  onSubmit(form, async () => {
     err.textContent = "";
     try {
       const s = await post<Site>("/sites", { id: sid.value.trim(), name: name.value.trim(), origins: lines(origins.value) });

@@ -1,26 +1,11 @@
 import { ApiError, del, get, post, put } from "../api";
 import type { Ctx } from "../app";
-import { copyButton, field, fmtTime, h, replace } from "../dom";
+import { copyButton, field, fmtTime, h, onSubmit, replace } from "../dom";
 import type { Token, User } from "../types";
 
 const roleSelect = (value = "auditor") => h("select", null, h("option", { value: "auditor", selected: value == "auditor" }, "Auditor"), h("option", { value: "owner", selected: value == "owner" }, "Owner"));
 const msg = (x: unknown) => (x instanceof ApiError ? x.message : String(x));
 
-// onSubmit runs fn with the form's button disabled: a double click must not
-// make two tokens, the first one's secret replaced on screen by the second's.
-function onSubmit(form: HTMLFormElement, fn: () => Promise<void>): void {
-  form.addEventListener("submit", async (e) => {
-    e.preventDefault();
-    const b = form.querySelector("button")!;
-    if (b.disabled) return;
-    b.disabled = true;
-    try {
-      await fn();
-    } finally {
-      b.disabled = false;
-    }
-  });
-}
 
 export function teamPage(ctx: Ctx): void {
   const users = h("div", { class: "card" });
@@ -41,7 +26,7 @@ export function teamPage(ctx: Ctx): void {
   load();
 }
 
-function renderUsers(ctx: Ctx, el: HTMLElement, us: User[], reload: () => void): void {
+function renderUsers(ctx: Ctx, el: HTMLElement, us: User[], reload: () => Promise<void>): void {
   const err = h("p", { class: "error", role: "alert" });
   const name = h("input", { autocomplete: "off", spellcheck: "false" });
   const pw = h("input", { type: "password", autocomplete: "new-password", minlength: "12", maxlength: "72" });
@@ -61,10 +46,19 @@ function renderUsers(ctx: Ctx, el: HTMLElement, us: User[], reload: () => void):
       h("tbody", null, us.map((u) => {
         const r = roleSelect(u.role);
         r.setAttribute("aria-label", `Role of ${u.name}`);
+        // A role is a privilege: an arrow key on the list must not change
+        // it unasked, nor demote oneself (which signs one out) by accident.
         r.addEventListener("change", async () => {
+          const self = u.name == ctx.me.name;
+          if (!confirm(`Make ${self ? "yourself" : u.name} ${r.value == "owner" ? "an owner" : "an auditor"}?` +
+            (self ? " You will be signed out, and can no longer change sites or people." : u.role == "owner" ? " They are signed out at once." : ""))) {
+            r.value = u.role;
+            return;
+          }
           try {
             await put(`/users/${u.name}`, { role: r.value });
-            reload();
+            await reload();
+            document.querySelector<HTMLElement>(`select[aria-label="Role of ${CSS.escape(u.name)}"]`)?.focus();
           } catch (x) {
             err.textContent = msg(x);
             r.value = u.role;
@@ -84,7 +78,7 @@ function renderUsers(ctx: Ctx, el: HTMLElement, us: User[], reload: () => void):
     err, h("h3", null, "Add someone"), form);
 }
 
-function renderTokens(el: HTMLElement, ts: Token[], reload: () => void, fresh: HTMLElement): void {
+function renderTokens(el: HTMLElement, ts: Token[], reload: () => Promise<void>, fresh: HTMLElement): void {
   const err = h("p", { class: "error", role: "alert" });
   const name = h("input", { placeholder: "e.g. nightly export" });
   const role = roleSelect();
@@ -93,7 +87,7 @@ function renderTokens(el: HTMLElement, ts: Token[], reload: () => void, fresh: H
     try {
       const t = await post<Token>("/tokens", { name: name.value, role: role.value });
       await reload();
-      replace(fresh, h("div", { class: "alert okay" }, h("strong", null, "Copy this token now: it is shown only once."),
+      replace(fresh, h("div", { class: "alert okay", role: "alert" }, h("strong", null, "Copy this token now: it is shown only once."),
         h("div", { class: "code-row" }, h("code", { class: "break", id: "new-token" }, t.token!), copyButton(() => t.token!)),
         h("button", { type: "button", class: "btn ghost small", onclick: () => replace(fresh) }, "Done, I have copied it")));
     } catch (x) {

@@ -1,7 +1,7 @@
 import { ApiError, post } from "../api";
 import type { Ctx } from "../app";
 import { P } from "../app";
-import { field, fmtInt, fmtTime, h, replace } from "../dom";
+import { field, fmtInt, fmtTime, h, onSubmit, replace } from "../dom";
 import type { PackReport, PackVerdict, ReceiptVerdict } from "../types";
 import { verdictBanner } from "../verdict";
 
@@ -11,8 +11,7 @@ export function verifyPage(ctx: Ctx): void {
   const out = h("div", { class: "verify-out", "aria-live": "polite" });
   const busy = (what: string) => replace(out, h("div", { class: "card muted", role: "status" }, what));
   const f1 = h("form", { class: "card form-grid" }, h("h2", null, "A receipt"), field("Receipt (JWS compact form)", jws), h("div", { class: "actions" }, h("button", { class: "btn primary", type: "submit" }, "Verify receipt")));
-  f1.addEventListener("submit", async (e) => {
-    e.preventDefault();
+  onSubmit(f1, async () => {
     if (!jws.value.trim()) return jws.focus();
     busy("Verifying…");
     try {
@@ -25,8 +24,7 @@ export function verifyPage(ctx: Ctx): void {
   const f2 = h("form", { class: "card form-grid" }, h("h2", null, "An evidence pack"),
     field("Evidence pack (.zip)", file, "Checked against this server's own keys and log key, not those the pack carries, as assent verify --jwks --log-key does."),
     h("div", { class: "actions" }, h("button", { class: "btn primary", type: "submit" }, "Verify pack")));
-  f2.addEventListener("submit", async (e) => {
-    e.preventDefault();
+  onSubmit(f2, async () => {
     const f = file.files?.[0];
     if (!f) return file.focus();
     const fd = new FormData();
