@@ -13,6 +13,7 @@ import (
 
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 )
 
 // Dashboard browser helpers, named apart from the snippet tests' own.
@@ -171,13 +172,24 @@ func TestDashboardJourney(t *testing.T) {
 	dType(t, ctx, `input[aria-label="New language code"]`, "fr")
 	dButton(t, ctx, "Add language")
 	dWait(t, ctx, `document.querySelector(".lang-tabs [aria-selected=true]")?.textContent == "fr"`)
+	// The new language's tab has focus (not the page's body), and the arrow
+	// keys move between the tabs, as in any tab list.
+	if !dEval[bool](t, ctx, `document.activeElement?.id === "tab-fr"`) {
+		t.Errorf("after adding a language focus is on %s, want its tab", dEval[string](t, ctx, `document.activeElement?.outerHTML.slice(0, 80)`))
+	}
+	dDo(t, ctx, chromedp.KeyEvent(kb.ArrowLeft))
+	dWait(t, ctx, `document.activeElement?.id === "tab-en" && document.activeElement.getAttribute("aria-selected") === "true" && document.querySelector("[role=tabpanel]").getAttribute("aria-labelledby") === "tab-en"`)
+	dDo(t, ctx, chromedp.KeyEvent(kb.ArrowRight))
+	dWait(t, ctx, `document.activeElement?.id === "tab-fr" && document.activeElement.getAttribute("aria-selected") === "true"`)
 	dType(t, ctx, titleField, "Vos cookies")
 	dButton(t, ctx, "Save draft")
 	dWait(t, ctx, `(document.querySelector(".status")||{}).textContent?.startsWith("Draft saved")`)
 	dButton(t, ctx, "Publish")
 	dWait(t, ctx, `(t => t?.includes("Not published (the draft is saved)") && t.includes("fr: missing translation for description"))(document.querySelector(".status [role=alert]")?.textContent)`)
 	dShot(t, ctx, "publish-refused", 1280)
+	dEval[bool](t, ctx, `(window.realConfirm = confirm, window.confirm = () => true, true)`) // asked: removing a language drops its texts
 	dButton(t, ctx, "Remove fr")
+	dEval[bool](t, ctx, `(window.confirm = window.realConfirm, true)`)
 
 	// Leaving with unsaved edits asks first; staying keeps them.
 	dialogs := make(chan string, 1)
@@ -367,9 +379,16 @@ func TestDashboardJourney(t *testing.T) {
 	}
 	dLogin(t, ctx, base, "audrey", "auditor-password-1")
 	dGo(t, ctx, base+"/dashboard/sites/test-shop/edit", `!!document.querySelector("#readonly-note")`)
-	if ok := dEval[bool](t, ctx, `[...document.querySelectorAll(".editor-form :is(input,textarea,select,button:not([role=tab]))")].every(e => e.matches(":disabled"))
+	if ok := dEval[bool](t, ctx, `[...document.querySelectorAll(".editor-form :is(input,textarea,select,button:not([role=tab]))")].every(e => e.matches(":disabled, :read-only"))
 		&& !document.querySelector("#publish") && !document.querySelector("#save")`); !ok {
 		t.Error("auditor: the editor is not read-only")
+	}
+	if cur := dEval[[]string](t, ctx, `[...document.querySelectorAll("nav a[aria-current=page]")].map(a => a.textContent)`); len(cur) != 1 || cur[0] != "Configuration" {
+		t.Errorf("the nav marks %q as the current page, want only Configuration", cur)
+	}
+	// A long text can still be read from the keyboard: its field takes focus.
+	if !dEval[bool](t, ctx, `(a => (a.focus(), document.activeElement === a && a.readOnly))(document.querySelector(".editor-form textarea"))`) {
+		t.Error("auditor: a text field cannot take focus")
 	}
 	// The language tabs change nothing: the auditor can open every language.
 	if ok := dEval[bool](t, ctx, `(t => t.length > 0 && t.every(b => !b.matches(":disabled")))([...document.querySelectorAll(".lang-tabs [role=tab]")])`); !ok {

@@ -125,7 +125,8 @@ async function render(): Promise<void> {
   const skip = h("a", { class: "skip", href: "#main", onclick: (e: Event) => (e.preventDefault(), main.focus()) }, "Skip to content");
   replace(root, skip, header(ctx, path), main);
   const page = route(path, m, ctx);
-  document.title = (site ? site.name + " · " : "") + page + " · Assent";
+  // The site's name only on its own pages, not on Verify or Team.
+  document.title = (site && (m || params.get("site")) ? site.name + " · " : "") + page + " · Assent";
   if (!rendered) return void (rendered = true); // a page load: the browser's own start
   const again = key && [...root.querySelectorAll<HTMLElement>("a,button,input,select,textarea")].find((e) => focusKey(e) == key);
   again ? again.focus({ preventScroll: true }) : main.focus();
@@ -156,7 +157,7 @@ function notFound(msg: string): HTMLElement {
 
 function header(ctx: Ctx, path: string): HTMLElement {
   const link = (href: string, label: string) => {
-    const cur = path == href || (href != "/sites" && path.startsWith(href + "/"));
+    const cur = path == href; // a site's Insights is not current on its Configure page too
     return h("a", { href: P(href), "data-route": "", "aria-current": cur ? "page" : false }, label);
   };
   const picker = h("select", { class: "site-picker", "aria-label": "Site" },

@@ -39,10 +39,18 @@ function editor(ctx: Ctx): void {
   const preview = previewFrame();
   const status = h("div", { class: "status", role: "status", "aria-live": "polite" });
   const texts = h("div", { class: "texts" });
-  // An auditor sees every control disabled, but the language tabs (which
-  // change nothing) stay usable: each card's controls get a disabled
-  // fieldset of their own, the tabs none.
-  const readOnly = (...kids: any[]) => h("fieldset", { disabled: !owner }, ...kids);
+  // An auditor can change nothing, but reads everything: text fields are
+  // read-only (still focusable and scrollable, so a long text can be read
+  // from the keyboard), the other controls disabled; the language tabs,
+  // which change nothing, stay usable.
+  const readOnly = (...kids: any[]) => {
+    const f = h("fieldset", null, ...kids);
+    if (!owner)
+      for (const c of f.querySelectorAll<HTMLInputElement>("input,textarea,select,button"))
+        if (c.matches("textarea,input:not([type]),input[type=url],input[type=number]")) c.readOnly = true;
+        else c.disabled = true;
+    return f;
+  };
   const purposes = h("div", { class: "purposes" });
   let timer = 0;
   // Edits not saved yet: leaving the page asks first.
@@ -85,14 +93,16 @@ function editor(ctx: Ctx): void {
           // visitor's opt-in, which the server enforces.
           locked && h("label", { class: "check" }, h("input", { type: "checkbox", checked: true, disabled: true }), "Always on"),
           !locked && h("button", { type: "button", class: "btn ghost small danger", "aria-label": `Remove purpose ${p.id}`, onclick: () => {
+            if (!confirm(`Remove the purpose ${p.id}, with its texts in every language?`)) return;
             d.purposes.splice(i, 1);
             for (const t of Object.values(d.texts)) delete t.purposes[p.id];
             renderPurposes();
             renderTexts();
             changed();
+            purposes.parentElement!.querySelector<HTMLElement>("[aria-label='New purpose id']")?.focus(); // not the body
           } }, "Remove"),
         ),
-        field("Cookies it sets", cookies, "Cleared from the visitor's browser when this purpose is refused or withdrawn."),
+        field(`Cookies ${p.id} sets`, cookies, "Cleared from the visitor's browser when this purpose is refused or withdrawn."),
       );
     }),
     addPurpose());
@@ -110,21 +120,34 @@ function editor(ctx: Ctx): void {
       renderPurposes();
       renderTexts();
       changed();
+      purposes.querySelector<HTMLElement>(".purpose:last-child input")?.focus(); // the new purpose's cookies
     };
     inp.addEventListener("keydown", (e) => e.key == "Enter" && (e.preventDefault(), add()));
     return h("div", { class: "inline" }, inp, h("button", { type: "button", class: "btn small", onclick: add }, "Add purpose"), err);
   }
 
-  function renderTexts(): void {
+  // renderTexts draws the language tabs and the texts of lang; with
+  // focusTab, focus goes to lang's tab (a control that redrew them).
+  function renderTexts(focusTab = false): void {
     const t = d.texts[lang];
     const base = d.texts[d.default_lang];
     const tabs = h("div", { class: "lang-tabs", role: "tablist", "aria-label": "Languages" },
-      Object.keys(d.texts).sort().map((l) => h("button", { type: "button", role: "tab", "aria-selected": String(l == lang), class: "tab", onclick: () => {
-        lang = l;
-        renderTexts();
-        refresh(); // the preview in that language; nothing changed
-      } }, l, l == d.default_lang ? " ★" : "")),
+      Object.keys(d.texts).sort().map((l) => h("button", { type: "button", role: "tab", id: `tab-${l}`, "aria-selected": String(l == lang), "aria-controls": "lang-panel",
+        tabindex: l == lang ? "0" : "-1", class: "tab", onclick: () => {
+          lang = l;
+          renderTexts(true);
+          refresh(); // the preview in that language; nothing changed
+        } }, l, l == d.default_lang && h("span", { "aria-hidden": "true" }, " ★"), l == d.default_lang && h("span", { class: "sr" }, " (default)"))),
     );
+    // Arrow keys move between the tabs, as in any tab list; Tab leaves it.
+    tabs.addEventListener("keydown", (e) => {
+      const all = [...tabs.querySelectorAll<HTMLButtonElement>("[role=tab]")];
+      const i = all.indexOf(e.target as HTMLButtonElement);
+      const to = { ArrowRight: i + 1, ArrowLeft: i - 1, Home: 0, End: all.length - 1 }[e.key];
+      if (i < 0 || to === undefined) return;
+      e.preventDefault();
+      all[(to + all.length) % all.length].click();
+    });
     const newLang = h("input", { placeholder: "de", "aria-label": "New language code", size: "6", "aria-describedby": "lang-err" });
     const langErr = h("span", { class: "error small", id: "lang-err", role: "alert" });
     const addLang = () => {
@@ -136,24 +159,25 @@ function editor(ctx: Ctx): void {
       for (const p of d.purposes) empty.purposes[p.id] = { title: "", description: "" };
       d.texts[l] = empty;
       lang = l;
-      renderTexts();
+      renderTexts(true);
       changed();
     };
     newLang.addEventListener("keydown", (e) => e.key == "Enter" && (e.preventDefault(), addLang()));
     const def = h("input", { type: "checkbox", checked: lang == d.default_lang, disabled: lang == d.default_lang });
     def.addEventListener("change", () => {
       d.default_lang = lang;
-      renderTexts();
+      renderTexts(true);
       changed();
     });
     const ctl = (multi: boolean, ph?: string) => (multi ? h("textarea", { rows: "3", placeholder: ph }) : h("input", { placeholder: ph }));
-    replace(texts, tabs, readOnly(
+    const panel = readOnly(
       h("div", { class: "inline" }, newLang, h("button", { type: "button", class: "btn small", onclick: addLang }, "Add language"), langErr,
         h("label", { class: "check default-lang" }, def, "Default language"),
         lang != d.default_lang && h("button", { type: "button", class: "btn ghost small danger", onclick: () => {
+          if (!confirm(`Remove the ${lang} texts?`)) return;
           delete d.texts[lang];
           lang = d.default_lang;
-          renderTexts();
+          renderTexts(true);
           changed();
         } }, `Remove ${lang}`)),
       h("div", { class: "grid2" }, textFields.map(([k, label, multi]) =>
@@ -166,7 +190,12 @@ function editor(ctx: Ctx): void {
           field(`${p.id} · title`, bind(pt, "title", ctl(false, lang == d.default_lang ? undefined : bt.title))),
           field(`${p.id} · description`, bind(pt, "description", ctl(true, lang == d.default_lang ? undefined : bt.description))));
       }),
-    ));
+    );
+    panel.id = "lang-panel";
+    panel.setAttribute("role", "tabpanel");
+    panel.setAttribute("aria-labelledby", `tab-${lang}`);
+    replace(texts, tabs, panel);
+    if (focusTab) tabs.querySelector<HTMLElement>("[aria-selected=true]")!.focus();
   }
 
   const name = bind(meta, "name", h("input", { required: true }));
@@ -205,6 +234,10 @@ function editor(ctx: Ctx): void {
       replace(status, h("span", { class: "ok-text" }, await fn()));
       await ctx.refreshSites();
       renderHead();
+      // A new name shows at once in the header's picker and the title.
+      const opt = document.querySelector<HTMLOptionElement>(`.site-picker option[value="${site.id}"]`);
+      if (opt) opt.textContent = site.name;
+      document.title = `${site.name} · Configure · Assent`;
     } catch (x) {
       const msg = x instanceof ApiError ? x.message : String(x);
       const dark = x instanceof ApiError && x.code == "dark_pattern";
