@@ -254,6 +254,12 @@ func TestDashboardJourney(t *testing.T) {
 	if got := dEval[string](t, ctx, `document.querySelector(".site-picker").value + " " + document.querySelector("nav.tabs").textContent`); !strings.HasPrefix(got, "demo ") || !strings.Contains(got, "Insights") {
 		t.Errorf("consent log of the demo site: header %q, want the demo site picked and its tabs", got)
 	}
+	// With no site asked, the log lists the site last viewed, and its
+	// picker names that site, not "All sites".
+	dGo(t, ctx, base+"/dashboard/log", `!!document.querySelector("#recent")`)
+	if got := dEval[string](t, ctx, `document.querySelector("select[name=site]").value`); got != "demo" {
+		t.Errorf("the consent log without a site: its picker says %q, want demo (whose decisions it lists)", got)
+	}
 	dGo(t, ctx, base+"/dashboard/log?q="+id, `!!document.querySelector("#verdict")`)
 	if v := dEval[string](t, ctx, `document.querySelector("#verdict").className + " " + document.querySelector("#verdict").textContent`); !strings.Contains(v, "ok") || !strings.Contains(v, "Verified") {
 		t.Errorf("verdict: got %q, want a valid signature", v)
@@ -366,6 +372,10 @@ func TestDashboardJourney(t *testing.T) {
 	dDo(t, ctx, chromedp.EmulateViewport(360, 740))
 	if off := dEval[float64](t, ctx, `[...document.querySelectorAll("td.right button")].filter(b => b.getBoundingClientRect().right > innerWidth).length`); off != 0 {
 		t.Errorf("%v row buttons off-screen at 360 px", off)
+	}
+	// So do all the nav's pages (none scrolled off behind a hidden bar).
+	if off := dEval[[]string](t, ctx, `[...document.querySelectorAll("nav.tabs a")].filter(a => a.getBoundingClientRect().right > innerWidth).map(a => a.textContent)`); len(off) != 0 {
+		t.Errorf("nav links off-screen at 360 px: %q", off)
 	}
 	dDo(t, ctx, chromedp.EmulateViewport(1280, 800))
 

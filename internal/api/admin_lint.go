@@ -29,7 +29,8 @@ func darkPatterns(cfg *consent.Config, publish bool) []string {
 		}
 	}
 	if cfg.LifetimeDays > consent.MaxLifetimeDays {
-		out = append(out, fmt.Sprintf("consent lifetime of %d days is over 13 months (%d days): ask visitors again sooner", cfg.LifetimeDays, consent.MaxLifetimeDays))
+		out = append(out, fmt.Sprintf("consent lifetime of %d days (about %d months) is over 13 months (%d days): ask visitors again sooner",
+			cfg.LifetimeDays, (cfg.LifetimeDays*12+182)/365, consent.MaxLifetimeDays))
 	}
 	if c := cfg.Look.TextContrast(); c > 0 && c < 4.5 {
 		out = append(out, fmt.Sprintf("look: the text colour has a contrast of %.1f:1 on the background; WCAG AA needs 4.5:1 for visitors with low vision to read it", c))

@@ -614,7 +614,7 @@ func TestAdminPublishRefusesDarkPatterns(t *testing.T) {
 	}{
 		{"optional purpose on by default", func(d map[string]any) { d["purposes"].([]any)[1].(map[string]any)["required"] = true }, `analytics\" is on by default and cannot be refused`, false},
 		{"reject path longer", func(d map[string]any) { en(d)["reject_all"] = "" }, "refusing would take more clicks", true},
-		{"lifetime over 13 months", func(d map[string]any) { d["lifetime_days"] = 400 }, "over 13 months", false},
+		{"lifetime over 13 months", func(d map[string]any) { d["lifetime_days"] = 608 }, "608 days (about 20 months) is over 13 months", false},
 		{"faint text", func(d map[string]any) { d["look"].(map[string]any)["text"] = "#aaaaaa" }, "contrast of 2.3:1 on the background", false},
 		{"missing translation", func(d map[string]any) {
 			de := map[string]any{}

@@ -243,7 +243,7 @@ function editor(ctx: Ctx): void {
       const dark = x instanceof ApiError && x.code == "dark_pattern";
       const stale = x instanceof ApiError && x.code == "edit_conflict";
       replace(status, h("div", { class: "alert", role: "alert" },
-        h("strong", null, `Not ${what}` + ((x as any)?.saved ? " (the draft is saved)" : "") + (dark ? ": every visitor must be able to read the banner and refuse as easily as accept" : "")),
+        h("strong", null, `Not ${what}` + ((x as any)?.saved ? " (the draft is saved)" : "") + (dark ? ": it would be unfair to visitors" : "")),
         h("ul", null, msg.split("\n").map((m) => h("li", null, m))),
         stale && h("button", { type: "button", class: "btn small", onclick: () => {
           if (!confirm("Discard your changes and load the saved version?")) return;

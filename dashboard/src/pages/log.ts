@@ -10,7 +10,10 @@ import { verdictBanner } from "../verdict";
 
 export function logPage(ctx: Ctx): void {
   const q = h("input", { type: "search", name: "q", value: ctx.params.get("q") || "", placeholder: "Receipt id or visitor id", spellcheck: "false", autocomplete: "off", class: "mono" });
-  const site = h("select", { name: "site" }, h("option", { value: "" }, "All sites"), ctx.sites.map((s) => h("option", { value: s.id, selected: ctx.params.get("site") == s.id }, s.name)));
+  // Without a search the page lists one site's latest decisions: the
+  // picker names that site, not "All sites".
+  const shown = ctx.params.get("site") || (ctx.params.get("q") ? "" : ctx.site?.id || ctx.sites[0]?.id);
+  const site = h("select", { name: "site" }, h("option", { value: "" }, "All sites"), ctx.sites.map((s) => h("option", { value: s.id, selected: shown == s.id }, s.name)));
   const out = h("div", { class: "log-result", "aria-live": "polite" });
   const form = h("form", { class: "card search", role: "search" }, field("Find a receipt or visitor", q), field("Site", site), h("button", { type: "submit", class: "btn primary" }, "Search"));
   // With nothing to find, the site chosen shows its latest decisions.

@@ -6,8 +6,8 @@ import type { PackReport, PackVerdict, ReceiptVerdict } from "../types";
 import { verdictBanner } from "../verdict";
 
 export function verifyPage(ctx: Ctx): void {
-  const jws = h("textarea", { rows: "5", class: "mono", placeholder: "eyJhbGciOiJFZERTQSIs…", spellcheck: "false" });
-  const file = h("input", { type: "file", name: "pack", accept: ".zip,application/zip" });
+  const jws = h("textarea", { rows: "5", class: "mono", placeholder: "eyJhbGciOiJFZERTQSIs…", spellcheck: "false", required: true });
+  const file = h("input", { type: "file", name: "pack", accept: ".zip,application/zip", required: true });
   const out = h("div", { class: "verify-out", "aria-live": "polite" });
   const busy = (what: string) => replace(out, h("div", { class: "card muted", role: "status" }, what));
   const f1 = h("form", { class: "card form-grid" }, h("h2", null, "A receipt"), field("Receipt (JWS compact form)", jws), h("div", { class: "actions" }, h("button", { class: "btn primary", type: "submit" }, "Verify receipt")));
