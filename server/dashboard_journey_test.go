@@ -349,6 +349,8 @@ func TestDashboardJourney(t *testing.T) {
 	dWait(t, ctx, `[...document.querySelectorAll(".error[role=alert]")].some(e => e.textContent.startsWith("Could not reach the server"))`)
 	dButton(t, ctx, "Add user")
 	dWait(t, ctx, `document.querySelector("table.data")?.textContent.includes("audrey")`)
+	// It says so, and focus stays in the card (not on the body).
+	dWait(t, ctx, `document.querySelector("#users-note")?.textContent === "audrey added as an auditor." && !!document.activeElement?.closest("#users-card")`)
 	if got := dEval[string](t, ctx, `document.querySelector("#new-token")?.textContent || ""`); got != token {
 		t.Errorf("the new token after adding a user: %q, want it still shown", got)
 	}

@@ -8,7 +8,7 @@ const msg = (x: unknown) => (x instanceof ApiError ? x.message : String(x));
 
 
 export function teamPage(ctx: Ctx): void {
-  const users = h("div", { class: "card" });
+  const users = h("div", { class: "card", id: "users-card" });
   const tokens = h("div", { class: "card" });
   // A new token, shown once: kept here, not in the card, so that redrawing
   // the page (someone added meanwhile) does not lose it before it is copied.
@@ -34,8 +34,13 @@ function renderUsers(ctx: Ctx, el: HTMLElement, us: User[], reload: () => Promis
   const form = h("form", { class: "inline-form" }, field("Username", name), field("Password", pw, "12 to 72 characters."), field("Role", role), h("button", { class: "btn primary", type: "submit" }, "Add user"));
   onSubmit(form, async () => {
     try {
-      await post("/users", { name: name.value, password: pw.value, role: role.value });
-      reload();
+      const who = name.value.trim().toLowerCase(), as = role.value;
+      await post("/users", { name: who, password: pw.value, role: as });
+      await reload();
+      // The card was drawn again: say what happened, and keep focus in it
+      // (on the form, for adding someone else) rather than on the body.
+      document.getElementById("users-note")!.textContent = `${who} added as ${as == "owner" ? "an owner" : "an auditor"}.`;
+      document.querySelector<HTMLElement>("#users-card input")?.focus();
     } catch (x) {
       err.textContent = msg(x);
     }
@@ -75,7 +80,7 @@ function renderUsers(ctx: Ctx, el: HTMLElement, us: User[], reload: () => Promis
             }
           } }, "Remove")));
       })))),
-    err, h("h3", null, "Add someone"), form);
+    err, h("p", { class: "ok-text", role: "status", id: "users-note" }), h("h3", null, "Add someone"), form);
 }
 
 function renderTokens(el: HTMLElement, ts: Token[], reload: () => Promise<void>, fresh: HTMLElement): void {
