@@ -187,7 +187,9 @@ func (s *Server) getConsent(c echo.Context) error {
 	if err != nil {
 		return err // our own stored receipt failed to verify: a 500 worth logging
 	}
-	c.Response().Header().Set("Cache-Control", "private, max-age=3600")
+	// A receipt never changes, but an erasure or retention removes it: a
+	// browser must ask again rather than show it for an hour after.
+	c.Response().Header().Set("Cache-Control", "private, no-cache")
 	return c.JSON(http.StatusOK, consentView{ID: id.String(), Receipt: rec.JWS, Claims: payload})
 }
 

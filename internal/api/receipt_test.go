@@ -100,6 +100,10 @@ func TestReceiptClaimsAndTokenVerifyIndependently(t *testing.T) {
 	if got.status != 200 {
 		t.Fatalf("after reopen: %d", got.status)
 	}
+	// Erasure can remove it: no browser keeps showing it without asking.
+	if cc := got.header.Get("Cache-Control"); cc != "private, no-cache" {
+		t.Errorf("Cache-Control %q, want private, no-cache", cc)
+	}
 	m := got.json(t)
 	if m["receipt"] != out.Receipt || m["claims"].(map[string]any)["jti"] != out.ID {
 		t.Errorf("GET after reopen: %s", got.body)
