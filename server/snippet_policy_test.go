@@ -724,22 +724,16 @@ func TestSnippetTextsStayText(t *testing.T) {
 	}
 }
 
-// TestSnippetRemembersADecisionInAFrame: a site embedded in another site
-// (a cross-site frame, over https) keeps its visitor's decision: a
-// SameSite=Lax cookie is not kept there, so the banner writes a
-// partitioned one, kept for that embedding.
-func TestSnippetRemembersADecisionInAFrame(t *testing.T) {
+// crossSiteFrame serves, over https, a page with script (whose ready() runs
+// once the demo site's banner has loaded) and the banner, framed by a page
+// of another site (localhost around 127.0.0.1) that collects the frame's
+// messages in window.msgs. It returns that page's address, and its handler
+// to serve it from the frame's own site too.
+func crossSiteFrame(t *testing.T, script string) (page string, outer http.Handler) {
 	var assent string
 	framed := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		// Tells the page around it whether a decision was there already,
-		// once one is recorded.
-		fmt.Fprint(w, `<!doctype html><html lang="en"><body><script>
-function ready() {
-  const a = window.assent, had = !!a.choices();
-  if (!had) a.acceptAll();
-  const t = setInterval(() => a.receipt() && (clearInterval(t), parent.postMessage({ had, cookie: document.cookie.includes("assent=") }, "*")), 20);
-}
+		fmt.Fprint(w, `<!doctype html><html lang="en"><body><script>`+script+`
 </script><script src="`+assent+`/s/demo.js" async onload="ready()"></script></body></html>`)
 	}))
 	t.Cleanup(framed.Close)
@@ -748,14 +742,29 @@ function ready() {
 		return false
 	})
 	assent = ts.URL
-	outer := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	outer = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		fmt.Fprint(w, `<!doctype html><script>window.msgs = []; addEventListener("message", e => msgs.push(e.data))</script>
 <iframe src="`+framed.URL+`/"></iframe>`)
-	}))
-	t.Cleanup(outer.Close)
-	// Another site than the frame's: localhost around 127.0.0.1.
-	page := strings.Replace(outer.URL, "127.0.0.1", "localhost", 1)
+	})
+	srv := httptest.NewServer(outer)
+	t.Cleanup(srv.Close)
+	return strings.Replace(srv.URL, "127.0.0.1", "localhost", 1), outer
+}
+
+// TestSnippetRemembersADecisionInAFrame: a site embedded in another site
+// (a cross-site frame, over https) keeps its visitor's decision: a
+// SameSite=Lax cookie is not kept there, so the banner writes a
+// partitioned one, kept for that embedding.
+func TestSnippetRemembersADecisionInAFrame(t *testing.T) {
+	// Tells the page around it whether a decision was there already, once
+	// one is recorded.
+	page, outer := crossSiteFrame(t, `
+function ready() {
+  const a = window.assent, had = !!a.choices();
+  if (!had) a.acceptAll();
+  const t = setInterval(() => a.receipt() && (clearInterval(t), parent.postMessage({ had, cookie: document.cookie.includes("assent=") }, "*")), 20);
+}`)
 	ctx := newBrowser(t, chromedp.Flag("ignore-certificate-errors", true))
 	for i, want := range []string{`{"had":false,"cookie":true}`, `{"had":true,"cookie":true}`} {
 		do(t, ctx, chromedp.Navigate(page))
@@ -766,7 +775,7 @@ function ready() {
 	}
 	// Framed by a page of its own site, it keeps the ordinary cookie, the
 	// one a withdrawal on the site itself replaces; no partitioned second.
-	sameSite := httptest.NewTLSServer(outer.Config.Handler)
+	sameSite := httptest.NewTLSServer(outer)
 	t.Cleanup(sameSite.Close)
 	do(t, ctx, chromedp.Navigate(sameSite.URL))
 	waitFor(t, ctx, `window.msgs.length > 0`)
@@ -794,10 +803,7 @@ function ready() {
 // frame, where a tag can set only partitioned cookies (SameSite=None), a
 // withdrawal deletes the listed ones.
 func TestSnippetWithdrawalInAFrameDeletesPartitionedCookies(t *testing.T) {
-	var assent string
-	framed := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		fmt.Fprint(w, `<!doctype html><html lang="en"><body><script>
+	page, _ := crossSiteFrame(t, `
 function ready() {
   const jar = () => document.cookie.split("; ").filter(c => !c.startsWith("assent=")).join();
   document.cookie = "_gid=1; path=/; secure; samesite=none; partitioned";
@@ -806,23 +812,9 @@ function ready() {
   assent.acceptAll();
   assent.withdraw();
   const t = setInterval(() => jar().includes("_gid") || (clearInterval(t), parent.postMessage(before + " | " + jar(), "*")), 20);
-}
-</script><script src="`+assent+`/s/demo.js" async onload="ready()"></script></body></html>`)
-	}))
-	t.Cleanup(framed.Close)
-	ts := editSite(t, startServer(t), func(s *consent.Site) bool {
-		s.Origins = append(s.Origins, framed.URL)
-		return false
-	})
-	assent = ts.URL
-	outer := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		fmt.Fprint(w, `<!doctype html><script>window.msgs = []; addEventListener("message", e => msgs.push(e.data))</script>
-<iframe src="`+framed.URL+`/"></iframe>`)
-	}))
-	t.Cleanup(outer.Close)
+}`)
 	ctx := newBrowser(t, chromedp.Flag("ignore-certificate-errors", true))
-	do(t, ctx, chromedp.Navigate(strings.Replace(outer.URL, "127.0.0.1", "localhost", 1))) // another site than the frame's
+	do(t, ctx, chromedp.Navigate(page))
 	waitFor(t, ctx, `window.msgs.length > 0`)
 	if got := eval[string](t, ctx, `window.msgs[0]`); got != "_gid=1,keep=1 | keep=1" {
 		t.Errorf("the frame's cookies before | after withdrawal: %q, want _gid=1,keep=1 | keep=1", got)

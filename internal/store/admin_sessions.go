@@ -88,13 +88,19 @@ func deleteSessionsOf(tx *bolt.Tx, user string) error {
 	return deleteSessionsWhere(b, func(x *Session) bool { return x.User == user })
 }
 
-// deleteSessionsWhere collects keys first: deleting while iterating a bbolt
-// cursor skips entries.
 func deleteSessionsWhere(b *bolt.Bucket, match func(*Session) bool) error {
+	return deleteWhere(b, func(v []byte) bool {
+		var x Session
+		return json.Unmarshal(v, &x) != nil || match(&x)
+	})
+}
+
+// deleteWhere deletes the entries of b whose value matches. It collects
+// keys first: deleting while iterating a bbolt cursor skips entries.
+func deleteWhere(b *bolt.Bucket, match func(v []byte) bool) error {
 	var drop [][]byte
 	err := b.ForEach(func(k, v []byte) error {
-		var x Session
-		if json.Unmarshal(v, &x) != nil || match(&x) {
+		if match(v) {
 			drop = append(drop, clone(k))
 		}
 		return nil

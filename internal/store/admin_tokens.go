@@ -37,20 +37,10 @@ func deleteTokensOf(tx *bolt.Tx, name string) error {
 	if b == nil {
 		return nil
 	}
-	var drop [][]byte
-	b.ForEach(func(k, v []byte) error {
+	return deleteWhere(b, func(v []byte) bool {
 		var t APIToken
-		if json.Unmarshal(v, &t) == nil && t.Person() == name {
-			drop = append(drop, clone(k))
-		}
-		return nil
+		return json.Unmarshal(v, &t) == nil && t.Person() == name
 	})
-	for _, k := range drop {
-		if err := b.Delete(k); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 // PutToken stores a new token under the hash of its secret; ErrNotFound if
