@@ -157,6 +157,8 @@ func TestErrorsTable(t *testing.T) {
 		{"origin forbidden", "POST", "/api/v1/consents", good, []string{"Origin", "https://evil.example"}, 403, "origin_forbidden"},
 		{"unknown site", "POST", "/api/v1/consents", strings.Replace(good, `"demo"`, `"nosite"`, 1), nil, 404, "not_found"},
 		{"too large", "POST", "/api/v1/consents", strings.Replace(good, `"lang"`, `"pad":"`+strings.Repeat("x", 9000)+`","lang"`, 1), nil, 413, "body_too_large"},
+		// 8 KiB is 8,192 bytes (Echo's "8K" was 8,000): one byte over.
+		{"one byte over 8 KiB", "POST", "/api/v1/consents", good + strings.Repeat(" ", 8193-len(good)), nil, 413, "body_too_large"},
 		{"unknown api route", "GET", "/api/v1/nothing", "", nil, 404, "not_found"},
 		{"wrong method", "DELETE", "/api/v1/consents", "", nil, 405, "method_not_allowed"},
 		{"wrong method, route with parameters", "POST", "/api/v1/sites/demo/visitors/" + v + "/consent", "", nil, 405, "method_not_allowed"},
@@ -186,6 +188,11 @@ func TestErrorsTable(t *testing.T) {
 		if errObj == nil || errObj["code"] != c.code || errObj["message"] == "" {
 			t.Errorf("%s: body %s, want error code %q with a message", c.name, r.body, c.code)
 		}
+	}
+	// A decision of exactly 8 KiB (padded with the whitespace JSON allows)
+	// is within the limit.
+	if other := e.decision(uuid.NewString(), "custom", mixed); e.do("POST", "/api/v1/consents", other+strings.Repeat(" ", 8192-len(other))).status != 201 {
+		t.Error("a decision of 8,192 bytes was refused, want 201")
 	}
 	if r := e.do("DELETE", "/api/v1/consents", ""); r.header.Get("Allow") != "OPTIONS, POST" {
 		t.Errorf("405 on /api/v1/consents: Allow %q, want OPTIONS, POST", r.header.Get("Allow"))

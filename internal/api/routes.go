@@ -29,7 +29,7 @@ func (s *Server) routes(e *echo.Echo) {
 
 	v1 := e.Group("/api/v1")
 	v1.OPTIONS("/consents", s.preflight)
-	v1.POST("/consents", s.recordConsent, middleware.BodyLimit("8K"), s.rateLimiter())
+	v1.POST("/consents", s.recordConsent, middleware.BodyLimit("8KiB"), s.rateLimiter())
 	v1.GET("/consents/:id", s.getConsent)
 	v1.Match(getHead, "/sites/:site/config", s.siteConfig)
 	v1.GET("/sites/:site/visitors/:visitor/consent", s.visitorConsent)
@@ -39,7 +39,7 @@ func (s *Server) routes(e *echo.Echo) {
 	v1.GET("/log/proof/consistency", s.logConsistency)
 
 	auditor := s.requireRole(RoleAuditor)
-	admin := v1.Group("/admin", middleware.BodyLimit("1M"))
+	admin := v1.Group("/admin", middleware.BodyLimit("1MiB"))
 	s.adminRoutes(admin) // dashboard: sessions, users, tokens, sites, insights (admin_routes.go)
 	admin.GET("/sites/:site/receipts", s.exportReceipts, auditor)
 	admin.GET("/sites/:site/evidence", s.evidencePack, auditor)
@@ -48,7 +48,7 @@ func (s *Server) routes(e *echo.Echo) {
 	admin.GET("/consents/:id/view", s.standardView, auditor)
 	admin.GET("/backup", s.backup, s.requireRole(RoleOwner))
 	admin.POST("/sites/:site/visitors/:visitor/erase", s.eraseVisitor, s.requireRole(RoleOwner))
-	v1.POST("/admin/verify", s.verifyUpload, middleware.BodyLimit("512M"), auditor)
+	v1.POST("/admin/verify", s.verifyUpload, middleware.BodyLimit("512MiB"), auditor)
 
 	v1.Any("/*", notFound)
 	// A group with middleware answers its own unknown paths (Echo's 404):
