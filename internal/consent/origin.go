@@ -25,8 +25,8 @@ func ParseOrigin(s string) (Origin, error) {
 	host := strings.ToLower(u.Host)
 	if !ascii(host) {
 		// Browsers send an internationalised host in its ASCII (punycode)
-		// form, so that is the form kept and compared: "bücher.example"
-		// stored as typed would never match a request.
+		// form, so that is the form compared: "bücher.example" as typed
+		// would never match a request.
 		name, wild := strings.CutPrefix(u.Hostname(), "*.")
 		a, err := idna.Lookup.ToASCII(name)
 		if err != nil {
