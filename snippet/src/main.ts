@@ -219,7 +219,7 @@ const start = (function (b: { config: Config; gpc?: boolean; on: string; dark?: 
       l.push(fn);
       // Not from inside on(): `const off = on("consent", () => off())` would
       // find off unset, and an error would break the caller.
-      if (name == "consent" && choices) setTimeout(() => l.includes(fn) && fn(copy()!));
+      if (name == "consent" && choices) queueMicrotask(() => l.includes(fn) && fn(copy()!));
       return () => l.splice(l.indexOf(fn) >>> 0, 1);
     },
   };
