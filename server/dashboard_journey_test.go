@@ -126,6 +126,14 @@ func TestDashboardJourney(t *testing.T) {
 	// First login; the dashboard sends us to the login page first.
 	dGo(t, ctx, base+"/dashboard/sites", `location.pathname === "/dashboard/login"`)
 	dShot(t, ctx, "login", 1280)
+	// A text field's border is its only edge: 3:1 against the card at least
+	// (WCAG 1.4.11).
+	if c := dEval[float64](t, ctx, `(() => {
+		const lum = s => { const [r, g, b] = s.match(/\d+/g).map(n => n / 255).map(c => c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4); return 0.2126 * r + 0.7152 * g + 0.0722 * b; };
+		const i = getComputedStyle(document.querySelector("input")), a = lum(i.borderTopColor), b = lum(i.backgroundColor);
+		return (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05); })()`); c < 3 {
+		t.Errorf("sign-in field border contrast %.2f:1, want 3:1 or more", c)
+	}
 	dDo(t, ctx, chromedp.EmulateViewport(360, 740))
 	dShot(t, ctx, "login", 360)
 	dDo(t, ctx, chromedp.EmulateViewport(1280, 800))
