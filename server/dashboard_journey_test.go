@@ -177,6 +177,15 @@ func TestDashboardJourney(t *testing.T) {
 	dType(t, ctx, `input[aria-label="New language code"]`, "French")
 	dButton(t, ctx, "Add language")
 	dWait(t, ctx, `document.querySelector("#lang-err")?.textContent.includes("like de, fr or pt-BR")`)
+	// A purpose added and removed again: focus stays on what was used (the
+	// new purpose's field, then the field to add one), not the page's body.
+	dType(t, ctx, `input[aria-label="New purpose id"]`, "stats")
+	dButton(t, ctx, "Add purpose")
+	dWait(t, ctx, `document.activeElement?.closest(".purpose")?.querySelector("code")?.textContent === "stats"`)
+	dEval[bool](t, ctx, `(window.realConfirm = confirm, window.confirm = () => true, true)`) // asked: its texts go too
+	dClick(t, ctx, `button[aria-label="Remove purpose stats"]`)
+	dEval[bool](t, ctx, `(window.confirm = window.realConfirm, true)`)
+	dWait(t, ctx, `document.activeElement?.getAttribute("aria-label") === "New purpose id" && ![...document.querySelectorAll(".purpose code")].some(c => c.textContent === "stats")`)
 	dType(t, ctx, `input[aria-label="New language code"]`, "fr")
 	dButton(t, ctx, "Add language")
 	dWait(t, ctx, `document.querySelector(".lang-tabs [aria-selected=true]")?.textContent == "fr"`)

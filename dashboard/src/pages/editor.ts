@@ -99,7 +99,7 @@ function editor(ctx: Ctx): void {
             renderPurposes();
             renderTexts();
             changed();
-            purposes.parentElement!.querySelector<HTMLElement>("[aria-label='New purpose id']")?.focus(); // not the body
+            purposes.querySelector<HTMLElement>("[aria-label='New purpose id']")?.focus(); // not the body
           } }, "Remove"),
         ),
         field(`Cookies ${p.id} sets`, cookies, "Cleared from the visitor's browser when this purpose is refused or withdrawn."),
@@ -120,7 +120,7 @@ function editor(ctx: Ctx): void {
       renderPurposes();
       renderTexts();
       changed();
-      purposes.querySelector<HTMLElement>(".purpose:last-child input")?.focus(); // the new purpose's cookies
+      [...purposes.querySelectorAll<HTMLElement>(".purpose input")].pop()?.focus(); // the new purpose's cookies
     };
     inp.addEventListener("keydown", (e) => e.key == "Enter" && (e.preventDefault(), add()));
     return h("div", { class: "inline" }, inp, h("button", { type: "button", class: "btn small", onclick: add }, "Add purpose"), err);
