@@ -218,6 +218,10 @@ func TestRateLimitPerClientIP(t *testing.T) {
 	if code := limited.json(t)["error"].(map[string]any)["code"]; code != "rate_limited" {
 		t.Errorf("code %v, want rate_limited", code)
 	}
+	// The banner can read why (the body is not read: any site's origin may).
+	if r := e.do("POST", "/api/v1/consents", e.decision(uuid.NewString(), "custom", mixed), "Origin", origin); r.status != 429 || r.header.Get("Access-Control-Allow-Origin") != origin {
+		t.Errorf("limited, from the site's origin: %d, ACAO %q; want 429, %q", r.status, r.header.Get("Access-Control-Allow-Origin"), origin)
+	}
 	from := func(addr string) int {
 		r := httptest.NewRequest("POST", "/api/v1/consents", strings.NewReader(e.decision(uuid.NewString(), "custom", mixed)))
 		r.RemoteAddr = addr
@@ -418,6 +422,10 @@ func TestCORSReflectsOnlyAllowedOrigins(t *testing.T) {
 		bad := e.do("POST", "/api/v1/consents", `{"site":"demo"}`, "Origin", o, "Content-Type", "text/plain")
 		if bad.status != 400 || bad.header.Get("Access-Control-Allow-Origin") != want {
 			t.Errorf("malformed decision from %s: %d, ACAO %q; want 400, %q", o, bad.status, bad.header.Get("Access-Control-Allow-Origin"), want)
+		}
+		gone := strings.Replace(e.decision(uuid.NewString(), "custom", mixed), `"demo"`, `"nosite"`, 1)
+		if r := e.do("POST", "/api/v1/consents", gone, "Origin", o, "Content-Type", "text/plain"); r.status != 404 || r.header.Get("Access-Control-Allow-Origin") != want {
+			t.Errorf("decision for an unknown site from %s: %d, ACAO %q; want 404, %q", o, r.status, r.header.Get("Access-Control-Allow-Origin"), want)
 		}
 	}
 }

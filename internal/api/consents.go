@@ -40,6 +40,9 @@ func (s *Server) recordConsent(c echo.Context) error {
 	key := d.Site + "|" + d.Visitor
 	if _, busy := s.inflight.LoadOrStore(key, struct{}{}); busy {
 		c.Response().Header().Set("Retry-After", "1")
+		if site, err := s.Store.Site(d.Site); err == nil {
+			s.allowOrigin(c, site) // so the banner reads the 429, not a CORS failure
+		}
 		return consent.Errorf(consent.ECodeRateLimited, "a decision for this visitor is already being recorded; retry")
 	}
 	defer s.inflight.Delete(key)
@@ -58,6 +61,7 @@ func (s *Server) recordConsent(c echo.Context) error {
 	defer release()
 	site, err := s.Store.Site(d.Site)
 	if err != nil {
+		s.corsForSomeSite(c)
 		return consent.Errorf(consent.ECodeNotFound, "unknown site %q", d.Site)
 	}
 	if !s.allowOrigin(c, site) {

@@ -74,6 +74,7 @@ func (s *Server) rateLimiter() echo.MiddlewareFunc {
 		IdentifierExtractor: func(c echo.Context) (string, error) { return clientKey(c.RealIP()), nil },
 		DenyHandler: func(c echo.Context, _ string, _ error) error {
 			c.Response().Header().Set("Retry-After", retry)
+			s.corsForSomeSite(c) // the body is unread: any site's origin may read why
 			return consent.Errorf(consent.ECodeRateLimited, "too many decisions from this address; retry later")
 		},
 		ErrorHandler: func(c echo.Context, _ error) error {
