@@ -100,7 +100,7 @@ func backupLive(cfg *Config, w io.Writer) (int64, error) {
 // checkpoint would roll the signed log back, and one of another history
 // (as long or longer) would not extend it; either needs --accept-rollback,
 // which also sets the old checkpoint aside so signing can resume.
-func restoreCommand(args []string, getenv func(string) string, out io.Writer) error {
+func restoreCommand(args []string, getenv func(string) string, out io.Writer) (err error) {
 	accept := false
 	if len(args) < 1 {
 		return errors.New("usage: assent restore FILE [--data DIR] [--accept-rollback]")
@@ -122,6 +122,15 @@ func restoreCommand(args []string, getenv func(string) string, out io.Writer) er
 	_, err = os.Stat(dbPath)
 	fresh := errors.Is(err, os.ErrNotExist) // a new machine: nothing to keep
 	if fresh {
+		if _, err := os.Stat(cfg.Data); errors.Is(err, os.ErrNotExist) {
+			// A restore that fails leaves no empty data directory behind
+			// to be mistaken for a restored one.
+			defer func() {
+				if err != nil {
+					os.Remove(cfg.Data) // only if still empty
+				}
+			}()
+		}
 		if err := os.MkdirAll(cfg.Data, 0o700); err != nil {
 			return err
 		}

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"io"
 	"log/slog"
 	"net/http"
@@ -252,5 +253,30 @@ func TestRestoreRefusesAnotherHistory(t *testing.T) {
 	var ready struct{ Status string }
 	if getJSON(t, ts.URL+"/readyz", "", &ready); ready.Status != "ready" {
 		t.Errorf("after accepting another history: %v", ready)
+	}
+}
+
+// TestFailedRestoreLeavesNoDataDir: a backup that does not check out makes
+// no data directory, which a server start would otherwise take as restored;
+// a directory that was there before is left as it was.
+func TestFailedRestoreLeavesNoDataDir(t *testing.T) {
+	bad := filepath.Join(t.TempDir(), "backup.db")
+	if err := os.WriteFile(bad, []byte("not a database"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	getenv := func(string) string { return "" }
+	data := filepath.Join(t.TempDir(), "data")
+	if err := restoreCommand([]string{bad, "--data", data}, getenv, io.Discard); err == nil {
+		t.Fatal("a file that is no database was restored")
+	}
+	if _, err := os.Stat(data); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the failed restore left %s behind (%v)", data, err)
+	}
+	existing := t.TempDir()
+	if err := restoreCommand([]string{bad, "--data", existing}, getenv, io.Discard); err == nil {
+		t.Fatal("a file that is no database was restored")
+	}
+	if left, err := os.ReadDir(existing); err != nil || len(left) != 0 {
+		t.Errorf("the directory that was there: %v, %v; want it kept, empty", left, err)
 	}
 }
