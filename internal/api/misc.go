@@ -29,6 +29,10 @@ func (s *Server) readyz(c echo.Context) error {
 		s.Log.Error("not ready: the log cannot be signed", "err", err)
 		return c.JSON(http.StatusServiceUnavailable, map[string]string{"status": "not ready", "reason": "the log cannot be signed; see the server log"})
 	}
+	if err := s.Store.Failed(); err != nil {
+		s.Log.Error("not ready: the database failed a commit", "err", err)
+		return c.JSON(http.StatusServiceUnavailable, map[string]string{"status": "not ready", "reason": "the database failed a write; restart the server"})
+	}
 	if _, err := s.Store.Meta("log_size"); err != nil {
 		return c.JSON(http.StatusServiceUnavailable, map[string]string{"status": "not ready", "reason": "database unavailable"})
 	}

@@ -43,7 +43,7 @@ func (s *Store) RemoveReceipts(ids []uuid.UUID, build func(logIndex uint64) *Eve
 func (s *Store) appendEvent(remove []uuid.UUID, build func(logIndex uint64) *Event) (*Event, error) {
 	index, gen, ok := s.w.reserve()
 	if !ok {
-		return nil, ErrUnavailable
+		return nil, cmp.Or(s.w.broken(), ErrUnavailable)
 	}
 	var ev *Event
 	func() {

@@ -2,6 +2,7 @@ package store
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/binary"
 	"errors"
 	"hash/maphash"
@@ -103,6 +104,11 @@ func (s *Store) LockVisitor(site, visitor string) (unlock func()) {
 // recorded, it would undo the visitor's later choice.
 func (s *Store) RecordDecision(site, visitor string, decision uuid.UUID, build Build) (rec *Receipt, replayed bool, err error) {
 	defer s.LockVisitor(site, visitor)()
+	// Nor a replay once a commit failed: what it would answer with may be
+	// a receipt whose commit failed (see writer.commit).
+	if err := s.w.broken(); err != nil {
+		return nil, false, err
+	}
 	// The visitor's latest state and, for a replay, its receipt, read in one
 	// transaction: an erasure in between must not leave a state without
 	// its receipt.
@@ -144,7 +150,7 @@ func (s *Store) RecordDecision(site, visitor string, decision uuid.UUID, build B
 	index, gen, ok := s.w.reserve()
 	if !ok {
 		<-s.w.cpu
-		return nil, false, ErrUnavailable
+		return nil, false, cmp.Or(s.w.broken(), ErrUnavailable)
 	}
 	func() {
 		defer func() {

@@ -42,6 +42,10 @@ var ErrCorrupt = errors.New("store: corrupt record")
 // or a commit failed and the batch was rolled back. Nothing was acknowledged.
 var ErrUnavailable = errors.New("store: unavailable")
 
+// Failed returns why the store takes no more writes until a restart (a
+// commit failed in bbolt itself), or nil.
+func (s *Store) Failed() error { return s.w.broken() }
+
 // ErrStale is returned for a decision made before the visitor's latest
 // recorded one: one delivered late, after the decision that replaced it.
 var ErrStale = errors.New("store: a later decision of the visitor is recorded")

@@ -23,6 +23,7 @@ type writer struct {
 	next   uint64 // next index to hand out
 	gen    uint64 // bumped when reserved indexes are thrown away
 	closed bool
+	failed error          // a commit failed in bbolt itself: no more writes (see commit)
 	active sync.WaitGroup // appenders between reserve and ack
 
 	sizeMu    sync.RWMutex
@@ -64,7 +65,7 @@ func (w *writer) start(s *Store, size uint64) {
 func (w *writer) reserve() (index, gen uint64, ok bool) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if w.closed {
+	if w.closed || w.failed != nil {
 		return 0, 0, false
 	}
 	w.active.Add(1)
@@ -95,6 +96,13 @@ func (w *writer) stop() bool {
 	close(w.queue)
 	<-w.done
 	return true
+}
+
+// broken returns why the store takes no more writes, or nil.
+func (w *writer) broken() error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.failed
 }
 
 func (w *writer) committedSize() uint64 {
@@ -189,17 +197,34 @@ func (w *writer) contiguous(waiting map[uint64]*pending, batch []*pending) []*pe
 
 func (w *writer) commit(batch []*pending, waiting map[uint64]*pending) {
 	start := time.Now()
+	var inner error // the batch's own, before bbolt wrote anything
 	err := w.s.db.Update(func(tx *bolt.Tx) error {
-		for _, p := range batch {
-			if err := p.put(tx, !w.s.noTree); err != nil {
+		inner = func() error {
+			for _, p := range batch {
+				if err := p.put(tx, !w.s.noTree); err != nil {
+					return err
+				}
+			}
+			if err := putStats(tx, batch); err != nil {
 				return err
 			}
-		}
-		if err := putStats(tx, batch); err != nil {
-			return err
-		}
-		return tx.Bucket(bMeta).Put(keyLogSize, putU64(batch[len(batch)-1].index+1))
+			return tx.Bucket(bMeta).Put(keyLogSize, putU64(batch[len(batch)-1].index+1))
+		}()
+		return inner
 	})
+	if err != nil && inner == nil {
+		// bbolt's commit itself failed: a write or fsync error. If it got
+		// as far as the meta page, the "rolled back" transaction is what
+		// the mmap (and every later transaction) sees, though nobody was
+		// told it is stored (etcd-io/bbolt#233). Handing its log indexes
+		// out again would give two receipts one index; after an fsync
+		// error the kernel may also have dropped the pages it could not
+		// write. So, as PostgreSQL does on a failed fsync, the store takes
+		// no more writes: a restart reads what is really on disk.
+		w.mu.Lock()
+		w.failed = fmt.Errorf("%w: a commit failed (%v); restart the server", ErrUnavailable, err)
+		w.mu.Unlock()
+	}
 	if err != nil {
 		err = fmt.Errorf("%w: commit: %v", ErrUnavailable, err)
 		for _, p := range batch {
