@@ -512,3 +512,65 @@ func TestSnippetFirstLayerFitsTheScreen(t *testing.T) {
 		}
 	}
 }
+
+// linksPage is a long page of links, some of which the banner covers.
+const linksPage = `<!doctype html><html lang="en" style="scroll-padding-top:5px"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width,initial-scale=1">
+<style>p{height:48px;margin:0}</style>
+<script src="{{assent}}/s/demo.js" async></script>
+</head><body><script>for (let i = 0; i < 60; i++) document.write('<p><a href="#l' + i + '">Link ' + i + '</a></p>')</script></body></html>`
+
+// TestSnippetFocusNotObscured: while the first layer is up, a page control
+// that the keyboard moves to is scrolled out from behind the banner (WCAG
+// 2.4.11), at the bottom and at the top; once the banner is gone, the
+// page's own scroll padding is back.
+func TestSnippetFocusNotObscured(t *testing.T) {
+	site := newSiteServer(t, map[string]sitePage{"/": {html: linksPage}})
+	ts := startForSite(t, site)
+	ctx := newBrowser(t)
+	for _, l := range []struct {
+		layout, position string
+		w, h             int64
+	}{{"box", "bottom-right", 360, 640}, {"bar", "bottom", 1280, 800}, {"bar", "top", 1280, 800}} {
+		ts = editSite(t, ts, func(s *consent.Site) bool {
+			s.Draft.Look.Layout, s.Draft.Look.Position = l.layout, l.position
+			return true
+		})
+		site.assent = ts.URL
+		top := l.position == "top"
+		name := fmt.Sprintf("%s %s at %dx%d", l.layout, l.position, l.w, l.h)
+		do(t, ctx, chromedp.EmulateViewport(l.w, l.h, chromedp.EmulateMobile))
+		visit(t, ctx, site.URL+"/")
+		if top {
+			eval[any](t, ctx, `scrollTo(0, 1e6); null`)
+		}
+		waitFor(t, ctx, jsShown+` && `+jsRoot+`.getAnimations().length === 0`)
+		// The link next to one the banner covers entirely takes focus
+		// without scrolling; the keyboard then moves to the covered one.
+		covered := eval[int](t, ctx, `(() => { const b = `+jsRoot+`.host.getBoundingClientRect(), links = [...document.links];
+			const i = links.findIndex(a => { const r = a.getBoundingClientRect(); return `+fmt.Sprint(top)+` ? r.bottom > b.bottom : r.top >= b.top; });
+			return `+fmt.Sprint(top)+` ? i - 1 : i; })()`)
+		if covered < 1 || covered > 58 {
+			t.Fatalf("%s: no link behind the banner (%d)", name, covered)
+		}
+		from, key := covered-1, chromedp.KeyEvent(kb.Tab)
+		if top {
+			from, key = covered+1, chromedp.KeyEvent(kb.Tab, chromedp.KeyModifiers(chromedp.ModifierShift))
+		}
+		eval[any](t, ctx, fmt.Sprintf(`document.links[%d].focus({preventScroll: true}); null`, from))
+		do(t, ctx, key)
+		got := eval[[]float64](t, ctx, `(() => { const a = document.activeElement, r = a.getBoundingClientRect(), b = `+jsRoot+`.host.getBoundingClientRect();
+			return [[...document.links].indexOf(a), r.top, r.bottom, b.top, b.bottom]; })()`)
+		if int(got[0]) != covered {
+			t.Fatalf("%s: focus went to link %.0f, want %d", name, got[0], covered)
+		}
+		if !top && got[2] > got[3] || top && got[1] < got[4] {
+			t.Errorf("%s: the focused link spans %.0f-%.0f px, the banner %.0f-%.0f px", name, got[1], got[2], got[3], got[4])
+		}
+		click(t, ctx, "Reject all")
+		waitFor(t, ctx, jsGone)
+		if pad := eval[string](t, ctx, `document.documentElement.style.cssText`); pad != "scroll-padding-top: 5px;" {
+			t.Errorf("%s: after the banner the page's inline style is %q, want its own back", name, pad)
+		}
+	}
+}

@@ -30,6 +30,7 @@ let view: View;
 let back: HTMLElement | null = null; // where focus returns on close
 let styled = false; // whether root has the preferences' styles
 let styles = ""; // <style> elements, where constructable stylesheets fail
+let unpad: () => void; // gives the page its own scroll padding back
 
 // esc makes text safe in element content and in double-quoted attribute
 // values, the only kind the markup here has (a ' ends neither).
@@ -72,6 +73,7 @@ const style = (function (text: string): void {
 
 export function hide(): void {
   if (!host) return;
+  unpad();
   host.remove();
   host = root = undefined;
   if (back && back.isConnected) back.focus({ preventScroll: true });
@@ -90,7 +92,7 @@ export const show = (function (v: View, prefs: boolean, pre?: number): void {
   if (host && !prefs) return;
   view = v;
   // A page that removed the banner gets a new one.
-  if (host && !host.isConnected) host = undefined;
+  if (host && !host.isConnected) unpad(), (host = undefined);
   // Focus goes back where it was: also to the page's own control that
   // opened the preferences over the first layer.
   if (!host || document.activeElement != host) back = document.activeElement as HTMLElement | null;
@@ -112,6 +114,14 @@ export const show = (function (v: View, prefs: boolean, pre?: number): void {
     // an on- handler would cancel every press, inside the dialog too.)
     host.onmousedown = (e) => void (e.composedPath()[0] == host && e.preventDefault());
     document.documentElement.append(host);
+    // A page control that takes focus must not be hidden behind the banner
+    // (WCAG 2.4.11): the page's scroll padding keeps clear of it, so the
+    // browser scrolls such a control into view above (or below) it. The
+    // observer reads the size after layout: nothing forces one.
+    const h = host, k = v.cfg.look.position == "top" ? "scrollPaddingTop" : "scrollPaddingBottom", s = document.documentElement.style, was = s[k];
+    const o = new ResizeObserver(() => (s[k] = h.offsetHeight + 16 + "px"));
+    o.observe(h);
+    unpad = () => (o.disconnect(), (s[k] = was));
   }
   if (prefs && !styled) style(prefsCss), (styled = true);
   prefs ? host.setAttribute("data-m", "") : host.removeAttribute("data-m");
