@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/assent/assent/internal/durable"
 	"github.com/assent/assent/internal/ledger"
 	"github.com/assent/assent/internal/receipt"
 	"github.com/assent/assent/internal/store"
@@ -181,7 +182,7 @@ func restoreCommand(args []string, getenv func(string) string, out io.Writer) (e
 	if err := os.Rename(tmp, dbPath); err != nil {
 		return err
 	}
-	if err := ledger.SyncDir(cfg.Data); err != nil {
+	if err := durable.SyncDir(cfg.Data); err != nil {
 		return err
 	}
 	if fresh {

@@ -15,6 +15,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/assent/assent/internal/durable"
 	"golang.org/x/mod/sumdb/note"
 	"golang.org/x/mod/sumdb/tlog"
 )
@@ -89,7 +90,8 @@ func OpenKey(path, origin string) (*Key, error) {
 		if err != nil {
 			return nil, err
 		}
-		if err := writeFileSync(path, []byte(skey+"\n"+vkey+"\n")); err != nil {
+		// Whole or not at all: an empty key file would stop every start.
+		if err := durable.Create(path, []byte(skey+"\n"+vkey+"\n")); err != nil {
 			return nil, err
 		}
 		b = []byte(skey + "\n" + vkey + "\n")
@@ -115,22 +117,13 @@ func (k *Key) Sign(c Checkpoint) ([]byte, error) {
 	return note.Sign(&note.Note{Text: string(c.Text())}, k.signer)
 }
 
-// writeFileSync creates path (it must not exist) holding b, fsynced, mode
-// 0600.
 // WriteFileDurable writes path (mode 0600, replacing what it held) and
 // returns once it is on disk under its name.
 func WriteFileDurable(path string, b []byte) error {
 	if err := writeNew(path, os.O_TRUNC, b); err != nil {
 		return err
 	}
-	return SyncDir(filepath.Dir(path))
-}
-
-func writeFileSync(path string, b []byte) error {
-	if err := writeNew(path, os.O_EXCL, b); err != nil {
-		return err
-	}
-	return SyncDir(filepath.Dir(path))
+	return durable.SyncDir(filepath.Dir(path))
 }
 
 func writeNew(path string, flag int, b []byte) error {

@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/assent/assent/internal/durable"
 	"golang.org/x/mod/sumdb/tlog"
 )
 
@@ -205,18 +206,7 @@ func writeAtomic(path string, b []byte) error {
 	if err := os.Rename(tmp, path); err != nil {
 		return err
 	}
-	return SyncDir(filepath.Dir(path))
-}
-
-// SyncDir makes the names in dir durable: a new file fsynced is not on
-// disk under its name until its directory is.
-func SyncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
+	return durable.SyncDir(filepath.Dir(path))
 }
 
 // Fresh is when the log last confirmed its checkpoint covers the whole tree

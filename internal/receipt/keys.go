@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/assent/assent/internal/durable"
 	voi "github.com/oasisprotocol/curve25519-voi/primitives/ed25519"
 )
 
@@ -75,28 +76,9 @@ func newKeyFile(dir string, now time.Time) (ed25519.PublicKey, error) {
 		return nil, err
 	}
 	name := filepath.Join(dir, fmt.Sprintf("%s-%s.pem", now.UTC().Format("20060102T150405.000000000Z"), Thumbprint(pub)[:8]))
-	f, err := os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if err != nil {
-		return nil, err
-	}
-	if err := pem.Encode(f, &pem.Block{Type: "PRIVATE KEY", Bytes: der}); err != nil {
-		f.Close()
-		return nil, err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return nil, err
-	}
-	if err := f.Close(); err != nil {
-		return nil, err
-	}
-	// The key signs receipts acknowledged as durable: its name must be too.
-	d, err := os.Open(dir)
-	if err != nil {
-		return nil, err
-	}
-	defer d.Close()
-	return pub, d.Sync()
+	// Whole or not at all: a cut-off key would stop every later start,
+	// and the key signs receipts acknowledged as durable: so must it be.
+	return pub, durable.Create(name, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}))
 }
 
 func load(dir string) (*Signer, error) {

@@ -2,11 +2,11 @@ package store
 
 import (
 	"fmt"
-	"github.com/google/uuid"
 	"runtime"
 	"sync"
 	"time"
 
+	"github.com/google/uuid"
 	bolt "go.etcd.io/bbolt"
 )
 

@@ -1,0 +1,47 @@
+// Package durable writes files that must survive a crash whole or not at
+// all: signing keys, whose half-written file would stop every later start.
+package durable
+
+import (
+	"os"
+	"path/filepath"
+)
+
+// Create makes path (mode 0600) holding b, failing if it exists, and
+// returns once it is on disk under its name. The bytes are written and
+// fsynced under a temporary name first and then linked to path, so a crash
+// leaves either no file or the whole one: never an empty or cut-off one.
+// A temporary file left by a crash is overwritten by the next try.
+func Create(path string, b []byte) error {
+	tmp := path + ".tmp"
+	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+	if err != nil {
+		return err
+	}
+	_, err = f.Write(b)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Link(tmp, path) // fails if path exists, as O_EXCL would
+	}
+	os.Remove(tmp)
+	if err != nil {
+		return err
+	}
+	return SyncDir(filepath.Dir(path))
+}
+
+// SyncDir makes the names in dir durable: a new file fsynced is not on
+// disk under its name until its directory is.
+func SyncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return d.Sync()
+}
