@@ -267,7 +267,18 @@ func TestDashboardJourney(t *testing.T) {
 		t.Errorf("latest decisions' first row: %q, want receipt %s, accept all", row, id)
 	}
 	// The header names the site whose log this is, not the last one viewed.
-	dGo(t, ctx, base+"/dashboard/log?site=demo", `!!document.querySelector("#recent")`)
+	// Its older decisions come a page at a time; a keyboard user who
+	// pressed "Show older" for the last page is taken to its first row.
+	for range 26 {
+		postDecisionCtx(context.Background(), base)
+	}
+	dGo(t, ctx, base+"/dashboard/log?site=demo", `document.querySelectorAll("#recent tbody tr").length == 25`)
+	dEval[bool](t, ctx, `(b => (b.focus(), true))([...document.querySelectorAll(".more-row button")].find(b => b.textContent == "Show older"))`)
+	dDo(t, ctx, chromedp.KeyEvent(kb.Enter))
+	dWait(t, ctx, `document.querySelectorAll("#recent tbody tr").length > 25`)
+	if got := dEval[string](t, ctx, `(a => a.tagName + " in row " + ([...document.querySelectorAll("#recent tbody tr")].indexOf(a.closest("tr")) + 1))(document.activeElement) + ": " + document.querySelector("#recent").closest(".card").querySelector("[role=status]").textContent`); !strings.HasPrefix(got, "A in row 26: ") || !strings.Contains(got, "older decision") {
+		t.Errorf("after the last page of older decisions, focus and status: %q, want the first new row's link, and a count", got)
+	}
 	if got := dEval[string](t, ctx, `document.querySelector(".site-picker").value + " " + document.querySelector("nav.tabs").textContent`); !strings.HasPrefix(got, "demo ") || !strings.Contains(got, "Insights") {
 		t.Errorf("consent log of the demo site: header %q, want the demo site picked and its tabs", got)
 	}
@@ -305,6 +316,13 @@ func TestDashboardJourney(t *testing.T) {
 	if len(styles) < 3 || len(dashes) != len(styles) || !slices.Equal(styles, keys) {
 		t.Errorf("opt-in lines %q with legend %q: want one style per purpose, the legend's", styles, keys)
 	}
+	// Over 90 days, points are drawn only where a line cannot show: a day
+	// with data between days without is one ("M x,y" alone draws nothing).
+	dEval[bool](t, ctx, `([...document.querySelectorAll(".seg button")].find(b => b.textContent == "90 days").click(), true)`)
+	dWait(t, ctx, `document.querySelector(".seg button[aria-pressed=true]")?.textContent == "90 days" && document.querySelectorAll("svg.chart").length == 2`)
+	if n := dEval[int](t, ctx, `document.querySelectorAll("svg.chart")[1].querySelectorAll("circle").length`); n != len(styles) {
+		t.Errorf("90 days with one day of decisions: %d points on the opt-in chart, want one per purpose (%d)", n, len(styles))
+	}
 	// A range re-renders the page; focus stays on the range chosen. A tab
 	// link leads to the new page's content.
 	dEval[bool](t, ctx, `(b => (b.focus(), b.click(), true))([...document.querySelectorAll(".seg button")].find(b => b.textContent == "7 days"))`)
@@ -321,6 +339,12 @@ func TestDashboardJourney(t *testing.T) {
 	}
 	dButton(t, ctx, "Download")
 	dWait(t, ctx, `!!document.querySelector("#export-done")`)
+	// The range ends where the To day does: ranges are half-open, so a
+	// receipt of 23:59:59.999 is in it.
+	if got := dEval[[]string](t, ctx, `[(n => n[n.length - 1])(performance.getEntriesByType("resource").map(e => e.name).filter(n => n.includes("/receipts?"))),
+		(d => new Date(Date.parse(d) + 864e5).toISOString().slice(0, 10))(document.querySelectorAll("input[type=date]")[1].value)]`); !strings.Contains(got[0], "to="+got[1]+"T00:00:00Z&") {
+		t.Errorf("the export asked for %s, want it to end at the start of %s", got[0], got[1])
+	}
 	csv := dEval[string](t, ctx, `(async () => { const today = new Date().toISOString().slice(0, 10);
 		const r = await fetch("/api/v1/admin/sites/test-shop/receipts?format=csv&from=" + today + "T00:00:00Z&to=" + today + "T23:59:59Z");
 		return r.status + " " + await r.text() })()`)

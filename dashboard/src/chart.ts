@@ -87,8 +87,11 @@ export function lines(width: number, labels: string[], series: LineSeries[], tit
     });
     f.svg.append(s("path", { d, fill: "none", stroke: sr.color, "stroke-width": 2, "stroke-dasharray": sr.dash || "none", "stroke-linejoin": "round", "stroke-linecap": "butt" }, s("title", null, sr.label)));
     // Each later series' points are smaller, so equal points nest as rings.
+    // Over long ranges only a day with no data on either side gets one: it
+    // has no line to show it.
     const r = Math.max(1.5, 5 - 1.2 * k);
-    if (labels.length <= 45) sr.values.forEach((v, i) => v !== null && f.svg.append(s("circle", { cx: f.x(i) + f.bw / 2, cy: f.y(v), r, fill: sr.color, class: "pt" })));
+    sr.values.forEach((v, i) => v !== null && (labels.length <= 45 || (sr.values[i - 1] == null && sr.values[i + 1] == null)) &&
+      f.svg.append(s("circle", { cx: f.x(i) + f.bw / 2, cy: f.y(v), r, fill: sr.color, class: "pt" })));
   });
   return f.svg;
 }

@@ -93,6 +93,7 @@ export interface LogResult {
   visitor: string;
   receipts: LogEntry[]; // newest first, at most 100
   total: number; // receipts in the whole chain
+  gap?: boolean; // the last receipt is the one searched for, older than the rest
   configs: Record<string, Config>;
 }
 export interface User {

@@ -38,9 +38,10 @@ type logResult struct {
 	Match    string                     `json:"match"` // receipt or visitor
 	Site     string                     `json:"site"`
 	Visitor  string                     `json:"visitor"`
-	Receipts []logEntry                 `json:"receipts"` // the visitor's chain, newest first, at most maxChain
-	Total    int                        `json:"total"`    // receipts in the whole chain
-	Configs  map[string]json.RawMessage `json:"configs"`  // every config version the chain names, as served
+	Receipts []logEntry                 `json:"receipts"`      // the visitor's chain, newest first, at most maxChain
+	Total    int                        `json:"total"`         // receipts in the whole chain
+	Gap      bool                       `json:"gap,omitempty"` // the last receipt is the one searched for, older than the others
+	Configs  map[string]json.RawMessage `json:"configs"`       // every config version the chain names, as served
 }
 
 // searchConsents finds a receipt by id or a visitor by id (in ?site= or any
@@ -90,10 +91,12 @@ func (s *Server) findVisitor(visitor, site string) (string, uuid.UUID) {
 	return "", uuid.Nil
 }
 
-// chain follows prev links from head, verifying each receipt.
+// chain follows prev links from head, verifying each receipt. A receipt
+// searched for that is older than the receipts shown is shown too, last,
+// after a gap: never another receipt in its place.
 func (s *Server) chain(res *logResult, head uuid.UUID) error {
 	keys := s.Signer.Keys()
-	id := head
+	id, found := head, false
 	for id != uuid.Nil && len(res.Receipts) < maxChain {
 		rec, err := s.Store.Receipt(id)
 		if errors.Is(err, store.ErrNotFound) && len(res.Receipts) > 0 {
@@ -102,28 +105,10 @@ func (s *Server) chain(res *logResult, head uuid.UUID) error {
 		} else if err != nil {
 			return err
 		}
-		e := logEntry{ID: rec.ID.String(), Receipt: rec.JWS, IssuedAt: rec.IssuedAt.Format(timeMillis),
-			ExpiresAt: rec.ExpiresAt.Format(timeMillis)}
-		var claims consent.ReceiptClaims
-		payload, kid, err := keys.Verify(rec.JWS, receipt.TypReceipt)
-		switch {
-		case err != nil:
-			e.Problem = err.Error()
-		case json.Unmarshal(payload, &claims) != nil || claims.JTI != e.ID:
-			e.Problem = "the signed claims do not name this receipt"
-		default:
-			e.Verified, e.KID, e.Claims = true, kid, payload
-		}
-		if e.Claims == nil {
-			_, p, _ := strings.Cut(rec.JWS, ".")
-			p, _, _ = strings.Cut(p, ".")
-			e.Claims, _ = json.Marshal(map[string]string{"unverified_payload": p})
-		}
-		if pub, err := s.Store.Config(rec.Site, claims.Config); err == nil {
-			res.Configs[claims.Config] = served(pub)
-		}
+		e, prev := s.logEntry(res, keys, rec)
 		res.Receipts = append(res.Receipts, e)
-		id, _ = uuid.Parse(claims.Prev)
+		found = found || e.ID == res.Query
+		id = prev
 	}
 	// Past the shown receipts only count (as erasure would find them), so
 	// an owner erasing a visitor is told exactly how many receipts go.
@@ -137,7 +122,42 @@ func (s *Server) chain(res *logResult, head uuid.UUID) error {
 		}
 		id = prevOf(rec.JWS)
 	}
+	if res.Match == "receipt" && !found {
+		rec, err := s.Store.Receipt(uuid.MustParse(res.Query))
+		if err != nil {
+			return err
+		}
+		e, _ := s.logEntry(res, keys, rec)
+		res.Receipts, res.Gap = append(res.Receipts, e), true
+	}
 	return nil
+}
+
+// logEntry verifies a stored receipt for the log, adds the config version
+// it names to res, and returns its prev claim (nil when unverified).
+func (s *Server) logEntry(res *logResult, keys receipt.KeySet, rec *store.Receipt) (logEntry, uuid.UUID) {
+	e := logEntry{ID: rec.ID.String(), Receipt: rec.JWS, IssuedAt: rec.IssuedAt.Format(timeMillis),
+		ExpiresAt: rec.ExpiresAt.Format(timeMillis)}
+	var claims consent.ReceiptClaims
+	payload, kid, err := keys.Verify(rec.JWS, receipt.TypReceipt)
+	switch {
+	case err != nil:
+		e.Problem = err.Error()
+	case json.Unmarshal(payload, &claims) != nil || claims.JTI != e.ID:
+		e.Problem = "the signed claims do not name this receipt"
+	default:
+		e.Verified, e.KID, e.Claims = true, kid, payload
+	}
+	if e.Claims == nil {
+		_, p, _ := strings.Cut(rec.JWS, ".")
+		p, _, _ = strings.Cut(p, ".")
+		e.Claims, _ = json.Marshal(map[string]string{"unverified_payload": p})
+	}
+	if pub, err := s.Store.Config(rec.Site, claims.Config); err == nil {
+		res.Configs[claims.Config] = served(pub)
+	}
+	prev, _ := uuid.Parse(claims.Prev)
+	return e, prev
 }
 
 // prevOf reads the prev claim of a stored receipt without verifying it (the

@@ -722,25 +722,41 @@ func TestAdminConsentSearchCountsLongChains(t *testing.T) {
 	e := newEnv(t, 0)
 	v := uuid.NewString()
 	const n = 104
+	var first string
 	for i := range n {
 		d := e.decision(v, "accept_all", allOn)
 		if i%2 == 1 {
 			d = e.decision(v, "withdraw", allOff)
 		}
-		if r := e.do("POST", "/api/v1/consents", d, "Origin", origin); r.status != 201 {
+		r := e.do("POST", "/api/v1/consents", d, "Origin", origin)
+		if r.status != 201 {
 			t.Fatalf("decision %d: %d %s", i, r.status, r.body)
+		}
+		if i == 0 {
+			first = r.json(t)["id"].(string)
 		}
 		e.advance(time.Second)
 	}
-	var res struct {
+	type result struct {
 		Receipts []struct{ ID string }
 		Total    int
+		Gap      bool
 	}
+	var res result
 	if r := e.admin("GET", "/api/v1/admin/consents?q="+v); r.status != 200 || json.Unmarshal(r.body, &res) != nil {
 		t.Fatalf("search: %d %s", r.status, r.body)
 	}
-	if len(res.Receipts) != 100 || res.Total != n {
-		t.Fatalf("search shows %d receipts of %d, want 100 of %d", len(res.Receipts), res.Total, n)
+	if len(res.Receipts) != 100 || res.Total != n || res.Gap {
+		t.Fatalf("search shows %d receipts of %d (gap %v), want 100 of %d", len(res.Receipts), res.Total, res.Gap, n)
+	}
+	// A receipt older than those shown is shown too, last, after a gap:
+	// never another receipt in its place.
+	var old result
+	if r := e.admin("GET", "/api/v1/admin/consents?q="+first); r.status != 200 || json.Unmarshal(r.body, &old) != nil {
+		t.Fatalf("search: %d %s", r.status, r.body)
+	}
+	if k := len(old.Receipts); k != 101 || old.Receipts[k-1].ID != first || old.Receipts[0].ID != res.Receipts[0].ID || !old.Gap || old.Total != n {
+		t.Fatalf("search for the first receipt: %d receipts (gap %v, total %d), want the newest 100, then it", k, old.Gap, old.Total)
 	}
 	var erased struct{ Erased int }
 	if r := e.admin("POST", "/api/v1/admin/sites/demo/visitors/"+v+"/erase"); r.status != 200 || json.Unmarshal(r.body, &erased) != nil || erased.Erased != res.Total {

@@ -11,8 +11,8 @@ const keep = (b: Blob) => (kept && URL.revokeObjectURL(kept), (kept = URL.create
 
 export function exportsPage(ctx: Ctx): void {
   const site = h("select", { name: "site" }, ctx.sites.map((s) => h("option", { value: s.id, selected: ctx.site?.id == s.id }, s.name)));
-  const from = h("input", { type: "date", name: "from", value: iso(new Date(Date.now() - 29 * 864e5)) });
-  const to = h("input", { type: "date", name: "to", value: iso(new Date()) });
+  const from = h("input", { type: "date", name: "from", required: true, value: iso(new Date(Date.now() - 29 * 864e5)) });
+  const to = h("input", { type: "date", name: "to", required: true, value: iso(new Date()) });
   const visitor = h("input", { name: "visitor", placeholder: "optional: one visitor's id", class: "mono" });
   const formats: [string, string, string][] = [
     ["csv", "CSV", "One row per receipt, a column per purpose. Opens in a spreadsheet."],
@@ -32,7 +32,9 @@ export function exportsPage(ctx: Ctx): void {
   form.addEventListener("submit", async (e) => {
     e.preventDefault();
     const fmt = (form.querySelector("input[name=format]:checked") as HTMLInputElement).value;
-    const range = `from=${from.value}T00:00:00Z&to=${to.value}T23:59:59.999Z`;
+    // Ranges are half-open: the To day ends where the next one starts.
+    const next = new Date(Date.parse(to.value) + 864e5).toISOString().slice(0, 10);
+    const range = `from=${from.value}T00:00:00Z&to=${next}T00:00:00Z`;
     const path = fmt == "evidence"
       ? `/sites/${site.value}/evidence?${visitor.value.trim() ? "visitor=" + encodeURIComponent(visitor.value.trim()) : range}`
       : `/sites/${site.value}/receipts?${range}&format=${fmt}`;

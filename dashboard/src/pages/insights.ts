@@ -30,7 +30,7 @@ export function insightsPage(ctx: Ctx): void {
   custom.addEventListener("submit", (e) => (e.preventDefault(), set(fromI.value, toI.value)));
   replace(ctx.main,
     h("div", { class: "page-head" },
-      h("div", null, h("h1", null, site.name), h("p", { class: "muted" }, `Decisions per day, ${from} to ${to} (UTC)`)),
+      h("div", null, h("h1", null, site.name), h("p", { class: "muted" }, `Decisions per day, ${from} to ${to} (UTC), counted as they were made: receipts removed later (retention, erasure) stay counted`)),
       h("div", { class: "range" },
         h("div", { class: "seg", role: "group", "aria-label": "Range" }, RANGES.map(([label, n]) =>
           h("button", { type: "button", "aria-pressed": String(n == days && to == iso(today)), onclick: () => set(iso(new Date(today.getTime() - (n - 1) * 864e5)), iso(today)) }, label))),

@@ -67,11 +67,13 @@ function show(ctx: Ctx, out: HTMLElement, r: LogResult): void {
     );
     if (cfg) preview.show(cfg, c.lang, c.gpc === true); // with the notice, if the visitor sent the signal
   };
-  const chain = h("ol", { class: "chain", "aria-label": "The visitor's receipts, newest first" }, r.receipts.map((e) =>
+  const chain = h("ol", { class: "chain", "aria-label": "The visitor's receipts, newest first" }, r.receipts.map((e, i) => [
+    // The receipt searched for, older than those shown: after a gap.
+    r.gap && i == r.receipts.length - 1 && h("li", { class: "muted small gap" }, "… older receipts not shown; the one searched for:"),
     h("li", null, h("button", { type: "button", "data-id": e.id, onclick: () => select(e) },
       h("span", { class: "badge action " + e.claims.action }, String(e.claims.action || "?").replace("_", " ")),
       h("span", { class: "small" }, fmtTime(e.issued_at)),
-      h("span", { class: e.verified ? "ok-text small" : "error small" }, e.verified ? "✓ verified" : "✗ invalid")))));
+      h("span", { class: e.verified ? "ok-text small" : "error small" }, e.verified ? "✓ verified" : "✗ invalid")))]));
   replace(out, visitorHead(ctx, out, r), h("div", { class: "log-grid" }, h("div", { class: "card" }, h("h2", null, "Chain"), chain), detail));
   select(r.receipts.find((e) => e.id == r.query) || r.receipts[0]);
 }
@@ -94,7 +96,7 @@ function visitorHead(ctx: Ctx, out: HTMLElement, r: LogResult): HTMLElement {
     h("div", { class: "visitor-id" },
       h("p", { class: "muted small" }, "Visitor"),
       h("code", { class: "break" }, r.visitor),
-      h("p", { class: "muted small" }, "on site ", h("strong", null, r.site), ` · ${n} receipt${n == 1 ? "" : "s"} in their chain${n > r.receipts.length ? `, the newest ${r.receipts.length} shown` : ""}`)),
+      h("p", { class: "muted small" }, "on site ", h("strong", null, r.site), ` · ${n} receipt${n == 1 ? "" : "s"} in their chain${r.gap ? `, the newest ${r.receipts.length - 1} and the one searched for shown` : n > r.receipts.length ? `, the newest ${r.receipts.length} shown` : ""}`)),
     h("div", { class: "visitor-actions" }, pack, erase),
   );
 }
@@ -108,8 +110,14 @@ function recent(ctx: Ctx, out: HTMLElement, siteID?: string): void {
   const more = h("button", { type: "button", class: "btn", hidden: true }, "Show older");
   const note = h("p", { class: "muted small", role: "status" }, "Loading…");
   let next = "";
+  let busy = false;
+  // Not disabled while it loads: a disabled button loses focus, and a
+  // keyboard user would land at the top of the page.
   const load = async () => {
-    more.disabled = true;
+    if (busy) return;
+    busy = true;
+    more.setAttribute("aria-disabled", "true");
+    const first = tbody.children.length;
     try {
       const r = await get<{ receipts: RecentEntry[]; next?: string }>(`/sites/${siteID}/recent?limit=25${next ? "&before=" + next : ""}`);
       tbody.append(...r.receipts.map((e) => h("tr", null,
@@ -118,12 +126,15 @@ function recent(ctx: Ctx, out: HTMLElement, siteID?: string): void {
         h("td", { class: "wide-only" }, Object.entries(e.choices || {}).filter(([p]) => p != "necessary").map(([p, v]) => h("span", { class: "chip " + (v ? "on" : "off") }, `${v ? "✓" : "✗"} ${p}`))),
         h("td", null, h("a", { href: P(`/log?q=${e.visitor}&site=${siteID}`), "data-route": "", class: "mono small", "aria-label": `Visitor ${e.visitor}` }, e.visitor.slice(0, 8) + "…")))));
       next = r.next || "";
+      // The last page hides the button: focus goes to the first new row.
+      if (!next && first && document.activeElement == more) tbody.children[first]?.querySelector("a")?.focus();
       more.hidden = !next;
-      note.textContent = tbody.children.length ? "" : "No decisions recorded yet.";
+      note.textContent = !tbody.children.length ? "No decisions recorded yet." : first ? `${r.receipts.length} older decision${r.receipts.length == 1 ? "" : "s"} shown${next ? "" : "; that is all"}.` : "";
     } catch (x) {
       note.textContent = x instanceof ApiError ? x.message : String(x);
     } finally {
-      more.disabled = false;
+      busy = false;
+      more.removeAttribute("aria-disabled");
     }
   };
   more.addEventListener("click", load);
