@@ -2,6 +2,7 @@ package main
 
 import (
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -148,4 +149,55 @@ func TestDashboardRedirectsLeaveNoHistory(t *testing.T) {
 	if n := dEval[int](t, ctx, `history.length`); n != entries {
 		t.Errorf("signing in and landing on the first site left %d history entries, want %d", n, entries)
 	}
+}
+
+// TestDashboardVersionsShowPublicationsMadeElsewhere: what another owner
+// (or tab, or API client) publishes shows on the Versions and Sites pages
+// without a reload, and a rollback to an earlier version is a publication
+// of its own: the earlier version is live again, since then.
+func TestDashboardVersionsShowPublicationsMadeElsewhere(t *testing.T) {
+	srv := startServer(t, "--rate-limit", "0")
+	ctx := newBrowser(t)
+	dLogin(t, ctx, srv.URL, "admin", "correct-horse-battery")
+	publishBehind := func(title string) {
+		t.Helper()
+		if got := dEval[string](t, ctx, `(async () => {
+		const me = await (await fetch("/api/v1/admin/session")).json();
+		const h = {"Content-Type": "application/json", "X-CSRF-Token": me.csrf};
+		const site = await (await fetch("/api/v1/admin/sites/demo")).json();
+		site.draft.texts.en.title = `+strconv.Quote(title)+`;
+		let r = await fetch("/api/v1/admin/sites/demo", {method: "PUT", headers: h,
+			body: JSON.stringify({name: site.name, origins: site.origins, retention_months: site.retention_months, draft: site.draft, revision: site.revision})});
+		if (r.status != 200) return "save " + r.status;
+		r = await fetch("/api/v1/admin/sites/demo/publish", {method: "POST", headers: h, body: "{}"});
+		return "publish " + r.status;
+	})()`); got != "publish 200" {
+			t.Fatalf("publishing behind the page: %s", got)
+		}
+	}
+	rows := `[...document.querySelectorAll("ol.versions li")].map(li => li.querySelector(".vnum").textContent + (li.querySelector(".badge.ok") ? "*" : "") + (li.textContent.includes("live again") ? "(again)" : "")).join(" ")`
+	dGo(t, ctx, srv.URL+"/dashboard/sites/demo/versions", `!!document.querySelector("ol.versions li")`)
+	original := dEval[string](t, ctx, `fetch("/api/v1/admin/sites/demo").then(r => r.json()).then(s => s.draft.texts.en.title)`)
+	if got := dEval[string](t, ctx, rows); got != "v1*" {
+		t.Fatalf("versions at first: %q", got)
+	}
+	for _, c := range []struct{ title, want, site string }{
+		{"Changed elsewhere", "v2* v1", "v2 of 2"},
+		{original, "v1*(again) v2 v1", "v1 of 2"},
+	} {
+		publishBehind(c.title)
+		dClick(t, ctx, `nav.tabs a[href$="/sites/demo"]`)
+		dWait(t, ctx, `!!document.querySelector(".kpi")`)
+		dClick(t, ctx, `nav.tabs a[href$="/sites/demo/versions"]`)
+		dWait(t, ctx, `!!document.querySelector("ol.versions li")`)
+		if got := dEval[string](t, ctx, rows); got != c.want {
+			t.Errorf("after publishing %q elsewhere: versions %q, want %q", c.title, got, c.want)
+		}
+		dGo(t, ctx, srv.URL+"/dashboard/sites", `!!document.querySelector(".site-meta")`)
+		if got := dEval[string](t, ctx, `[...document.querySelectorAll(".site-card")].find(c => c.textContent.includes("demo ·")).querySelector(".site-meta").textContent`); !strings.Contains(got, c.site+" · live since") {
+			t.Errorf("after publishing %q elsewhere: the sites page says %q, want %q live since then", c.title, got, c.site)
+		}
+		dGo(t, ctx, srv.URL+"/dashboard/sites/demo/versions", `!!document.querySelector("ol.versions li")`)
+	}
+	dShot(t, ctx, "versions-rollback", 1280)
 }

@@ -22,7 +22,7 @@ export interface Ctx {
   go: (path: string) => void;
   // Draws the current page again, as fetched now, with no history entry.
   reload: () => void;
-  refreshSites: () => Promise<void>;
+  refreshSites: () => Promise<Site[]>; // also the next pages' list
 }
 
 const root = document.getElementById("app")!;
@@ -75,8 +75,8 @@ whenSignedOut(() => {
   redirect("/login?next=" + encodeURIComponent(location.pathname + location.search));
 });
 
-async function refreshSites(): Promise<void> {
-  sites = await get<Site[]>("/sites");
+async function refreshSites(): Promise<Site[]> {
+  return (sites = await get<Site[]>("/sites"));
 }
 
 async function render(): Promise<void> {

@@ -13,7 +13,7 @@ type Site struct {
 	Origins         []string  `json:"origins"`
 	Draft           Config    `json:"draft"`
 	Current         string    `json:"current,omitempty"`
-	Versions        []Version `json:"versions,omitempty"`
+	Versions        []Version `json:"versions,omitempty"` // publications, oldest first
 	RetentionMonths int       `json:"retention_months"`
 	CreatedAt       time.Time `json:"created_at"`
 	// Revision counts saves of the site's draft and settings, so that an
@@ -21,7 +21,10 @@ type Site struct {
 	Revision int64 `json:"revision"`
 }
 
-// Version records one published config.
+// Version records one publication: the config that went live at
+// PublishedAt, until the next one. An earlier config published again (a
+// rollback) is listed again. (Sites published before 2026-12-02 list each
+// config once, when it was first published.)
 type Version struct {
 	ID          string    `json:"id"`
 	PublishedAt time.Time `json:"published_at"`

@@ -173,10 +173,13 @@ func (s *Store) PublishChecked(siteID string, now time.Time, check func(*consent
 		return nil, err
 	}
 	cp := *e.site
-	cp.Current = p.Version
-	if e.configs[p.Version] == nil {
+	// Versions is the publication history: an entry whenever what is live
+	// changes, also back to an earlier version (a rollback), so which
+	// banner was live when can be told; publishing what is live adds none.
+	if p.Version != cp.Current {
 		cp.Versions = append(append([]consent.Version(nil), cp.Versions...), consent.Version{ID: p.Version, PublishedAt: now.UTC()})
 	}
+	cp.Current = p.Version
 	b, err := json.Marshal(&cp)
 	if err != nil {
 		return nil, err

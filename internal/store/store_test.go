@@ -3,6 +3,7 @@ package store_test
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -167,6 +168,20 @@ func TestPublishKeepsEveryVersion(t *testing.T) {
 	old, err := db.Config("shop", p1.Version)
 	if err != nil || consent.VersionOf(old.Raw) != p1.Version || old.Config.Texts["en"].Title == "Cookies?" {
 		t.Errorf("old version not kept intact: %v", err)
+	}
+	// Back to the first version (a rollback): a publication of its own,
+	// so which banner was live when can be told.
+	s.Draft = *old.Config
+	if err := db.PutSite(s); err != nil {
+		t.Fatal(err)
+	}
+	if back, err := db.Publish("shop", t0.Add(3*time.Hour)); err != nil || back.Version != p1.Version {
+		t.Fatalf("rollback: %v, %v", back, err)
+	}
+	s, _ = db.Site("shop")
+	want := []consent.Version{{ID: p1.Version, PublishedAt: t0}, {ID: p2.Version, PublishedAt: t0.Add(time.Hour)}, {ID: p1.Version, PublishedAt: t0.Add(3 * time.Hour)}}
+	if !slices.Equal(s.Versions, want) || s.Current != p1.Version {
+		t.Errorf("after a rollback: versions %v, current %s; want %v", s.Versions, s.Current, want)
 	}
 	bad := *site
 	bad.Origins = []string{"not an origin"}

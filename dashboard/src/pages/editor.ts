@@ -257,7 +257,8 @@ function editor(ctx: Ctx): void {
   };
   const head = h("div", { class: "card embed" });
   function renderHead(): void {
-    const cur = site.versions?.find((v) => v.id == site.current);
+    // Its latest publication: a rollback went live again then.
+    const cur = [...(site.versions || [])].reverse().find((v) => v.id == site.current);
     replace(head,
       h("div", { class: "embed-row" },
         h("div", null, h("h2", null, "Embed"), h("p", { class: "muted" }, "Paste this into every page, before any tag that sets cookies.")),

@@ -4,7 +4,16 @@ import { P } from "../app";
 import { field, fmtTime, h, replace, onSubmit } from "../dom";
 import type { Site } from "../types";
 
-export function sitesPage(ctx: Ctx): void {
+// The list is loaded anew: another owner, tab or API client may have
+// added or published a site since sign-in.
+export async function sitesPage(ctx: Ctx): Promise<void> {
+  replace(ctx.main, h("p", { class: "muted", role: "status" }, "Loading…"));
+  try {
+    ctx.sites = await ctx.refreshSites();
+  } catch {
+    // the list as it was: the page still works
+  }
+  if (!ctx.main.isConnected) return; // another page was opened meanwhile
   const list = h("ul", { class: "site-list" },
     ctx.sites.map((s) => h("li", { class: "card site-card" },
       h("div", null,
@@ -13,7 +22,7 @@ export function sitesPage(ctx: Ctx): void {
       ),
       h("div", { class: "site-meta" },
         s.current ? h("span", { class: "badge ok" }, "Live") : h("span", { class: "badge warn" }, "Not published"),
-        s.versions?.length ? h("span", { class: "muted small" }, `v${s.versions.length} · ${fmtTime(s.versions[s.versions.length - 1].published_at)}`) : null,
+        liveSince(s),
       ),
     )),
   );
@@ -56,3 +65,14 @@ function newSiteForm(ctx: Ctx): HTMLElement {
 }
 
 export const lines = (v: string) => v.split(/[\s,]+/).map((x) => x.trim()).filter(Boolean);
+
+// liveSince names the live version (numbered by first publication, as on
+// the Versions page) and when it went live: after a rollback, an earlier
+// number, since the rollback.
+function liveSince(s: Site): HTMLElement | null {
+  const pubs = s.versions || [];
+  const at = pubs.map((v) => v.id).lastIndexOf(s.current || "");
+  if (at < 0) return null;
+  const ids = [...new Set(pubs.map((v) => v.id))];
+  return h("span", { class: "muted small" }, `v${ids.indexOf(pubs[at].id) + 1} of ${ids.length} · live since ${fmtTime(pubs[at].published_at)}`);
+}

@@ -3,14 +3,35 @@ import type { Ctx } from "../app";
 import { fmtTime, h, replace } from "../dom";
 import { previewFrame } from "../frame";
 import { renderConfig } from "../render";
-import type { Config } from "../types";
+import type { Config, Site } from "../types";
 
-export function versionsPage(ctx: Ctx): void {
+// The site is loaded as it is now, not as listed at sign-in: another owner,
+// tab or API client may have published since.
+export async function versionsPage(ctx: Ctx): Promise<void> {
   const site = ctx.site!;
-  const versions = [...(site.versions || [])].reverse();
+  replace(ctx.main, h("p", { class: "muted", role: "status" }, "Loading…"));
+  try {
+    Object.assign(site, await get<Site>(`/sites/${site.id}`));
+  } catch (x) {
+    if (ctx.main.isConnected) replace(ctx.main, h("div", { class: "alert", role: "alert" }, "Could not load the site: ", x instanceof ApiError ? x.message : String(x)));
+    return;
+  }
+  if (ctx.main.isConnected) versions(ctx); // not when another page was opened meanwhile
+}
+
+function versions(ctx: Ctx): void {
+  const site = ctx.site!;
+  // Each entry is a publication: a config that went live, also one going
+  // live again (a rollback). A config keeps its number, by first publication.
+  const pubs = site.versions || [];
+  const num = new Map<string, number>();
+  for (const v of pubs) if (!num.has(v.id)) num.set(v.id, num.size + 1);
+  const live = pubs.map((v) => v.id).lastIndexOf(site.current || "");
   const detail = h("div", { class: "card version-detail" });
   const preview = previewFrame("Preview of this version");
-  async function open(id: string): Promise<void> {
+  async function open(i: number): Promise<void> {
+    const id = pubs[i].id;
+    for (const b of list.querySelectorAll<HTMLButtonElement>("button")) b.setAttribute("aria-pressed", String(b.dataset.i == String(i)));
     replace(detail, h("p", { class: "muted" }, "Loading…"));
     let cfg: Config;
     try {
@@ -19,19 +40,20 @@ export function versionsPage(ctx: Ctx): void {
       replace(detail, h("div", { class: "alert", role: "alert" }, e instanceof ApiError ? e.message : String(e)));
       return;
     }
-    replace(detail, h("h2", null, "Version ", h("code", null, id.slice(7, 19))), renderConfig(cfg), h("h3", null, "As visitors saw it"), preview.el);
+    replace(detail, h("h2", null, `Version ${num.get(id)} `, h("code", null, id.slice(7, 19))), renderConfig(cfg), h("h3", null, "As visitors saw it"), preview.el);
     preview.show(cfg);
-    for (const b of list.querySelectorAll("button")) b.setAttribute("aria-pressed", String(b.dataset.id == id));
   }
-  const list = h("ol", { class: "versions" }, versions.map((v, i) =>
-    h("li", null, h("button", { type: "button", class: "version", "data-id": v.id, onclick: () => open(v.id) },
-      h("span", { class: "vnum" }, `v${versions.length - i}`),
+  const list = h("ol", { class: "versions", reversed: true }, pubs.map((v, i) => {
+    const again = pubs.findIndex((w) => w.id == v.id) < i;
+    return h("li", null, h("button", { type: "button", class: "version", "data-id": v.id, "data-i": i, onclick: () => open(i) },
+      h("span", { class: "vnum" }, `v${num.get(v.id)}`),
       h("code", null, v.id.slice(7, 19)),
-      h("span", { class: "muted" }, fmtTime(v.published_at)),
-      v.id == site.current && h("span", { class: "badge ok" }, "Live")))));
+      h("span", { class: "muted" }, (again ? "live again " : "") + fmtTime(v.published_at)),
+      i == live && h("span", { class: "badge ok" }, "Live")));
+  }).reverse());
   replace(ctx.main,
-    h("div", { class: "page-head" }, h("h1", null, "Versions"), h("p", { class: "muted" }, "Every published config is kept, unchanged, under the hash receipts refer to.")),
-    versions.length ? h("div", { class: "split" }, h("div", { class: "card" }, list), detail) : h("div", { class: "card empty" }, h("p", null, "Nothing published yet.")),
+    h("div", { class: "page-head" }, h("h1", null, "Versions"), h("p", { class: "muted" }, "Every publication, newest first; each published config is kept, unchanged, under the hash receipts refer to.")),
+    pubs.length ? h("div", { class: "split" }, h("div", { class: "card" }, list), detail) : h("div", { class: "card empty" }, h("p", null, "Nothing published yet.")),
   );
-  if (versions.length) open(site.current || versions[0].id);
+  if (pubs.length) open(live >= 0 ? live : pubs.length - 1);
 }
