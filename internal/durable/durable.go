@@ -3,6 +3,7 @@
 package durable
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 )
@@ -27,6 +28,16 @@ func Create(path string, b []byte) error {
 	}
 	if err == nil {
 		err = os.Link(tmp, path) // fails if path exists, as O_EXCL would
+		if err != nil && !errors.Is(err, os.ErrExist) {
+			// A file system without hard links (some network and FUSE
+			// mounts): rename, which replaces, after a check, as this
+			// package's callers never race each other for one name.
+			if _, serr := os.Lstat(path); serr == nil {
+				err = &os.PathError{Op: "create", Path: path, Err: os.ErrExist}
+			} else {
+				err = os.Rename(tmp, path)
+			}
+		}
 	}
 	os.Remove(tmp)
 	if err != nil {
