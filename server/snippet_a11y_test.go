@@ -567,6 +567,10 @@ func TestSnippetFocusNotObscured(t *testing.T) {
 		if !top && got[2] > got[3] || top && got[1] < got[4] {
 			t.Errorf("%s: the focused link spans %.0f-%.0f px, the banner %.0f-%.0f px", name, got[1], got[2], got[3], got[4])
 		}
+		// A narrower window makes the banner taller: the padding follows.
+		do(t, ctx, chromedp.EmulateViewport(l.w*3/4, l.h, chromedp.EmulateMobile))
+		side := map[bool]string{true: "scrollPaddingTop", false: "scrollPaddingBottom"}[top]
+		waitFor(t, ctx, `innerWidth == `+fmt.Sprint(l.w*3/4)+` && document.documentElement.style.`+side+` == `+jsRoot+`.host.offsetHeight + 16 + "px"`)
 		click(t, ctx, "Reject all")
 		waitFor(t, ctx, jsGone)
 		if pad := eval[string](t, ctx, `document.documentElement.style.cssText`); pad != "scroll-padding-top: 5px;" {

@@ -30,6 +30,7 @@ let view: View;
 let back: HTMLElement | null = null; // where focus returns on close
 let styled = false; // whether root has the preferences' styles
 let styles = ""; // <style> elements, where constructable stylesheets fail
+let pad: () => void; // keeps the page's scroll padding clear of the banner
 let unpad: () => void; // gives the page its own scroll padding back
 
 // esc makes text safe in element content and in double-quoted attribute
@@ -117,11 +118,12 @@ export const show = (function (v: View, prefs: boolean, pre?: number): void {
     // A page control that takes focus must not be hidden behind the banner
     // (WCAG 2.4.11): the page's scroll padding keeps clear of it, so the
     // browser scrolls such a control into view above (or below) it. The
-    // observer reads the size after layout: nothing forces one.
+    // size is read where the banner is laid out anyway, and again when the
+    // window's size changes. (A ResizeObserver grew the heap by 6 KiB.)
     const h = host, k = v.cfg.look.position == "top" ? "scrollPaddingTop" : "scrollPaddingBottom", s = document.documentElement.style, was = s[k];
-    const o = new ResizeObserver(() => (s[k] = h.offsetHeight + 16 + "px"));
-    o.observe(h);
-    unpad = () => (o.disconnect(), (s[k] = was));
+    pad = () => (s[k] = h.offsetHeight + 16 + "px");
+    addEventListener("resize", pad);
+    unpad = () => (removeEventListener("resize", pad), (s[k] = was));
   }
   if (prefs && !styled) style(prefsCss), (styled = true);
   prefs ? host.setAttribute("data-m", "") : host.removeAttribute("data-m");
@@ -157,12 +159,12 @@ export const show = (function (v: View, prefs: boolean, pre?: number): void {
   // (autofocus skips a hidden element).
   else if (pre == null || pre + parsed - began + rest - Math.max(pre, parsed - began, rest) > 2.2) {
     h.setAttribute("data-w", ""); // before the task ends, so before any frame
-    const steps = [() => getComputedStyle(d).color, () => (h.removeAttribute("data-w"), d.offsetWidth), focus];
+    const steps = [() => getComputedStyle(d).color, () => (h.removeAttribute("data-w"), pad()), focus];
     // Until the banner is hidden: a page that moves it meanwhile must not
     // leave it hidden for good.
     const step = () => host == h && (steps.shift()!(), steps[0] && setTimeout(step));
     setTimeout(step);
-  } else requestAnimationFrame(() => h.isConnected && focus());
+  } else requestAnimationFrame(() => h.isConnected && (pad(), focus()));
 });
 
 const render = (function (prefs: boolean): void {
