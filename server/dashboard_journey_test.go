@@ -316,6 +316,14 @@ func TestDashboardJourney(t *testing.T) {
 	if len(styles) < 3 || len(dashes) != len(styles) || !slices.Equal(styles, keys) {
 		t.Errorf("opt-in lines %q with legend %q: want one style per purpose, the legend's", styles, keys)
 	}
+	// Bars, lines and their keys stand out from the card (WCAG 1.4.11).
+	paints := dEval[[]string](t, ctx, `(c => [getComputedStyle(c.querySelector(".card")).backgroundColor,
+		...[...c.querySelectorAll("svg.chart rect, svg.chart path, .legend .dot, .hbar-fill")].map(e => { const s = getComputedStyle(e); return e.tagName == "path" ? s.stroke : e.tagName == "rect" ? s.fill : s.backgroundColor; })])(document.querySelector("main"))`)
+	for _, p := range paints[1:] {
+		if c := contrast(p, paints[0]); c < 3 {
+			t.Errorf("insights: %s on the card %s has a contrast of %.2f:1, want 3:1", p, paints[0], c)
+		}
+	}
 	// Over 90 days, points are drawn only where a line cannot show: a day
 	// with data between days without is one ("M x,y" alone draws nothing).
 	dEval[bool](t, ctx, `([...document.querySelectorAll(".seg button")].find(b => b.textContent == "90 days").click(), true)`)

@@ -53,7 +53,7 @@ export function stacked(width: number, labels: string[], series: Series[], title
     for (const sr of series) {
       const v = sr.values[i];
       if (!v) continue;
-      g.append(s("rect", { x: f.x(i) + gap / 2, width: Math.max(1, f.bw - gap), y: f.y(acc + v), height: Math.max(0.5, f.y(acc) - f.y(acc + v)), fill: sr.color, rx: 1.5 }));
+      g.append(s("rect", { x: f.x(i) + gap / 2, width: Math.max(1, f.bw - gap), y: f.y(acc + v), height: Math.max(0.5, f.y(acc) - f.y(acc + v)), fill: sr.color, stroke: "#fff", "stroke-width": 1, rx: 1.5 }));
       acc += v;
     }
     f.svg.append(g);

@@ -4,14 +4,16 @@ import { DASHES, legend, lines, stacked, type Series } from "../chart";
 import { field, fmtInt, h, pct, replace } from "../dom";
 import type { Insights } from "../types";
 
+// Every colour has at least 3:1 against the card (WCAG 1.4.11); a bar's
+// segments are told apart by white edges, and lines by their dashes too.
 const ACTIONS = [
   { key: "accept_all", label: "Accept all", color: "#4f46e5" },
-  { key: "custom", label: "Custom", color: "#a5b4fc" },
-  { key: "reject_all", label: "Reject all", color: "#f59e0b" },
-  { key: "gpc", label: "GPC", color: "#0ea5e9" },
+  { key: "custom", label: "Custom", color: "#0d9488" },
+  { key: "reject_all", label: "Reject all", color: "#b45309" },
+  { key: "gpc", label: "GPC", color: "#0369a1" },
   { key: "withdraw", label: "Withdrawn", color: "#e11d48" },
 ];
-const PURPOSE_COLORS = ["#4f46e5", "#0ea5e9", "#f59e0b", "#10b981", "#e11d48", "#8b5cf6", "#64748b"];
+const PURPOSE_COLORS = ["#4f46e5", "#0369a1", "#b45309", "#047857", "#e11d48", "#7c3aed", "#475569"];
 const RANGES: [string, number][] = [["7 days", 7], ["30 days", 30], ["90 days", 90], ["12 months", 365]];
 
 const iso = (d: Date) => d.toISOString().slice(0, 10);
