@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/fetch"
 	"github.com/chromedp/chromedp"
 )
 
@@ -116,5 +117,48 @@ func TestSnippetListenerUnsubscribingItself(t *testing.T) {
 	eval[any](t, ctx, `assent.acceptAll(); null`)
 	if calls := strings.Join(eval[[]string](t, ctx, `calls`), ", "); got != "returned" || calls != "once false" {
 		t.Errorf("a late listener that unsubscribes itself: on() %s; listeners called: %s, want returned; once false", got, calls)
+	}
+}
+
+// TestSnippetLateAnswerKeepsAnotherTabsDecision: a tab whose "accept all"
+// is answered late, after the visitor withdrew in another tab, leaves the
+// cookie holding the withdrawal: the next page grants nothing, as the
+// visitor's latest receipt says.
+func TestSnippetLateAnswerKeepsAnotherTabsDecision(t *testing.T) {
+	ts := startServer(t)
+	one := newBrowser(t)
+	two, cancel := chromedp.NewContext(one) // another tab, same cookie jar
+	defer cancel()
+	visit(t, one, ts.URL+"/")
+	visit(t, two, ts.URL+"/")
+	waitFor(t, one, jsShown)
+	// Tab one's answers are held once the server has sent them (recorded),
+	// and it counts those its handlers have had (a timer set in the
+	// reaction before the banner's runs after it).
+	held := make(chan fetch.RequestID, 2)
+	chromedp.Listen(one, func(ev any) {
+		if e, ok := ev.(*fetch.EventRequestPaused); ok {
+			held <- e.RequestID
+		}
+	})
+	if _, err := chromedp.Call(one, fetch.Enable, fetch.EnableParams{Patterns: []*fetch.RequestPattern{
+		{URLPattern: "*/api/v1/consents", RequestStage: fetch.RequestStageResponse}}}); err != nil {
+		t.Fatal(err)
+	}
+	eval[any](t, one, `(j => Response.prototype.json = function () { const p = j.call(this); p.then(() => setTimeout(() => window.answered = (window.answered || 0) + 1)); return p; })(Response.prototype.json); null`)
+	click(t, one, "Accept all")
+	answer := heldAnswer(t, held)
+	eval[any](t, two, `assent.withdraw(); null`)
+	withdrawn := receiptClaims(t, two, ts)
+	if _, err := chromedp.Call(one, fetch.ContinueRequest, fetch.ContinueRequestParams{RequestID: answer}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, one, `window.answered === 1`)
+	if tok := tokenClaims(t, two); tok.JTI != withdrawn.JTI {
+		t.Errorf("after tab one's late answer the cookie holds %s (%s), want the withdrawal %s made since", tok.JTI, tok.Action, withdrawn.JTI)
+	}
+	visit(t, two, ts.URL+"/")
+	if eval[bool](t, two, `assent.granted("analytics") || assent.granted("advertising")`) {
+		t.Error("the next page grants what the visitor withdrew")
 	}
 }

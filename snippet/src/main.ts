@@ -9,7 +9,7 @@
 // (about 15 % less main-thread time for the banner); the rest stays
 // uncompiled until used. esbuild keeps the parentheses.
 import { consentDefault, consentUpdate } from "./gcm";
-import { cookies, load, save, savePending, stored, type Stored } from "./state";
+import { cookies, last, load, read, save, savePending, stored, type Stored } from "./state";
 import { trusted } from "./tt";
 import type { Action, Choices, Config, Decision } from "./types";
 import { hide, show, type View } from "./ui";
@@ -37,7 +37,7 @@ const me = cs instanceof HTMLScriptElement && cs.src ? cs : null;
 // in secure contexts, and a site on plain http records choices too. (The
 // regular expression is compiled only at a decision.)
 function uuid(): string {
-  let h = Date.now().toString(16).padStart(12, "0");
+  let h = (16 ** 12 + Date.now()).toString(16).slice(1);
   for (const b of crypto.getRandomValues(new Uint8Array(10))) h += (b | 256).toString(16).slice(1);
   return h.replace(/(.{8})(.{4}).(.{3}).(.{3})(.{12})/, "$1-$2-7$3-8$4-$5");
 }
@@ -62,7 +62,7 @@ const start = (function (b: { config: Config; gpc?: boolean; on: string; dark?: 
   const cfg = b.config;
   const gpcHeader = b.gpc === true;
   const t = performance.now();
-  const raw = stored();
+  const raw = read();
   // Reading the cookie is a round trip to the browser process, whose time
   // says nothing about this device's speed (see below).
   began += performance.now() - t;
@@ -138,6 +138,9 @@ const start = (function (b: { config: Config; gpc?: boolean; on: string; dark?: 
   let posting: Promise<unknown> = Promise.resolve();
   function send(d: Decision): void {
     if (!me) return; // a pasted copy (see above): the cookie keeps it
+    // Whether d is still the latest decision, in this tab and in the
+    // cookie: one made since in another tab stands, whatever this answer.
+    const mine = () => pending == d && stored() == last;
     // The API lives where the script came from.
     const url = new URL("/api/v1/consents", me.src);
     posting = posting.then(() => {
@@ -149,7 +152,7 @@ const start = (function (b: { config: Config; gpc?: boolean; on: string; dark?: 
       return fetch(url, { method: "POST", body: JSON.stringify(d), keepalive: true, credentials: "omit", signal: stop.signal })
         .then((r) => (r.ok ? r.json() : Promise.reject(r.status)))
         .then((r) => {
-          if (pending != d) return; // a newer decision was made meanwhile
+          if (!mine()) return; // a newer decision was made meanwhile
           pending = undefined;
           receipt = r.id;
           // For the time the token has left by the server's clock: a device
@@ -160,7 +163,7 @@ const start = (function (b: { config: Config; gpc?: boolean; on: string; dark?: 
         })
         .catch((e) => {
           console.warn("assent", e);
-          if (pending == d && (e == 400 || e == 409)) save("", 0);
+          if ((e == 400 || e == 409) && mine()) save("", 0);
         });
     });
   }
@@ -179,8 +182,10 @@ const start = (function (b: { config: Config; gpc?: boolean; on: string; dark?: 
     // It is read from the cookie, which another page or tab may have
     // written since this one loaded: a visitor keeps one id (and one
     // receipt chain).
-    // The server keeps 2 KiB of the URL; the cookie holding the decision
-    // until then must stay under the browsers' 4 KiB.
+    // The cookie holding the decision until it is recorded must stay under
+    // the browsers' 4 KiB, or the write fails and an earlier decision
+    // stays: 1 KiB of the URL (the server keeps 2 for other clients), and
+    // at most 32 purposes (see consent.MaxPurposes).
     const d: Decision = { id: uuid(), site: cfg.site, visitor: (load(cfg, stored()) || saved).visitor || uuid(), action, choices: c, config: cfg.version, lang, url: (location.origin + location.pathname).slice(0, 2048) };
     const prev = choices;
     choices = c;
@@ -235,10 +240,7 @@ const start = (function (b: { config: Config; gpc?: boolean; on: string; dark?: 
   // page was hidden while it loaded: then the cookie matches this page
   // unless another one changed it, and loading again is right too.)
   document.addEventListener("visibilitychange", () =>
-    addEventListener("pageshow", () => {
-      const s = load(cfg, stored());
-      if (s && (s.id || s.pending!.id) != (receipt || (pending && pending.id))) location.reload();
-    }), { once: true });
+    addEventListener("pageshow", () => stored() != last && location.reload()), { once: true });
   document.addEventListener("click", (e) => {
     const t = e.target as Element;
     if (t.closest && t.closest("[data-assent-open]")) {

@@ -48,6 +48,7 @@ export function save(value: string, seconds: number): void {
   const https = secure();
   setCookie(c + "lax" + https);
   if (https && self != top && (seconds <= 0 || stored() != value)) setCookie(c + "none;secure;partitioned");
+  read();
 }
 
 export function savePending(d: Decision, days: number): void {
@@ -67,6 +68,11 @@ function pick(cfg: Config, on: (id: string) => boolean): Choices {
 export const stored = (function (): string | undefined {
   for (const c of cookies().split("; ")) if (c.startsWith("assent=")) return c.slice(7);
 });
+
+// last is the cookie as this page last read or left it: a difference now
+// is another page's (or tab's) decision since.
+export let last: string | undefined;
+export const read = () => (last = stored());
 
 /** What the cookie's value v says, for the config cfg. */
 export const load = (function (cfg: Config, v: string | undefined): Stored | undefined {
