@@ -876,3 +876,43 @@ func TestSnippetWithdrawalDeletesCookiesOfSubPaths(t *testing.T) {
 	waitFor(t, ctx, `window.assent.choices().analytics === false`)
 	cookiesBecome(t, ctx, "keep=1", "after withdrawal")
 }
+
+// TestSnippetLargestDecisionFitsTheCookie: the largest decision a config
+// allows (every purpose, each id as long as allowed, the longest language
+// tag, a URL longer than is kept) still fits the cookie that holds it until
+// it is recorded: a browser drops a cookie over 4 KiB, and the decision
+// before it would stay in force.
+func TestSnippetLargestDecisionFitsTheCookie(t *testing.T) {
+	const lang = "en-abcdefgh-abcdefgh-abcdefgh-abcde" // 35 characters, the most allowed
+	page := `<!doctype html><html lang="` + lang + `"><head><meta charset="utf-8">
+<script src="{{assent}}/s/demo.js" async></script></head><body><p>Page</p></body></html>`
+	long := "/" + strings.Repeat("a", 3000)
+	site := newSiteServer(t, map[string]sitePage{long: {html: page}})
+	ts := startForSite(t, site)
+	ts = editSite(t, ts, func(s *consent.Site) bool {
+		texts := s.Draft.Texts["en"]
+		for i := len(s.Draft.Purposes); i < consent.MaxPurposes; i++ {
+			id := fmt.Sprintf("p%031d", i)
+			s.Draft.Purposes = append(s.Draft.Purposes, consent.Purpose{ID: id})
+			texts.Purposes[id] = consent.PurposeText{Title: id}
+		}
+		texts.Purposes = maps.Clone(texts.Purposes)
+		s.Draft.Texts[lang] = texts
+		return true
+	})
+	site.assent = ts.URL
+	ctx := newBrowser(t)
+	block := blocker(t, ctx, ts.URL+"/api/v1/consents")
+	block(true)
+	visit(t, ctx, site.URL+long)
+	eval[any](t, ctx, `assent.withdraw(); null`) // every optional purpose false: the longest choices
+	n := eval[int](t, ctx, `(c => c.startsWith("p.") ? c.length : -1)(`+jsCookie+`)`)
+	// The demo site's id is 4 characters; one may have 63.
+	if worst := len("assent=") + n + (63-4)*4/3 + 1; n < 0 || worst > 4096 {
+		t.Errorf("the pending decision's cookie is %d characters (%d with the longest site id), want it kept and under 4,096", n, worst)
+	}
+	visit(t, ctx, site.URL+long)
+	if eval[bool](t, ctx, `assent.choices() === null || assent.granted("analytics")`) {
+		t.Error("the withdrawal did not survive the next page")
+	}
+}

@@ -118,6 +118,9 @@ var (
 	positions = []string{"bottom", "top", "bottom-left", "bottom-right"}
 )
 
+// MaxPurposes bounds a config's purposes, necessary included.
+const MaxPurposes = 16
+
 // Validate checks c for structural errors. It returns *Error with code
 // invalid_request naming the first problem found.
 func (c *Config) Validate() error { return c.validate(false) }
@@ -129,6 +132,13 @@ func (c *Config) ValidateDraft() error { return c.validate(true) }
 func (c *Config) validate(draft bool) error {
 	if len(c.Purposes) == 0 || c.Purposes[0].ID != Necessary || !c.Purposes[0].Required {
 		return Errorf(ECodeInvalid, "the first purpose must be %q, required", Necessary)
+	}
+	// The banner keeps a decision in its cookie until it is recorded, and
+	// a browser drops a cookie over 4 KiB, leaving the decision before it
+	// in force: these bounds keep the largest decision under (see
+	// TestSnippetLargestDecisionFitsTheCookie).
+	if len(c.Purposes) > MaxPurposes {
+		return Errorf(ECodeInvalid, "at most %d purposes", MaxPurposes)
 	}
 	seen := map[string]bool{}
 	for _, p := range c.Purposes {
@@ -171,8 +181,8 @@ func (c *Config) validate(draft bool) error {
 }
 
 func (c *Config) validateTexts(lang string, t *Texts, draft bool) error {
-	if !langTag.MatchString(lang) {
-		return Errorf(ECodeInvalid, "language %q is not a BCP 47 tag like en or pt-BR", lang)
+	if !langTag.MatchString(lang) || len(lang) > 35 {
+		return Errorf(ECodeInvalid, "language %q is not a BCP 47 tag like en or pt-BR, of at most 35 characters", lang)
 	}
 	for name, s := range map[string]string{"title": t.Title, "description": t.Description,
 		"accept_all": t.AcceptAll, "reject_all": t.RejectAll, "customize": t.Customize, "save": t.Save} {

@@ -2,6 +2,7 @@ package consent_test
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -212,12 +213,27 @@ func TestConfigValidate(t *testing.T) {
 		{"bad colour", func(c *consent.Config) { c.Look.Accent = "red" }, false},
 		{"bad layout", func(c *consent.Config) { c.Look.Layout = "modal" }, false},
 		{"policy not http", func(c *consent.Config) { c.PrivacyPolicyURL = "javascript:alert(1)" }, false},
+		{"most purposes", func(c *consent.Config) { addPurposes(c, consent.MaxPurposes) }, true},
+		{"too many purposes", func(c *consent.Config) { addPurposes(c, consent.MaxPurposes+1) }, false},
+		{"longest language tag", func(c *consent.Config) { c.Texts["en-abcdefgh-abcdefgh-abcdefgh-abcde"] = c.Texts["en"] }, true},
+		{"language tag too long", func(c *consent.Config) { c.Texts["en-abcdefgh-abcdefgh-abcdefgh-abcdef"] = c.Texts["en"] }, false},
 	}
 	for _, m := range mod {
 		c := consent.DefaultConfig("demo")
 		m.f(&c)
 		if err := c.Validate(); (err == nil) != m.ok {
 			t.Errorf("%s: Validate() = %v, want ok=%v", m.name, err, m.ok)
+		}
+	}
+}
+
+// addPurposes adds purposes, with texts, until c has n.
+func addPurposes(c *consent.Config, n int) {
+	for i := len(c.Purposes); i < n; i++ {
+		id := fmt.Sprintf("extra-%d", i)
+		c.Purposes = append(c.Purposes, consent.Purpose{ID: id})
+		for _, t := range c.Texts {
+			t.Purposes[id] = consent.PurposeText{Title: id}
 		}
 	}
 }
