@@ -147,6 +147,10 @@ func TestReadyzRefusesARolledBackDatabase(t *testing.T) {
 	if res.StatusCode != http.StatusServiceUnavailable || strings.Contains(string(body), "ledger") || !strings.Contains(ts.Logs.String(), "rolled back") {
 		t.Errorf("readyz over a rolled-back database: %d %s; want 503 without the error, which goes to the log", res.StatusCode, body)
 	}
+	// A container's HEALTHCHECK sees it too.
+	if err := healthcheck(nil, func(k string) string { return map[string]string{"ASSENT_DATA": data}[k] }); err == nil || !strings.Contains(err.Error(), "the log cannot be signed") {
+		t.Errorf("healthcheck over a rolled-back database: %v, want the reason it is not ready", err)
+	}
 	// An evidence pack needs a fresh checkpoint, which the log refuses.
 	req, _ := http.NewRequest("GET", ts.URL+"/api/v1/admin/sites/demo/evidence", nil)
 	req.Header.Set("Authorization", "Bearer "+testToken)

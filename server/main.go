@@ -13,6 +13,7 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/json"
 	"encoding/pem"
 	"errors"
 	"fmt"
@@ -66,13 +67,15 @@ func dispatch(ctx context.Context, args []string) error {
 	return run(ctx, args, os.Getenv, os.Stdout, nil)
 }
 
-// healthcheck asks a local server's /healthz; for container HEALTHCHECKs,
-// where no curl is installed.
+// healthcheck asks a local server's /readyz; for container HEALTHCHECKs,
+// where no curl is installed. Ready, not merely up: a server whose log
+// cannot be signed, or whose database failed a commit, takes no decisions
+// until someone looks or it is restarted, and must not pass for healthy.
 //
 // It asks the server that last started on this data directory, at the
 // address and scheme it wrote there (see writeListening), so a server
 // started with flags the check does not see (--addr, --tls-cert) is
-// found all the same. Only /healthz is asked and nothing is sent, so its
+// found all the same. Only /readyz is asked and nothing is sent, so its
 // certificate is not checked.
 func healthcheck(args []string, getenv func(string) string) error {
 	cfg, err := Load(args, getenv)
@@ -88,13 +91,15 @@ func healthcheck(args []string, getenv func(string) string) error {
 		return err
 	}
 	c.Timeout = 3 * time.Second
-	res, err := c.Get(base + "/healthz")
+	res, err := c.Get(base + "/readyz")
 	if err != nil {
 		return err
 	}
-	res.Body.Close()
+	defer res.Body.Close()
 	if res.StatusCode != http.StatusOK {
-		return fmt.Errorf("healthz answered %d", res.StatusCode)
+		var body struct{ Reason string }
+		json.NewDecoder(io.LimitReader(res.Body, 4096)).Decode(&body)
+		return fmt.Errorf("readyz answered %d: %s", res.StatusCode, cmp.Or(body.Reason, "not ready"))
 	}
 	return nil
 }
