@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -19,7 +20,7 @@ import (
 // With the server stopped it reads the file directly; while the server runs
 // (it holds the file's lock) it downloads GET /api/v1/admin/backup with
 // ASSENT_ADMIN_TOKEN. Either way the copy is a single bbolt transaction.
-func backupCommand(args []string, getenv func(string) string, out io.Writer) error {
+func backupCommand(ctx context.Context, args []string, getenv func(string) string, out io.Writer) error {
 	if len(args) < 1 {
 		return errors.New("usage: assent backup FILE [--data DIR] [--addr ADDR]")
 	}
@@ -34,15 +35,20 @@ func backupCommand(args []string, getenv func(string) string, out io.Writer) err
 		return err
 	}
 	defer os.Remove(tmp)
-	n, err := backupDirect(cfg, f)
+	// Stopped by a signal, it stops writing and removes the copy.
+	w := ctxWriter{ctx, f}
+	n, err := backupDirect(cfg, w)
 	if errors.Is(err, errLocked) {
-		n, err = backupLive(cfg, f)
+		n, err = backupLive(ctx, cfg, w)
 	}
 	if err == nil {
 		err = f.Sync()
 	}
 	if cerr := f.Close(); err == nil {
 		err = cerr
+	}
+	if ctx.Err() != nil {
+		return ctx.Err() // whatever the copy made of the writer's error
 	}
 	if err != nil {
 		return err
@@ -74,7 +80,20 @@ func backupDirect(cfg *Config, w io.Writer) (int64, error) {
 	return n, err
 }
 
-func backupLive(cfg *Config, w io.Writer) (int64, error) {
+// ctxWriter fails once ctx is done.
+type ctxWriter struct {
+	ctx context.Context
+	w   io.Writer
+}
+
+func (c ctxWriter) Write(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.w.Write(p)
+}
+
+func backupLive(ctx context.Context, cfg *Config, w io.Writer) (int64, error) {
 	if cfg.AdminToken == "" {
 		return 0, errors.New("the server is running: set ASSENT_ADMIN_TOKEN to back it up over its admin API")
 	}
@@ -82,7 +101,7 @@ func backupLive(cfg *Config, w io.Writer) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
-	req, _ := http.NewRequest("GET", base+"/api/v1/admin/backup", nil)
+	req, _ := http.NewRequestWithContext(ctx, "GET", base+"/api/v1/admin/backup", nil)
 	req.Header.Set("Authorization", "Bearer "+cfg.AdminToken)
 	res, err := c.Do(req)
 	if err != nil {

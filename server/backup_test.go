@@ -40,7 +40,7 @@ func TestBackupUnderLoadRestores(t *testing.T) {
 	backup := filepath.Join(t.TempDir(), "backup.db")
 	var out bytes.Buffer
 	getenv := func(k string) string { return env[k] }
-	err := backupCommand([]string{backup, "--addr", strings.TrimPrefix(ts.URL, "http://"), "--data", data}, getenv, &out)
+	err := backupCommand(context.Background(), []string{backup, "--addr", strings.TrimPrefix(ts.URL, "http://"), "--data", data}, getenv, &out)
 	cancel()
 	wg.Wait()
 	if err != nil {
@@ -238,7 +238,7 @@ func TestRestoreRefusesAnotherHistory(t *testing.T) {
 	ts.stop()
 	backup := filepath.Join(t.TempDir(), "theirs.db")
 	var out bytes.Buffer
-	if err := backupCommand([]string{backup, "--data", theirs}, getenv, &out); err != nil {
+	if err := backupCommand(context.Background(), []string{backup, "--data", theirs}, getenv, &out); err != nil {
 		t.Fatal(err)
 	}
 	err := restoreCommand([]string{backup, "--data", ours}, getenv, &out)
@@ -282,5 +282,23 @@ func TestFailedRestoreLeavesNoDataDir(t *testing.T) {
 	}
 	if left, err := os.ReadDir(existing); err != nil || len(left) != 0 {
 		t.Errorf("the directory that was there: %v, %v; want it kept, empty", left, err)
+	}
+}
+
+// TestInterruptedBackupLeavesNothing: a backup stopped by a signal (its
+// context done) stops writing and leaves neither the copy nor its
+// temporary file.
+func TestInterruptedBackupLeavesNothing(t *testing.T) {
+	data := t.TempDir()
+	startServerIn(t, data, map[string]string{"ASSENT_ADMIN_PASSWORD": "correct-horse-battery"}).stop()
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	dest := filepath.Join(t.TempDir(), "backup.db")
+	getenv := func(k string) string { return map[string]string{"ASSENT_DATA": data}[k] }
+	if err := backupCommand(ctx, []string{dest}, getenv, io.Discard); !errors.Is(err, context.Canceled) {
+		t.Errorf("interrupted backup: %v, want context.Canceled", err)
+	}
+	if left, _ := filepath.Glob(dest + "*"); len(left) > 0 {
+		t.Errorf("the interrupted backup left %v", left)
 	}
 }

@@ -40,16 +40,15 @@ func main() {
 	if os.Getenv("GOGC") == "" {
 		debug.SetGCPercent(gcPercent)
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	if err := dispatch(ctx, os.Args[1:]); err != nil {
+	if err := dispatch(os.Args[1:]); err != nil {
 		fmt.Fprintln(os.Stderr, "assent:", err)
 		os.Exit(1)
 	}
 }
 
-// dispatch runs a subcommand, or the server when there is none.
-func dispatch(ctx context.Context, args []string) error {
+// dispatch runs a subcommand, or the server when there is none. Commands
+// that do not stop cleanly on a signal keep its default: it ends them.
+func dispatch(args []string) error {
 	if len(args) > 0 {
 		switch args[0] {
 		case "healthcheck":
@@ -59,12 +58,24 @@ func dispatch(ctx context.Context, args []string) error {
 		case "keys":
 			return keysCommand(args[1:], os.Getenv, os.Stdout)
 		case "backup":
-			return backupCommand(args[1:], os.Getenv, os.Stdout)
+			return backupCommand(interruptible(), args[1:], os.Getenv, os.Stdout)
 		case "restore":
 			return restoreCommand(args[1:], os.Getenv, os.Stdout)
 		}
 	}
-	return run(ctx, args, os.Getenv, os.Stdout, nil)
+	return run(interruptible(), args, os.Getenv, os.Stdout, nil)
+}
+
+// interruptible is done at the first SIGINT or SIGTERM; a second one acts
+// as it would without it, and ends the process (a shutdown stuck on
+// something can still be stopped).
+func interruptible() context.Context {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	go func() {
+		<-ctx.Done()
+		stop()
+	}()
+	return ctx
 }
 
 // healthcheck asks a local server's /readyz; for container HEALTHCHECKs,
@@ -226,7 +237,14 @@ func run(ctx context.Context, args []string, getenv func(string) string, out io.
 	case <-ctx.Done():
 		log.Info("shutting down: finishing in-flight requests")
 		sctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-		err = srv.Shutdown(sctx)
+		if err = srv.Shutdown(sctx); err != nil {
+			// A long download (a backup, an export) still runs: its
+			// connection is closed, which ends it, so that the database
+			// can close (it waits for their read transactions). Writes
+			// in flight still finish: the store waits for them.
+			log.Warn("shutting down: closing requests still running after 20 s")
+			err = errors.Join(fmt.Errorf("shutdown: requests still running after 20 s were cut off"), srv.Close())
+		}
 		cancel()
 	}
 	if cerr := app.close(); cerr != nil {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -72,7 +73,7 @@ func TestServesTLS(t *testing.T) {
 	}
 	backup := filepath.Join(t.TempDir(), "b.db")
 	var out strings.Builder
-	if err := backupCommand(append([]string{backup, "--data", ts.Data}, flags...), getenv, &out); err != nil {
+	if err := backupCommand(context.Background(), append([]string{backup, "--data", ts.Data}, flags...), getenv, &out); err != nil {
 		t.Errorf("live backup over TLS: %v", err)
 	}
 	// Another certificate for the same name, unknown to the client, is
@@ -83,7 +84,7 @@ func TestServesTLS(t *testing.T) {
 	os.WriteFile(other, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der2}), 0o600)
 	flags[3] = other
 	out.Reset()
-	if err := backupCommand(append([]string{filepath.Join(t.TempDir(), "b2.db"), "--data", ts.Data}, flags...), getenv, &out); err == nil || !strings.Contains(err.Error(), "certificate") {
+	if err := backupCommand(context.Background(), append([]string{filepath.Join(t.TempDir(), "b2.db"), "--data", ts.Data}, flags...), getenv, &out); err == nil || !strings.Contains(err.Error(), "certificate") {
 		t.Errorf("live backup trusting another certificate: %v, want a certificate error", err)
 	}
 }
