@@ -178,7 +178,7 @@ func restoreCommand(args []string, getenv func(string) string, out io.Writer) (e
 				return fmt.Errorf("the backup holds %d log entries but %d were already signed: %d would be missing; rerun with --accept-rollback if that is what you want",
 					size, cp.Size, uint64(cp.Size)-size)
 			}
-			if err := os.Rename(cpPath, cpPath+".before-restore-"+stamp); err != nil {
+			if _, err := setAside(cpPath, stamp); err != nil {
 				return err
 			}
 			fmt.Fprintf(out, "set aside the checkpoint of size %d: log entries %d to %d are not in this backup\n", cp.Size, size, cp.Size-1)
@@ -189,13 +189,14 @@ func restoreCommand(args []string, getenv func(string) string, out io.Writer) (e
 			if !accept {
 				return fmt.Errorf("the backup's log is not the one this server signed (%v); rerun with --accept-rollback to set the signed checkpoint aside and sign on the backup's", fork)
 			}
-			if err := os.Rename(cpPath, cpPath+".before-restore-"+stamp); err != nil {
+			if _, err := setAside(cpPath, stamp); err != nil {
 				return err
 			}
 			fmt.Fprintf(out, "set aside the checkpoint of size %d: the backup's log is another history\n", cp.Size)
 		}
 	}
-	if err := os.Rename(dbPath, dbPath+".before-restore-"+stamp); err != nil && !errors.Is(err, os.ErrNotExist) {
+	was, err := setAside(dbPath, stamp)
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
 		return err
 	}
 	if err := os.Rename(tmp, dbPath); err != nil {
@@ -207,7 +208,7 @@ func restoreCommand(args []string, getenv func(string) string, out io.Writer) (e
 	if fresh {
 		fmt.Fprintf(out, "restored %s (log size %d) into %s\n", src, size, cfg.Data)
 	} else {
-		fmt.Fprintf(out, "restored %s (log size %d); the previous database is %s\n", src, size, dbPath+".before-restore-"+stamp)
+		fmt.Fprintf(out, "restored %s (log size %d); the previous database is %s\n", src, size, was)
 	}
 	// The server refuses a database without the key its receipts were
 	// signed with (see openSigner): say so now, not at the next start.
@@ -216,6 +217,20 @@ func restoreCommand(args []string, getenv func(string) string, out io.Writer) (e
 			kid, filepath.Join(cfg.Data, "keys"))
 	}
 	return nil
+}
+
+// setAside renames path to path.before-restore-STAMP, or with -2, -3, …
+// after it when that is taken (two restores in one second): a copy set
+// aside is never replaced. It returns the new name.
+func setAside(path, stamp string) (string, error) {
+	to := path + ".before-restore-" + stamp
+	for i := 2; ; i++ {
+		if _, err := os.Lstat(to); errors.Is(err, os.ErrNotExist) {
+			break
+		}
+		to = fmt.Sprintf("%s.before-restore-%s-%d", path, stamp, i)
+	}
+	return to, os.Rename(path, to)
 }
 
 // hasKey reports whether the receipt key kid is among those in dir.

@@ -302,3 +302,23 @@ func TestInterruptedBackupLeavesNothing(t *testing.T) {
 		t.Errorf("the interrupted backup left %v", left)
 	}
 }
+
+// TestSetAsideNeverReplaces: two restores in one second each keep the
+// database they replaced.
+func TestSetAsideNeverReplaces(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "assent.db")
+	var names []string
+	for _, content := range []string{"first", "second"} {
+		os.WriteFile(path, []byte(content), 0o600)
+		name, err := setAside(path, "20261202T185041Z")
+		if err != nil {
+			t.Fatal(err)
+		}
+		names = append(names, name)
+	}
+	for i, want := range []string{"first", "second"} {
+		if b, err := os.ReadFile(names[i]); err != nil || string(b) != want {
+			t.Errorf("%s holds %q (%v), want %q", names[i], b, err, want)
+		}
+	}
+}

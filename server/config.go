@@ -1,10 +1,12 @@
 package main
 
 import (
+	"cmp"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"net/netip"
 	"net/url"
 	"os"
@@ -68,6 +70,20 @@ func Load(args []string, getenv func(string) string) (*Config, error) {
 	if c.SiteRateLimit, err = strconv.ParseFloat(*srl, 64); err != nil {
 		return nil, errors.New("--site-rate-limit / ASSENT_SITE_RATE_LIMIT must be a number of decisions per second")
 	}
+	// Trusted proxies imply --trust-proxy, unless the flag says false: it
+	// wins over the variables, and contradicts --trusted-proxies.
+	noTrust := false
+	fs.Visit(func(f *flag.Flag) { noTrust = noTrust || (f.Name == "trust-proxy" && !c.TrustProxy) })
+	if noTrust {
+		if fs.Visit(func(f *flag.Flag) {
+			if f.Name == "trusted-proxies" {
+				err = errors.New("--trust-proxy=false contradicts --trusted-proxies")
+			}
+		}); err != nil {
+			return nil, err
+		}
+		*tp = ""
+	}
 	for _, r := range strings.Split(*tp, ",") {
 		if r = strings.TrimSpace(r); r == "" {
 			continue
@@ -94,9 +110,11 @@ func (c *Config) Validate() error {
 		return errors.New("--addr / ASSENT_ADDR must not be empty")
 	case c.Data == "":
 		return errors.New("--data / ASSENT_DATA must not be empty")
-	case c.RateLimit < 0:
+	// NaN compares false with everything: a limiter of NaN lets all
+	// through, and one of +Inf is no limit either.
+	case !(c.RateLimit >= 0) || math.IsInf(c.RateLimit, 0):
 		return errors.New("--rate-limit / ASSENT_RATE_LIMIT must be 0 (off) or more")
-	case c.SiteRateLimit < 0:
+	case !(c.SiteRateLimit >= 0) || math.IsInf(c.SiteRateLimit, 0):
 		return errors.New("--site-rate-limit / ASSENT_SITE_RATE_LIMIT must be 0 (off) or more")
 	case (c.TLSCert == "") != (c.TLSKey == ""):
 		return errors.New("--tls-cert / ASSENT_TLS_CERT and --tls-key / ASSENT_TLS_KEY go together")
@@ -109,10 +127,14 @@ func (c *Config) Validate() error {
 	}
 	if c.PublicURL != "" {
 		u, err := url.Parse(c.PublicURL)
-		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || (u.Path != "" && u.Path != "/") {
+		port, perr := strconv.Atoi(cmp.Or(u.Port(), "443"))
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Hostname() == "" || (u.Path != "" && u.Path != "/") ||
+			u.User != nil || u.RawQuery != "" || u.ForceQuery || u.Fragment != "" || perr != nil || port < 1 || port > 65535 {
 			return errors.New("--public-url / ASSENT_PUBLIC_URL must be an origin like https://consent.example.com")
 		}
-		c.PublicURL = strings.TrimSuffix(c.PublicURL, "/")
+		// As browsers write origins: receipts name it as their issuer, and
+		// cookies are Secure when it starts with https://.
+		c.PublicURL = u.Scheme + "://" + strings.ToLower(u.Host)
 	}
 	return nil
 }

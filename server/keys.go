@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 	"time"
 
@@ -19,6 +20,11 @@ func keysCommand(args []string, getenv func(string) string, out io.Writer) error
 	cfg, err := Load(args[1:], getenv)
 	if err != nil {
 		return err
+	}
+	// A mistyped --data would make a key no server ever uses, and say
+	// it will be used.
+	if _, err := os.Stat(filepath.Join(cfg.Data, "assent.db")); err != nil {
+		return fmt.Errorf("no database in %s: is --data / ASSENT_DATA the server's data directory?", cfg.Data)
 	}
 	kid, err := receipt.Rotate(filepath.Join(cfg.Data, "keys"), time.Now())
 	if err != nil {

@@ -189,6 +189,17 @@ func run(ctx context.Context, args []string, getenv func(string) string, out io.
 		return err
 	}
 	log := newLogger(out)
+	// The certificate is read before anything starts or changes: a bad
+	// one is the whole error, not a failure after "assent is running"
+	// (with the demo site given https origins by a start that never served).
+	var tlsConfig *tls.Config
+	if cfg.TLSCert != "" {
+		cert, err := tls.LoadX509KeyPair(cfg.TLSCert, cfg.TLSKey)
+		if err != nil {
+			return fmt.Errorf("--tls-cert / --tls-key: %w", err)
+		}
+		tlsConfig = &tls.Config{Certificates: []tls.Certificate{cert}}
+	}
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return err
@@ -207,6 +218,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, out io.
 	}
 	srv := &http.Server{
 		Handler:           app.handler,
+		TLSConfig:         tlsConfig,
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       15 * time.Second,
 		WriteTimeout:      60 * time.Second,
@@ -217,7 +229,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, out io.
 	errc := make(chan error, 1)
 	go func() {
 		if cfg.TLSCert != "" {
-			errc <- srv.ServeTLS(ln, cfg.TLSCert, cfg.TLSKey)
+			errc <- srv.ServeTLS(ln, "", "") // the certificate is in TLSConfig
 			return
 		}
 		errc <- srv.Serve(ln)

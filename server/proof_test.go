@@ -70,6 +70,14 @@ func TestEvidencePackRotationAndRestart(t *testing.T) {
 	ts.stop()
 
 	var out bytes.Buffer
+	// A mistyped data directory gets no key that no server would use.
+	typo := filepath.Join(t.TempDir(), "dta")
+	if err := keysCommand([]string{"rotate", "--data", typo}, func(string) string { return "" }, &out); err == nil || out.Len() > 0 {
+		t.Errorf("keys rotate in a directory with no database: %v, said %q; want a refusal", err, out.String())
+	}
+	if _, err := os.Stat(typo); err == nil {
+		t.Errorf("keys rotate made %s", typo)
+	}
 	if err := keysCommand([]string{"rotate", "--data", data}, func(string) string { return "" }, &out); err != nil {
 		t.Fatal(err)
 	}

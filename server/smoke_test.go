@@ -106,3 +106,34 @@ func TestProxySettings(t *testing.T) {
 		t.Error("--trusted-proxies took a host name")
 	}
 }
+
+// TestConfigRefusesWhatItCannotHonour: values that would silently turn a
+// safeguard off, or name the server wrongly, are refused at start; a
+// public URL is kept as browsers write origins.
+func TestConfigRefusesWhatItCannotHonour(t *testing.T) {
+	none := func(string) string { return "" }
+	for _, args := range [][]string{
+		{"--rate-limit", "NaN"}, {"--rate-limit", "Inf"}, {"--site-rate-limit", "nan"}, {"--site-rate-limit", "+Inf"},
+		{"--public-url", "https://user:pw@consent.example"}, {"--public-url", "https://consent.example/?a=1"},
+		{"--public-url", "https://consent.example/#top"}, {"--public-url", "https://consent.example:99999"},
+		{"--trust-proxy=false", "--trusted-proxies", "203.0.113.0/24"},
+	} {
+		if _, err := Load(args, none); err == nil {
+			t.Errorf("%v was accepted", args)
+		}
+	}
+	if cfg, err := Load(nil, func(k string) string { return map[string]string{"ASSENT_RATE_LIMIT": "nan"}[k] }); err == nil {
+		t.Errorf("ASSENT_RATE_LIMIT=nan was accepted: %+v", cfg)
+	}
+	if cfg, err := Load([]string{"--public-url", "HTTPS://Consent.Example:8443/"}, none); err != nil || cfg.PublicURL != "https://consent.example:8443" {
+		t.Errorf("public URL of %+v, %v; want https://consent.example:8443", cfg, err)
+	}
+	// The flag wins over the variables.
+	env := func(k string) string { return map[string]string{"ASSENT_TRUSTED_PROXIES": "203.0.113.0/24"}[k] }
+	if cfg, err := Load([]string{"--trust-proxy=false"}, env); err != nil || cfg.TrustProxy || len(cfg.TrustedProxies) > 0 {
+		t.Errorf("--trust-proxy=false with ASSENT_TRUSTED_PROXIES: %+v, %v; want no proxy trusted", cfg, err)
+	}
+	if cfg, err := Load(nil, env); err != nil || !cfg.TrustProxy || len(cfg.TrustedProxies) != 1 {
+		t.Errorf("ASSENT_TRUSTED_PROXIES alone: %+v, %v; want trusted", cfg, err)
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
+	"io"
 	"math/big"
 	"net/http"
 	"os"
@@ -86,5 +87,20 @@ func TestServesTLS(t *testing.T) {
 	out.Reset()
 	if err := backupCommand(context.Background(), append([]string{filepath.Join(t.TempDir(), "b2.db"), "--data", ts.Data}, flags...), getenv, &out); err == nil || !strings.Contains(err.Error(), "certificate") {
 		t.Errorf("live backup trusting another certificate: %v, want a certificate error", err)
+	}
+}
+
+// TestBadCertificateStopsTheStart: a certificate that does not load is the
+// start's only error, before it opens or changes anything.
+func TestBadCertificateStopsTheStart(t *testing.T) {
+	data := t.TempDir()
+	missing := filepath.Join(t.TempDir(), "none.pem")
+	err := run(context.Background(), []string{"--data", data, "--addr", "127.0.0.1:0", "--tls-cert", missing, "--tls-key", missing},
+		func(string) string { return "" }, io.Discard, nil)
+	if err == nil || !strings.Contains(err.Error(), "--tls-cert") {
+		t.Fatalf("start with a missing certificate: %v, want an error naming --tls-cert", err)
+	}
+	if left, _ := os.ReadDir(data); len(left) > 0 {
+		t.Errorf("the failed start left %d files in the data directory, want none", len(left))
 	}
 }
