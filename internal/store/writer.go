@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/google/uuid"
@@ -23,8 +24,8 @@ type writer struct {
 	next   uint64 // next index to hand out
 	gen    uint64 // bumped when reserved indexes are thrown away
 	closed bool
-	failed error          // a commit failed in bbolt itself: no more writes (see commit)
-	active sync.WaitGroup // appenders between reserve and ack
+	failed atomic.Pointer[error] // a commit failed in bbolt itself: no more writes (see commit)
+	active sync.WaitGroup        // appenders between reserve and ack
 
 	sizeMu    sync.RWMutex
 	committed uint64
@@ -65,7 +66,7 @@ func (w *writer) start(s *Store, size uint64) {
 func (w *writer) reserve() (index, gen uint64, ok bool) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if w.closed || w.failed != nil {
+	if w.closed || w.failed.Load() != nil {
 		return 0, 0, false
 	}
 	w.active.Add(1)
@@ -98,11 +99,13 @@ func (w *writer) stop() bool {
 	return true
 }
 
-// broken returns why the store takes no more writes, or nil.
+// broken returns why the store takes no more writes, or nil. (Atomic:
+// every decision asks, and w.mu is the writer's busiest lock.)
 func (w *writer) broken() error {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return w.failed
+	if e := w.failed.Load(); e != nil {
+		return *e
+	}
+	return nil
 }
 
 func (w *writer) committedSize() uint64 {
@@ -221,9 +224,8 @@ func (w *writer) commit(batch []*pending, waiting map[uint64]*pending) {
 		// error the kernel may also have dropped the pages it could not
 		// write. So, as PostgreSQL does on a failed fsync, the store takes
 		// no more writes: a restart reads what is really on disk.
-		w.mu.Lock()
-		w.failed = fmt.Errorf("%w: a commit failed (%v); restart the server", ErrUnavailable, err)
-		w.mu.Unlock()
+		failed := fmt.Errorf("%w: a commit failed (%v); restart the server", ErrUnavailable, err)
+		w.failed.Store(&failed)
 	}
 	if err != nil {
 		err = fmt.Errorf("%w: commit: %v", ErrUnavailable, err)
