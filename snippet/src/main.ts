@@ -183,9 +183,9 @@ const start = (function (b: { config: Config; gpc?: boolean; on: string; dark?: 
     // written since this one loaded: a visitor keeps one id (and one
     // receipt chain).
     // The cookie holding the decision until it is recorded must stay under
-    // the browsers' 4 KiB, or the write fails and an earlier decision
-    // stays: 1 KiB of the URL (the server keeps 2 for other clients), and
-    // at most 32 purposes (see consent.MaxPurposes).
+    // the browsers' 4 KiB, or the write fails and the decision before it
+    // stays in force: the server keeps 2 KiB of the URL, and a config has
+    // at most 16 purposes (consent.MaxPurposes), which keeps it under.
     const d: Decision = { id: uuid(), site: cfg.site, visitor: (load(cfg, stored()) || saved).visitor || uuid(), action, choices: c, config: cfg.version, lang, url: (location.origin + location.pathname).slice(0, 2048) };
     const prev = choices;
     choices = c;
