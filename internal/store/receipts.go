@@ -104,8 +104,8 @@ func (s *Store) LockVisitor(site, visitor string) (unlock func()) {
 // recorded, it would undo the visitor's later choice.
 func (s *Store) RecordDecision(site, visitor string, decision uuid.UUID, build Build) (rec *Receipt, replayed bool, err error) {
 	defer s.LockVisitor(site, visitor)()
-	// Nor a replay once a commit failed: what it would answer with may be
-	// a receipt whose commit failed (see writer.commit).
+	// Once a commit failed, not even a replay: the receipt it would answer
+	// with may be one whose commit failed (see writer.commit).
 	if err := s.w.broken(); err != nil {
 		return nil, false, err
 	}
