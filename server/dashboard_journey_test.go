@@ -139,9 +139,17 @@ func TestDashboardJourney(t *testing.T) {
 	dDo(t, ctx, chromedp.EmulateViewport(1280, 800))
 	dLogin(t, ctx, base, "admin", "correct-horse-battery")
 
-	// Create a site.
+	// Create a site. A refused field is marked, described by the error,
+	// and focused; fixed, the site is made.
 	dGo(t, ctx, base+"/dashboard/sites", `!!document.querySelector("input[name=name]")`)
 	dType(t, ctx, "input[name=name]", "Test Shop")
+	dType(t, ctx, "textarea[name=origins]", "shop.example/path")
+	dButton(t, ctx, "Create site")
+	dWait(t, ctx, `document.querySelector("form .error").textContent != ""`)
+	if got := dEval[string](t, ctx, `(o => [document.activeElement.name, o.getAttribute("aria-invalid"), o.getAttribute("aria-describedby").split(" ").includes(document.querySelector("form .error").id)].join(" "))(document.querySelector("textarea[name=origins]"))`); got != "origins true true" {
+		t.Errorf("a refused origin: focus, aria-invalid, described by the error: %q, want origins true true", got)
+	}
+	dEval[bool](t, ctx, `(document.querySelector("textarea[name=origins]").value = "", true)`)
 	dType(t, ctx, "textarea[name=origins]", shop.URL)
 	dButton(t, ctx, "Create site")
 	dWait(t, ctx, `location.pathname === "/dashboard/sites/test-shop/edit"`)

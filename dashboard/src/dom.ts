@@ -96,3 +96,19 @@ export function onSubmit(form: HTMLFormElement, fn: () => Promise<void>): void {
     }
   });
 }
+
+/** blame marks the form field an error message is about (the first whose
+ * pattern it matches), so a screen reader reads the error with the field
+ * and focus goes there; the other fields are cleared of it. An error of no
+ * field (a network failure) marks none, and focus stays. */
+export function blame(err: HTMLElement, message: string, fields: [RegExp, HTMLElement][]): void {
+  err.id ||= id("err");
+  const bad = fields.find(([re]) => re.test(message))?.[1];
+  for (const [, f] of fields) {
+    const by = (f.getAttribute("aria-describedby") || "").split(" ").filter((x) => x && x != err.id);
+    if (f == bad) by.push(err.id);
+    f == bad ? f.setAttribute("aria-invalid", "true") : f.removeAttribute("aria-invalid");
+    by.length ? f.setAttribute("aria-describedby", by.join(" ")) : f.removeAttribute("aria-describedby");
+  }
+  bad?.focus();
+}

@@ -1,7 +1,7 @@
 import { ApiError, post } from "../api";
 import type { Ctx } from "../app";
 import { P } from "../app";
-import { field, fmtTime, h, replace, onSubmit } from "../dom";
+import { blame, field, fmtTime, h, replace, onSubmit } from "../dom";
 import type { Site } from "../types";
 
 // The list is loaded anew: another owner, tab or API client may have
@@ -59,6 +59,7 @@ function newSiteForm(ctx: Ctx): HTMLElement {
       ctx.go(`/sites/${s.id}/edit`);
     } catch (x) {
       err.textContent = x instanceof ApiError ? x.message : String(x);
+      blame(err, x instanceof ApiError ? x.message : "", [[/origin/i, origins], [/site id|with id/i, sid], [/name/i, name]]);
     }
   });
   return form;

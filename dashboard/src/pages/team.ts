@@ -1,6 +1,6 @@
 import { ApiError, del, get, post, put } from "../api";
 import type { Ctx } from "../app";
-import { copyButton, field, fmtTime, h, onSubmit, replace } from "../dom";
+import { blame, copyButton, field, fmtTime, h, onSubmit, replace } from "../dom";
 import type { Token, User } from "../types";
 
 const roleSelect = (value = "auditor") => h("select", null, h("option", { value: "auditor", selected: value == "auditor" }, "Auditor"), h("option", { value: "owner", selected: value == "owner" }, "Owner"));
@@ -43,6 +43,7 @@ function renderUsers(ctx: Ctx, el: HTMLElement, us: User[], reload: () => Promis
       document.querySelector<HTMLElement>("#users-card input")?.focus();
     } catch (x) {
       err.textContent = msg(x);
+      blame(err, x instanceof ApiError ? x.message : "", [[/password/i, pw], [/user/i, name], [/role/i, role]]);
     }
   });
   replace(el, h("h2", null, "People"),
