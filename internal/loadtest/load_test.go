@@ -2,6 +2,8 @@ package main
 
 import (
 	"io"
+	"net/http"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -29,5 +31,33 @@ func TestLoadShort(t *testing.T) {
 	}
 	if res.CheckErr != nil {
 		t.Errorf("bbolt check: %v", res.CheckErr)
+	}
+}
+
+// TestHammerCountsOnlyWantedAnswers: refusals (a 429 here, for every other
+// request) are errors, not requests, and their latencies are not in the
+// percentiles: a server refusing fast must not look fast.
+func TestHammerCountsOnlyWantedAnswers(t *testing.T) {
+	var n, ok atomic.Int64
+	addr, stop, err := listen(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if n.Add(1)%2 == 0 {
+			w.WriteHeader(http.StatusTooManyRequests)
+			return
+		}
+		time.Sleep(time.Millisecond) // a receipt takes longer than a refusal
+		ok.Add(1)
+		w.WriteHeader(http.StatusCreated)
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stop()
+	p := Hammer(Job{Addr: addr, Clients: 4, Duration: 200 * time.Millisecond, Want: 201,
+		Fixed: "GET / HTTP/1.1\r\nHost: " + addr + "\r\n\r\n"})
+	if p.Requests != ok.Load() || p.Errors != n.Load()-ok.Load() || p.Errors == 0 {
+		t.Errorf("%d requests and %d errors counted; the server answered %d with 201 and %d otherwise", p.Requests, p.Errors, ok.Load(), n.Load()-ok.Load())
+	}
+	if p.P50 < time.Millisecond {
+		t.Errorf("p50 %v: the refusals' latencies are in it", p.P50)
 	}
 }
