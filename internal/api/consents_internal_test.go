@@ -1,13 +1,16 @@
 package api
 
 import (
+	"bytes"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/assent/assent/internal/consent"
 	"github.com/assent/assent/internal/store/storetest"
+	"github.com/assent/assent/snippet"
 	"github.com/labstack/echo/v4"
 )
 
@@ -33,6 +36,34 @@ func TestBusyVisitorAnswerIsReadable(t *testing.T) {
 		}
 		if got := rec.Header().Get("Access-Control-Allow-Origin"); got != want {
 			t.Errorf("from %s: Access-Control-Allow-Origin %q, want %q", o, got, want)
+		}
+	}
+}
+
+// TestSnippetBuiltOnceUnderABurst: requests arriving together for a script
+// not yet cached (after a restart or a publish) share one build, where each
+// compressed a copy of its own: an unauthenticated way to take the CPU and
+// gigabytes of memory.
+func TestSnippetBuiltOnceUnderABurst(t *testing.T) {
+	db := storetest.Open(t)
+	if err := db.PutSite(consent.NewSite("demo", "Demo", []string{"https://shop.example"}, time.Now())); err != nil {
+		t.Fatal(err)
+	}
+	pub, err := db.Publish("demo", time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &Server{Store: db.Store}
+	f := &frontEnd{bundle: snippet.Bundles{Box: bytes.Repeat([]byte("/* banner */"), 1000)}}
+	got := make([]*snippetEntry, 32)
+	var wg sync.WaitGroup
+	for i := range got {
+		wg.Go(func() { got[i] = s.snippetFor("demo", pub, f, false) })
+	}
+	wg.Wait()
+	for _, e := range got {
+		if e != got[0] {
+			t.Fatal("concurrent requests built the script more than once")
 		}
 	}
 }

@@ -47,13 +47,14 @@ type Server struct {
 	AdminToken string   // ASSENT_ADMIN_TOKEN: a bearer token with the owner role
 	Metrics    *Metrics // optional
 
-	admit      chan struct{}            // decisions being decoded and signed, a few per core
-	front      atomic.Pointer[frontEnd] // what /s/ and /dashboard/ serve
-	snippets   sync.Map                 // snippetKey → *snippetEntry
-	inflight   sync.Map                 // site|visitor → decision being recorded
-	verifying  sync.Mutex               // held while an uploaded pack is checked: one at a time
-	siteLimits siteLimits
-	devices    deviceKeys // signs device cookies (device.go)
+	admit         chan struct{}            // decisions being decoded and signed, a few per core
+	front         atomic.Pointer[frontEnd] // what /s/ and /dashboard/ serve
+	snippets      sync.Map                 // snippetKey → *snippetEntry
+	snippetBuilds sync.Map                 // snippetKey → *sync.Mutex: one build of each at a time
+	inflight      sync.Map                 // site|visitor → decision being recorded
+	verifying     sync.Mutex               // held while an uploaded pack is checked: one at a time
+	siteLimits    siteLimits
+	devices       deviceKeys // signs device cookies (device.go)
 }
 
 // Handler builds the Echo instance serving every route.

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/andybalholm/brotli"
 	"github.com/assent/assent/internal/consent"
@@ -140,8 +141,24 @@ func serveJS(c echo.Context, e *snippetEntry) error {
 
 func (s *Server) snippetFor(site string, pub *store.Published, f *frontEnd, gpc bool) *snippetEntry {
 	key := snippetKey{site, gpc}
-	if v, ok := s.snippets.Load(key); ok && v.(*snippetEntry).version == pub.Version && v.(*snippetEntry).gen == f.gen {
-		return v.(*snippetEntry)
+	fresh := func() *snippetEntry {
+		if v, ok := s.snippets.Load(key); ok && v.(*snippetEntry).version == pub.Version && v.(*snippetEntry).gen == f.gen {
+			return v.(*snippetEntry)
+		}
+		return nil
+	}
+	if e := fresh(); e != nil {
+		return e
+	}
+	// One build per script at a time: after a restart or a publish, a
+	// burst of requests would otherwise each compress their own copy (a
+	// fifth of a second of CPU and megabytes of brotli's buffers each; a
+	// thousand at once took gigabytes). The others wait, and take it.
+	mu, _ := s.snippetBuilds.LoadOrStore(key, &sync.Mutex{})
+	mu.(*sync.Mutex).Lock()
+	defer mu.(*sync.Mutex).Unlock()
+	if e := fresh(); e != nil {
+		return e
 	}
 	var raw bytes.Buffer
 	raw.WriteString("self.__assentBoot={")
@@ -181,7 +198,9 @@ func compress(b []byte) (gz, br []byte) {
 	gw, _ := gzip.NewWriterLevel(&g, gzip.BestCompression)
 	gw.Write(b)
 	gw.Close()
-	bw := brotli.NewWriterLevel(&r, brotli.BestCompression)
+	// A window of 256 KiB holds any script whole (the default 4 MiB only
+	// costs memory while compressing).
+	bw := brotli.NewWriterOptions(&r, brotli.WriterOptions{Quality: brotli.BestCompression, LGWin: 18})
 	bw.Write(b)
 	bw.Close()
 	return g.Bytes(), r.Bytes()
