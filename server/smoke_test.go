@@ -20,6 +20,11 @@ func TestDemoPageServedOnFirstStart(t *testing.T) {
 	if res.StatusCode != 200 || !strings.Contains(string(body), `src="/s/demo.js"`) {
 		t.Fatalf("GET / = %d, want 200 with the demo snippet tag; body %.200s", res.StatusCode, body)
 	}
+	// Plain http on a local address: no HSTS, which would pin localhost
+	// to https for a year.
+	if h := res.Header.Get("Strict-Transport-Security"); h != "" {
+		t.Errorf("HSTS %q over plain http", h)
+	}
 }
 
 func TestDemoPageRunsSnippetInBrowser(t *testing.T) {
@@ -64,6 +69,17 @@ func TestMetricsServed(t *testing.T) {
 		if res.StatusCode != 200 || !strings.Contains(string(body), want) {
 			t.Fatalf("GET /metrics = %d, want 200 with %s; body %.600s", res.StatusCode, want, body)
 		}
+	}
+	// From loopback but by another name: a page whose name was rebound to
+	// 127.0.0.1 in a browser on this machine reads nothing.
+	req, _ := http.NewRequest("GET", ts.URL+"/metrics", nil)
+	req.Host = "rebind.example:8080"
+	if res, err = http.DefaultClient.Do(req); err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusUnauthorized {
+		t.Errorf("GET /metrics by another host name: %d, want 401", res.StatusCode)
 	}
 }
 

@@ -51,8 +51,18 @@ func TestServesTLS(t *testing.T) {
 		t.Fatalf("https: %v", err)
 	}
 	res.Body.Close()
-	if res.StatusCode != 200 || res.TLS == nil {
-		t.Fatalf("https /healthz: %d, TLS %v", res.StatusCode, res.TLS != nil)
+	if res.StatusCode != 200 || res.TLS == nil || res.Header.Get("Strict-Transport-Security") != "" {
+		t.Fatalf("https /healthz at a loopback address: %d, TLS %v, HSTS %q; want 200 over TLS, no HSTS (it would hold every local port to https)", res.StatusCode, res.TLS != nil, res.Header.Get("Strict-Transport-Security"))
+	}
+	// By its name, browsers are told to come back only over https.
+	req, _ := http.NewRequest("GET", strings.Replace(ts.URL, "http://", "https://", 1)+"/healthz", nil)
+	req.Host = "consent.example.test"
+	if res, err = c.Do(req); err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.Header.Get("Strict-Transport-Security") == "" {
+		t.Error("https by the server's name: no HSTS")
 	}
 	if plain, err := http.Get(ts.URL + "/healthz"); err == nil && plain.StatusCode == 200 {
 		t.Error("plain HTTP still answered on the TLS port")

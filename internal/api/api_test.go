@@ -453,7 +453,8 @@ func TestSecurityHeaders(t *testing.T) {
 	for _, path := range []string{"/api/v1/sites/demo/config", "/api/v1/nothing", "/.well-known/jwks.json"} {
 		h := e.do("GET", path, "").header
 		if h.Get("X-Content-Type-Options") != "nosniff" || h.Get("Referrer-Policy") == "" ||
-			!strings.Contains(h.Get("Content-Security-Policy"), "frame-ancestors 'none'") {
+			!strings.Contains(h.Get("Content-Security-Policy"), "frame-ancestors 'none'") ||
+			h.Get("Strict-Transport-Security") != "max-age=31536000" { // an https public URL
 			t.Errorf("%s: headers %v", path, h)
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"net"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -104,14 +105,28 @@ func (m *Metrics) middleware(next echo.HandlerFunc) echo.HandlerFunc {
 
 // metricsHandler serves /metrics to loopback clients (a local Prometheus or
 // agent) and to authenticated admins; traffic volumes are not public.
-// localScraper: the connection itself comes from loopback and no proxy
-// forwarded it. The forwarded-for address is never trusted here (any
-// client can send one), and a reverse proxy on the same host adds it.
+// localScraper: the connection itself comes from loopback, no proxy
+// forwarded it, and it asked for a loopback name. The forwarded-for
+// address is never trusted here (any client can send one), and a reverse
+// proxy on the same host adds it; the Host header keeps out a page in a
+// browser on this machine whose own name was rebound to 127.0.0.1.
 func localScraper(r *http.Request) bool {
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	ip := net.ParseIP(host)
-	return err == nil && ip != nil && ip.IsLoopback() &&
+	return err == nil && ip != nil && ip.IsLoopback() && loopbackName(r.Host) &&
 		r.Header.Get("X-Forwarded-For") == "" && r.Header.Get("Forwarded") == "" && r.Header.Get("X-Real-Ip") == ""
+}
+
+// loopbackName reports whether a Host header (or a URL's host) names this
+// machine: localhost, or a loopback address.
+func loopbackName(hostport string) bool {
+	host := hostport
+	if h, _, err := net.SplitHostPort(hostport); err == nil {
+		host = h
+	}
+	host = strings.ToLower(strings.Trim(host, "[]"))
+	ip := net.ParseIP(host)
+	return host == "localhost" || strings.HasSuffix(host, ".localhost") || ip != nil && ip.IsLoopback()
 }
 
 func (s *Server) metricsHandler() echo.HandlerFunc {

@@ -3,6 +3,7 @@ package api
 import (
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/assent/assent/internal/consent"
 	"github.com/labstack/echo/v4"
@@ -43,11 +44,18 @@ var (
 	hdrNosniff  = []string{"nosniff"}
 	hdrReferrer = []string{"strict-origin-when-cross-origin"}
 	hdrCSP      = []string{"default-src 'none'; frame-ancestors 'none'"}
+	hdrHSTS     = []string{"max-age=31536000"}
 )
 
 // securityHeaders applies to every response; pages that render HTML set
 // their own stricter CSP.
-func securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
+func (s *Server) securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
+	// Served over https (itself, or behind a proxy that terminates TLS for
+	// an https public URL): browsers are to come back only so, so that a
+	// downgraded first visit cannot serve a false sign-in page. Not for
+	// subdomains: they are not Assent's to decide. Nor for localhost,
+	// where it would hold every port's plain-http server to https.
+	https := strings.HasPrefix(s.PublicURL, "https://") && !loopbackName(strings.TrimPrefix(s.PublicURL, "https://"))
 	return func(c echo.Context) error {
 		h := c.Response().Header()
 		// Shared, canonical values: no allocation per request. Capacity
@@ -55,6 +63,9 @@ func securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
 		// the shared array.
 		h["X-Content-Type-Options"] = hdrNosniff[:1:1]
 		h["Referrer-Policy"] = hdrReferrer[:1:1]
+		if https || c.Request().TLS != nil && !loopbackName(c.Request().Host) {
+			h["Strict-Transport-Security"] = hdrHSTS[:1:1]
+		}
 		// Nothing but the pages (which set their own) should ever render or
 		// be framed; a JSON error opened in a browser included.
 		h["Content-Security-Policy"] = hdrCSP[:1:1]

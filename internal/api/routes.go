@@ -12,7 +12,7 @@ import (
 var getHead = []string{http.MethodGet, http.MethodHead}
 
 func (s *Server) routes(e *echo.Echo) {
-	e.Use(middleware.Recover(), securityHeaders)
+	e.Use(middleware.Recover(), s.securityHeaders)
 	if s.Metrics != nil {
 		e.Use(s.Metrics.middleware)
 		e.GET("/metrics", s.metricsHandler())
