@@ -174,6 +174,25 @@ func TestOriginAllowed(t *testing.T) {
 	}
 }
 
+// TestOriginWildcardsStandForOneSite: a wildcard over a public suffix, or
+// over nothing, would let every site under it record decisions; a host
+// ending in a dot is another origin to a browser.
+func TestOriginWildcardsStandForOneSite(t *testing.T) {
+	for _, s := range []string{"https://*.com", "https://*.co.uk", "https://*.github.io", "https://*.", "https://*.example.com.", "https://shop.example."} {
+		if _, err := consent.ParseOrigin(s); err == nil {
+			t.Errorf("ParseOrigin(%q) accepted", s)
+		}
+	}
+	for _, s := range []string{"https://*.example.com", "https://*.shop.co.uk", "https://*.me.github.io", "https://*.Ñandú.example"} {
+		if _, err := consent.ParseOrigin(s); err != nil {
+			t.Errorf("ParseOrigin(%q): %v", s, err)
+		}
+	}
+	if consent.OriginAllowed([]string{"https://*.example.com"}, "https://shop.example.com.") {
+		t.Error("an origin ending in a dot was allowed")
+	}
+}
+
 func TestTruncateIP(t *testing.T) {
 	cases := map[string]string{
 		"203.0.113.77":        "203.0.113.0/24",

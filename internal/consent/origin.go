@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"golang.org/x/net/idna"
+	"golang.org/x/net/publicsuffix"
 )
 
 // Origin is a parsed web origin; Host may start with "*." in an allowed-origin
@@ -44,6 +45,22 @@ func ParseOrigin(s string) (Origin, error) {
 	}
 	if strings.Contains(strings.TrimPrefix(host, "*."), "*") {
 		return Origin{}, Errorf(ECodeInvalid, "origin %q: a wildcard may only lead the host, as https://*.example.com", s)
+	}
+	// A name ending in a dot is the same site to DNS but another origin to
+	// the browser; "*." would match every one of them.
+	if strings.HasSuffix(u.Hostname(), ".") {
+		return Origin{}, Errorf(ECodeInvalid, "origin %q: the host must not end with a dot", s)
+	}
+	name := strings.ToLower(u.Hostname())
+	// A wildcard over a public suffix (*.com, *.co.uk, *.github.io) would
+	// let every site under it record decisions and read visitors' consent.
+	if rest, wild := strings.CutPrefix(name, "*."); wild {
+		if a, err := idna.Lookup.ToASCII(rest); err == nil {
+			rest = a
+		}
+		if ps, _ := publicsuffix.PublicSuffix(rest); rest == "" || ps == rest {
+			return Origin{}, Errorf(ECodeInvalid, "origin %q: a wildcard must stand for subdomains of one site, as https://*.example.com, not of %q", s, "."+rest)
+		}
 	}
 	return Origin{Scheme: u.Scheme, Host: host}, nil
 }
