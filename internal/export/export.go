@@ -27,27 +27,37 @@ func NewNDJSON(w io.Writer) *NDJSON { return &NDJSON{w: bufio.NewWriterSize(w, 2
 
 // Write appends one receipt's line.
 func (n *NDJSON) Write(r *store.Receipt) error {
-	b := n.buf[:0]
-	b = append(b, `{"id":"`...)
-	b = appendUUID(b, r)
-	b = append(b, `","site":`...)
-	b = strconv.AppendQuote(b, r.Site)
-	b = append(b, `,"visitor":`...)
-	b = strconv.AppendQuote(b, r.Visitor)
-	b = append(b, `,"issued_at":"`...)
-	b = r.IssuedAt.AppendFormat(b, timeMillis)
-	b = append(b, `","action":`...)
-	b = strconv.AppendQuote(b, r.Action)
-	b = append(b, `,"config":"`...)
-	b = append(b, r.Config...)
-	b = append(b, `","log":`...)
-	b = strconv.AppendUint(b, r.Log, 10)
-	b = append(b, `,"receipt":"`...)
-	b = append(b, r.JWS...)
-	b = append(b, "\"}\n"...)
+	var id [36]byte
+	var at [32]byte
+	b := appendLine(n.buf[:0], appendUUID(id[:0], r), r.Site, r.Visitor, r.IssuedAt.AppendFormat(at[:0], timeMillis),
+		r.Action, r.Config, r.Log, r.JWS)
+	b = append(b, '\n')
 	n.buf = b
 	_, err := n.w.Write(b)
 	return err
+}
+
+// appendLine writes a receipts.ndjson line, without its newline. The
+// verifier writes a line it read back with it (see readLine). Ids, times,
+// config versions and JWSs need no escaping.
+func appendLine[T string | []byte](b []byte, id T, site, visitor string, issuedAt T, action, config string, log uint64, jws string) []byte {
+	b = append(b, `{"id":"`...)
+	b = append(b, id...)
+	b = append(b, `","site":`...)
+	b = strconv.AppendQuote(b, site)
+	b = append(b, `,"visitor":`...)
+	b = strconv.AppendQuote(b, visitor)
+	b = append(b, `,"issued_at":"`...)
+	b = append(b, issuedAt...)
+	b = append(b, `","action":`...)
+	b = strconv.AppendQuote(b, action)
+	b = append(b, `,"config":"`...)
+	b = append(b, config...)
+	b = append(b, `","log":`...)
+	b = strconv.AppendUint(b, log, 10)
+	b = append(b, `,"receipt":"`...)
+	b = append(b, jws...)
+	return append(b, `"}`...)
 }
 
 // Flush writes what is buffered.
