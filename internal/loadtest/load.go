@@ -274,7 +274,7 @@ func listen(h http.Handler) (string, func(), error) {
 // constantEcho is the baseline: an Echo handler returning 200 bytes of JSON.
 func constantEcho() http.Handler {
 	e := echo.New()
-	body := []byte(`{"purpose":"analytics","granted":true,"decided":true,"receipt_id":"0190f3c4-7e1a-7b2c-9d4e-5f6a7b8c9d0e","note":"constant baseline body padded to two hundred bytes...........","x":1}`)
+	body := []byte(`{"purpose":"analytics","granted":true,"decided":true,"receipt_id":"0190f3c4-7e1a-7b2c-9d4e-5f6a7b8c9d0e","note":"constant baseline body padded to two hundred bytes.............................","x":1}`)
 	e.GET("/constant", func(c echo.Context) error { return c.JSONBlob(http.StatusOK, body) })
 	return e
 }
