@@ -17,6 +17,7 @@ import (
 	"github.com/assent/assent/dashboard"
 	"github.com/assent/assent/internal/api"
 	"github.com/assent/assent/internal/consent"
+	"github.com/assent/assent/internal/durable"
 	"github.com/assent/assent/internal/ledger"
 	"github.com/assent/assent/internal/receipt"
 	"github.com/assent/assent/internal/retention"
@@ -199,7 +200,7 @@ func createAdmin(cfg *Config, st *store.Store, log *slog.Logger, now time.Time) 
 		path := filepath.Join(cfg.Data, "initial-admin-password")
 		// Durable before the account it opens is: losing it would lock the
 		// admin out.
-		if err := ledger.WriteFileDurable(path, []byte(pw+"\n")); err != nil {
+		if err := durable.Write(path, []byte(pw+"\n")); err != nil {
 			return err
 		}
 		log.Info("created admin account; its password is in a file readable only by you", "user", "admin", "password_file", path)

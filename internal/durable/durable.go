@@ -1,5 +1,6 @@
-// Package durable writes files that must survive a crash whole or not at
-// all: signing keys, whose half-written file would stop every later start.
+// Package durable writes files that must survive a crash: fsynced, and for
+// signing keys whole or not at all (a half-written one would stop every
+// later start).
 package durable
 
 import (
@@ -15,17 +16,7 @@ import (
 // A temporary file left by a crash is overwritten by the next try.
 func Create(path string, b []byte) error {
 	tmp := path + ".tmp"
-	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
-	if err != nil {
-		return err
-	}
-	_, err = f.Write(b)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
+	err := WriteFile(tmp, b)
 	if err == nil {
 		err = os.Link(tmp, path) // fails if path exists, as O_EXCL would
 		if err != nil && !errors.Is(err, os.ErrExist) {
@@ -41,6 +32,31 @@ func Create(path string, b []byte) error {
 	}
 	os.Remove(tmp)
 	if err != nil {
+		return err
+	}
+	return SyncDir(filepath.Dir(path))
+}
+
+// WriteFile writes path (mode 0600, replacing what it held) and fsyncs it;
+// its name is durable only once its directory is synced too (see Write).
+func WriteFile(path string, b []byte) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+	if err != nil {
+		return err
+	}
+	_, err = f.Write(b)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// Write is WriteFile, returning once the file is on disk under its name.
+func Write(path string, b []byte) error {
+	if err := WriteFile(path, b); err != nil {
 		return err
 	}
 	return SyncDir(filepath.Dir(path))

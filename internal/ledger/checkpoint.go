@@ -11,7 +11,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 
@@ -115,28 +114,4 @@ func (k *Key) VerifierKey() string { return k.vkey }
 // Sign signs a checkpoint body as a note.
 func (k *Key) Sign(c Checkpoint) ([]byte, error) {
 	return note.Sign(&note.Note{Text: string(c.Text())}, k.signer)
-}
-
-// WriteFileDurable writes path (mode 0600, replacing what it held) and
-// returns once it is on disk under its name.
-func WriteFileDurable(path string, b []byte) error {
-	if err := writeNew(path, os.O_TRUNC, b); err != nil {
-		return err
-	}
-	return durable.SyncDir(filepath.Dir(path))
-}
-
-func writeNew(path string, flag int, b []byte) error {
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|flag, 0o600)
-	if err != nil {
-		return err
-	}
-	_, err = f.Write(b)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	return err
 }

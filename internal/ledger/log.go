@@ -200,7 +200,7 @@ func (l *Log) ConsistencyProof(from, to int64) (tlog.TreeProof, error) {
 // of the directory.
 func writeAtomic(path string, b []byte) error {
 	tmp := path + ".tmp"
-	if err := writeNew(tmp, os.O_TRUNC, b); err != nil {
+	if err := durable.WriteFile(tmp, b); err != nil {
 		return err
 	}
 	if err := os.Rename(tmp, path); err != nil {
