@@ -1,5 +1,6 @@
-import { ApiError, get, post, put } from "../api";
+import { ApiError, post, put } from "../api";
 import type { Ctx } from "../app";
+import { freshSite } from "../fresh";
 import { guardLeaving } from "../app";
 import { copyButton, field, fmtTime, h, replace } from "../dom";
 import { previewFrame } from "../frame";
@@ -18,17 +19,7 @@ const monthsOf = (days: number) => Math.round((days * 12) / 365);
 // The editor starts from the site as saved now, not as listed at sign-in:
 // someone may have saved it since, and their save would otherwise only
 // show as a refused save (edit_conflict) after editing.
-export async function editorPage(ctx: Ctx): Promise<void> {
-  const site = ctx.site!;
-  replace(ctx.main, h("p", { class: "muted", role: "status" }, "Loading…"));
-  try {
-    Object.assign(site, await get<Site>(`/sites/${site.id}`));
-  } catch (x) {
-    if (ctx.main.isConnected) replace(ctx.main, h("div", { class: "alert", role: "alert" }, "Could not load the site: ", x instanceof ApiError ? x.message : String(x)));
-    return;
-  }
-  if (ctx.main.isConnected) editor(ctx); // not when another page was opened meanwhile
-}
+export const editorPage = (ctx: Ctx) => freshSite(ctx, editor);
 
 function editor(ctx: Ctx): void {
   const site = ctx.site!;

@@ -1,23 +1,14 @@
 import { ApiError, get } from "../api";
 import type { Ctx } from "../app";
+import { freshSite } from "../fresh";
 import { fmtTime, h, replace } from "../dom";
 import { previewFrame } from "../frame";
 import { renderConfig } from "../render";
-import type { Config, Site } from "../types";
+import type { Config } from "../types";
 
 // The site is loaded as it is now, not as listed at sign-in: another owner,
 // tab or API client may have published since.
-export async function versionsPage(ctx: Ctx): Promise<void> {
-  const site = ctx.site!;
-  replace(ctx.main, h("p", { class: "muted", role: "status" }, "Loading…"));
-  try {
-    Object.assign(site, await get<Site>(`/sites/${site.id}`));
-  } catch (x) {
-    if (ctx.main.isConnected) replace(ctx.main, h("div", { class: "alert", role: "alert" }, "Could not load the site: ", x instanceof ApiError ? x.message : String(x)));
-    return;
-  }
-  if (ctx.main.isConnected) versions(ctx); // not when another page was opened meanwhile
-}
+export const versionsPage = (ctx: Ctx) => freshSite(ctx, versions);
 
 function versions(ctx: Ctx): void {
   const site = ctx.site!;
