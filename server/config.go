@@ -72,15 +72,11 @@ func Load(args []string, getenv func(string) string) (*Config, error) {
 	}
 	// Trusted proxies imply --trust-proxy, unless the flag says false: it
 	// wins over the variables, and contradicts --trusted-proxies.
-	noTrust := false
-	fs.Visit(func(f *flag.Flag) { noTrust = noTrust || (f.Name == "trust-proxy" && !c.TrustProxy) })
-	if noTrust {
-		if fs.Visit(func(f *flag.Flag) {
-			if f.Name == "trusted-proxies" {
-				err = errors.New("--trust-proxy=false contradicts --trusted-proxies")
-			}
-		}); err != nil {
-			return nil, err
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	if set["trust-proxy"] && !c.TrustProxy {
+		if set["trusted-proxies"] {
+			return nil, errors.New("--trust-proxy=false contradicts --trusted-proxies")
 		}
 		*tp = ""
 	}
